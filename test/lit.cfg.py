@@ -1,0 +1,33 @@
+# -*- Python -*-
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "LOWBIT"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.lowbit_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%lowbit_src", config.lowbit_src_root))
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+# The golden oracle tables live beside the checkout (../shared/golden); a
+# user's clone has none, and the tests that read them are then unsupported.
+golden = os.path.normpath(os.path.join(config.lowbit_src_root, "..", "shared", "golden"))
+if os.path.isdir(golden):
+    config.available_features.add("golden")
+    config.substitutions.append(("%golden", golden))
+
+# GPU execution tests need a CUDA driver and a device.
+if os.path.exists("/dev/nvidia0") or os.path.exists("/dev/nvidiactl"):
+    config.available_features.add("cuda-gpu")
+
+tool_dirs = [config.lowbit_tools_dir, config.llvm_tools_dir]
+tools = ["lowbit-opt", "lowbit-num", ToolSubst("%python", config.python_executable, unresolved="ignore")]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
