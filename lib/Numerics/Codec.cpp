@@ -282,8 +282,11 @@ uint64_t overflowCode(const Format &f, const EncodePolicy &p, bool negative,
   if (p.overflow == Overflow::Inf && f.hasInf())
     return (((1ull << f.exponentBits()) - 1) << f.mantissaBits()) |
            (negative ? signBit : 0);
-  if ((p.overflow == Overflow::Inf || p.overflow == Overflow::NaN) && f.hasNaN())
-    return *nanCode(f);
+  if ((p.overflow == Overflow::Inf || p.overflow == Overflow::NaN) && f.hasNaN()) {
+    // Keep the sign where the format has a NaN of each sign (ieee, fn).
+    bool signedNaN = f.floatKind() == FloatKind::IEEE || f.floatKind() == FloatKind::FN;
+    return *nanCode(f) | (negative && signedNaN ? signBit : 0);
+  }
   return maxMag | (negative ? signBit : 0);
 }
 
