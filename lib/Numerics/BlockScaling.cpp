@@ -21,8 +21,6 @@ int floorLog2(double x) { // x > 0, finite
   return e - 1;
 }
 
-EncodePolicy saturatingRne() { return EncodePolicy{}; }
-
 const Format &e2m1() {
   static const Format f = Format::builtin(BuiltinFloat::F4E2M1FN);
   return f;
@@ -65,7 +63,7 @@ uint8_t lowbit::num::mxQuantizeBlock(const Format &elem, const float *x, size_t 
   for (size_t i = 0; i < n; ++i)
     amax = std::max(amax, std::fabs(x[i]));
   int se = mxSharedExponent(elem, amax);
-  EncodePolicy p = saturatingRne();
+  EncodePolicy p; // rne, saturating
   if (isMxInt8(elem)) {
     for (size_t i = 0; i < n; ++i) {
       // 64 x / 2^se is exact in double; k saturates to +-127 (not -128).
@@ -136,7 +134,7 @@ uint8_t lowbit::num::nvfp4QuantizeBlock(const float *x, size_t n, float tensorAm
   for (size_t i = 0; i < n; ++i)
     amax = std::max(amax, std::fabs(x[i]));
   float st = nvfp4TensorScale(tensorAmax, rule);
-  EncodePolicy p = saturatingRne();
+  EncodePolicy p; // rne, saturating
   if (rule == NvFp4Rule::Exact) {
     uint8_t sc = amax == 0 ? 0
                            : static_cast<uint8_t>(encode(

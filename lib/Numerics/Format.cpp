@@ -265,7 +265,8 @@ double Format::lowestFinite() const { return decode(*this, lowestFiniteCode()); 
 
 double Format::smallestPositive() const {
   switch (fam) {
-  case Family::Float: return decode(*this, 1 - (subnormals ? 0 : 1));
+  // Code 1 is the smallest subnormal; without subnormals code 0 is 2^-bias.
+  case Family::Float: return decode(*this, subnormals ? 1 : 0);
   case Family::Posit: return decode(*this, 1);
   default: return 1.0;
   }

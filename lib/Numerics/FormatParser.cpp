@@ -100,7 +100,7 @@ bool splitExponentMantissa(const std::string &id, int64_t &e, int64_t &m) {
 std::optional<Format> Format::parse(const std::string &input, std::string &error,
                                     size_t *errorColumn) {
   Failure fail{error, errorColumn};
-  std::string text = input;
+  const std::string &text = input;
   Lexer lex(text);
   lex.skipSpace();
   if (text.compare(lex.pos, 8, "!lowbit.") == 0)

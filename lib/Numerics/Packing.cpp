@@ -6,19 +6,25 @@
 
 using namespace lowbit::num;
 
+namespace {
+// Bit of its byte that stream bit p occupies.
+unsigned byteBit(size_t p, BitOrder order) {
+  return order == BitOrder::LsbFirst ? p % 8 : 7 - p % 8;
+}
+// Bit of the code written at the j-th stream position of that code.
+unsigned codeBit(unsigned j, unsigned bits, BitOrder order) {
+  return order == BitOrder::LsbFirst ? j : bits - 1 - j;
+}
+} // namespace
+
 void lowbit::num::pack(const uint32_t *codes, size_t n, unsigned bits,
                        BitOrder order, uint8_t *out) {
   std::memset(out, 0, packedBytes(n, bits));
   size_t p = 0; // stream bit position
   for (size_t i = 0; i < n; ++i) {
-    for (unsigned j = 0; j < bits; ++j, ++p) {
-      // LsbFirst writes bit j of the code at stream bit p; MsbFirst writes
-      // the code's bits from the top.
-      unsigned src = order == BitOrder::LsbFirst ? j : bits - 1 - j;
-      if ((codes[i] >> src) & 1)
-        out[p / 8] |= static_cast<uint8_t>(
-            1u << (order == BitOrder::LsbFirst ? p % 8 : 7 - p % 8));
-    }
+    for (unsigned j = 0; j < bits; ++j, ++p)
+      if ((codes[i] >> codeBit(j, bits, order)) & 1)
+        out[p / 8] |= static_cast<uint8_t>(1u << byteBit(p, order));
   }
 }
 
@@ -27,17 +33,16 @@ void lowbit::num::unpack(const uint8_t *in, size_t n, unsigned bits,
   size_t p = 0;
   for (size_t i = 0; i < n; ++i) {
     uint32_t c = 0;
-    for (unsigned j = 0; j < bits; ++j, ++p) {
-      unsigned bit = (in[p / 8] >> (order == BitOrder::LsbFirst ? p % 8 : 7 - p % 8)) & 1;
-      c |= bit << (order == BitOrder::LsbFirst ? j : bits - 1 - j);
-    }
+    for (unsigned j = 0; j < bits; ++j, ++p)
+      c |= static_cast<uint32_t>((in[p / 8] >> byteBit(p, order)) & 1)
+           << codeBit(j, bits, order);
     codes[i] = c;
   }
 }
 
 void lowbit::num::splitBitPlanes(const uint32_t *codes, size_t n, unsigned bits,
                                  uint8_t *planes) {
-  size_t stride = (n + 7) / 8;
+  size_t stride = packedBytes(n, 1);
   std::memset(planes, 0, stride * bits);
   for (unsigned k = 0; k < bits; ++k)
     for (size_t i = 0; i < n; ++i)
@@ -46,7 +51,7 @@ void lowbit::num::splitBitPlanes(const uint32_t *codes, size_t n, unsigned bits,
 
 void lowbit::num::mergeBitPlanes(const uint8_t *planes, size_t n, unsigned bits,
                                  uint32_t *codes) {
-  size_t stride = (n + 7) / 8;
+  size_t stride = packedBytes(n, 1);
   for (size_t i = 0; i < n; ++i) {
     uint32_t c = 0;
     for (unsigned k = 0; k < bits; ++k)

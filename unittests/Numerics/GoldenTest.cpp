@@ -308,8 +308,9 @@ TEST_P(NvFp4Table, EveryBlock) {
   }
   EXPECT_EQ(bad, 0u);
 }
-INSTANTIATE_TEST_SUITE_P(Golden, NvFp4Table,
-                         ::testing::Values("mx/nvfp4_exact.tsv", "mx/nvfp4_f32order.tsv"),
+const std::vector<std::string> kNvFp4Tables = {"mx/nvfp4_exact.tsv",
+                                               "mx/nvfp4_f32order.tsv"};
+INSTANTIATE_TEST_SUITE_P(Golden, NvFp4Table, ::testing::ValuesIn(kNvFp4Tables),
                          paramName);
 
 using GroupTable = GoldenTable_;
@@ -340,25 +341,19 @@ TEST_P(GroupTable, EveryGroup) {
   }
   EXPECT_EQ(bad, 0u);
 }
-INSTANTIATE_TEST_SUITE_P(Golden, GroupTable,
-                         ::testing::Values("group/uint4_asym_g128.tsv",
-                                           "group/uint2_asym_g128.tsv",
-                                           "group/int4_sym_g128.tsv",
-                                           "group/int3_sym_g128.tsv"),
+const std::vector<std::string> kGroupTables = {
+    "group/uint4_asym_g128.tsv", "group/uint2_asym_g128.tsv",
+    "group/int4_sym_g128.tsv", "group/int3_sym_g128.tsv"};
+INSTANTIATE_TEST_SUITE_P(Golden, GroupTable, ::testing::ValuesIn(kGroupTables),
                          paramName);
 
 // Every table in the golden folder is covered by one of the lists above.
 TEST(GoldenCoverage, EveryTableIsChecked) {
   LOWBIT_REQUIRE_GOLDEN();
   std::set<std::string> known;
-  for (const std::string &n : kDecodeTables) known.insert(n);
-  for (const std::string &n : kEncodeTables) known.insert(n);
-  for (const std::string &n : kArithmeticTables) known.insert(n);
-  for (const std::string &n : kMxTables) known.insert(n);
-  for (const char *n : {"mx/nvfp4_exact.tsv", "mx/nvfp4_f32order.tsv",
-                        "group/uint4_asym_g128.tsv", "group/uint2_asym_g128.tsv",
-                        "group/int4_sym_g128.tsv", "group/int3_sym_g128.tsv"})
-    known.insert(n);
+  for (auto *list : {&kDecodeTables, &kEncodeTables, &kArithmeticTables, &kMxTables,
+                     &kNvFp4Tables, &kGroupTables})
+    known.insert(list->begin(), list->end());
   for (const char *sub : {"minifloat", "posit", "mx", "group"})
     for (const std::string &f : goldenFiles(sub, ".tsv"))
       EXPECT_TRUE(known.count(f)) << "golden table " << f << " is not checked";

@@ -10,25 +10,24 @@
 using namespace lowbit::num;
 
 namespace {
+std::vector<uint8_t> packed(std::vector<uint32_t> codes, unsigned bits,
+                            BitOrder order) {
+  std::vector<uint8_t> out(packedBytes(codes.size(), bits));
+  pack(codes.data(), codes.size(), bits, order, out.data());
+  return out;
+}
+
 TEST(PackingTest, KnownLayouts) {
-  uint32_t int4[] = {1, 2, 3};
-  uint8_t out[2];
-  pack(int4, 3, 4, BitOrder::LsbFirst, out);
-  EXPECT_EQ(out[0], 0x21);
-  EXPECT_EQ(out[1], 0x03);
-  pack(int4, 3, 4, BitOrder::MsbFirst, out);
-  EXPECT_EQ(out[0], 0x12);
-  EXPECT_EQ(out[1], 0x30);
+  using Bytes = std::vector<uint8_t>;
+  EXPECT_EQ(packed({1, 2, 3}, 4, BitOrder::LsbFirst), (Bytes{0x21, 0x03}));
+  EXPECT_EQ(packed({1, 2, 3}, 4, BitOrder::MsbFirst), (Bytes{0x12, 0x30}));
   // 3-bit codes straddle bytes: 0b101, 0b011, 0b110 -> stream (LSB first)
   // 1,0,1, 1,1,0, 0,1,1 -> byte0 bits 0..7 = 1,0,1,1,1,0,0,1 = 0b10011101,
-  // byte1 = 0b1.
-  uint32_t int3[] = {0b101, 0b011, 0b110};
-  pack(int3, 3, 3, BitOrder::LsbFirst, out);
-  EXPECT_EQ(out[0], 0b10011101);
-  EXPECT_EQ(out[1], 0b1);
-  pack(int3, 3, 3, BitOrder::MsbFirst, out);
-  EXPECT_EQ(out[0], 0b10101111);
-  EXPECT_EQ(out[1], 0b0);
+  // byte1 = 0b1. MSB first: 1,0,1, 0,1,1, 1,1,0 from the top of byte 0.
+  EXPECT_EQ(packed({0b101, 0b011, 0b110}, 3, BitOrder::LsbFirst),
+            (Bytes{0b10011101, 0b1}));
+  EXPECT_EQ(packed({0b101, 0b011, 0b110}, 3, BitOrder::MsbFirst),
+            (Bytes{0b10101111, 0b0}));
 }
 
 TEST(PackingTest, RoundTripsEveryWidthAndOrder) {

@@ -119,7 +119,7 @@ public:
   /// Bits of one code in storage.
   unsigned bits() const { return width; }
   /// Mask of the valid code bits.
-  uint64_t codeMask() const { return width == 64 ? ~0ull : ((1ull << width) - 1); }
+  uint64_t codeMask() const { return (1ull << width) - 1; } // width <= 32
   /// Whether negative values exist.
   bool isSigned() const;
   /// Number of distinct valid codes (2^bits, except 3 for ternary).
