@@ -93,21 +93,36 @@ Unrounded lowbit::num::exactFma(double a, double b, double c) {
   return u;
 }
 
+namespace {
+// Named choice (ArithmeticInfResult): an infinite exact result (an Inf
+// operand, or x / 0) is not an overflow, so the overflow policy does not
+// apply: it is Inf where the format has Inf, else NaN where it has NaN,
+// else the largest value of its sign (posits give NaR). The overflow policy
+// governs finite results beyond the range only.
+uint64_t encodeResult(const Format &f, const Unrounded &r, const EncodePolicy &p) {
+  if (!r.isInf)
+    return encode(f, r, p);
+  EncodePolicy q = p;
+  q.overflow = Overflow::Inf;
+  return encode(f, r, q);
+}
+} // namespace
+
 uint64_t lowbit::num::apply(BinaryOp op, const Format &f, uint64_t a, uint64_t b,
                             const EncodePolicy &p) {
   double x = decode(f, a), y = decode(f, b);
   if (f.isPosit() && op == BinaryOp::Div && y == 0)
     return 1ull << (f.bits() - 1); // x / 0 = NaR
-  return encode(f, exactBinary(op, x, y), p);
+  return encodeResult(f, exactBinary(op, x, y), p);
 }
 
 uint64_t lowbit::num::fma(const Format &f, uint64_t a, uint64_t b, uint64_t c,
                           const EncodePolicy &p) {
-  return encode(f, exactFma(decode(f, a), decode(f, b), decode(f, c)), p);
+  return encodeResult(f, exactFma(decode(f, a), decode(f, b), decode(f, c)), p);
 }
 
 uint64_t lowbit::num::sqrt(const Format &f, uint64_t a, const EncodePolicy &p) {
-  return encode(f, exactSqrt(decode(f, a)), p);
+  return encodeResult(f, exactSqrt(decode(f, a)), p);
 }
 
 Ordering lowbit::num::compare(const Format &f, uint64_t a, uint64_t b) {

@@ -2,11 +2,13 @@
 
 #include "lowbit/Numerics/BlockScaling.h"
 #include "lowbit/Numerics/Arithmetic.h"
+#include "lowbit/Numerics/Bulk.h"
 #include "lowbit/Numerics/Codec.h"
 
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstring>
 
 using namespace lowbit::num;
 
@@ -57,12 +59,40 @@ int lowbit::num::mxSharedExponent(const Format &elem, float amax) {
   return std::clamp(e, -127, 127);
 }
 
+namespace {
+// max |x| of a block as an f32 bit pattern: integer max over the magnitude
+// bits vectorizes, and any pattern >= 0x7f800000 is an Inf or NaN.
+uint32_t blockAmaxBits(const float *x, size_t n) {
+  uint32_t m = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t u;
+    std::memcpy(&u, &x[i], 4);
+    m = std::max(m, u & 0x7fffffffu);
+  }
+  return m;
+}
+
+float floatOfBits(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+// Named choice (MX non-finite block): OCP MX v1.0 leaves blocks containing
+// Inf or NaN to the implementation; their scale is the E8M0 NaN code, which
+// makes every element of the block NaN when dequantized, and the element
+// codes are 0.
+constexpr uint8_t kMxNaNScale = 0xFF;
+} // namespace
+
 uint8_t lowbit::num::mxQuantizeBlock(const Format &elem, const float *x, size_t n,
                                      uint8_t *codes) {
-  float amax = 0;
-  for (size_t i = 0; i < n; ++i)
-    amax = std::max(amax, std::fabs(x[i]));
-  int se = mxSharedExponent(elem, amax);
+  uint32_t amaxBits = blockAmaxBits(x, n);
+  if (amaxBits >= 0x7f800000u) {
+    std::memset(codes, 0, n);
+    return kMxNaNScale;
+  }
+  int se = mxSharedExponent(elem, floatOfBits(amaxBits));
   EncodePolicy p; // rne, saturating
   if (isMxInt8(elem)) {
     for (size_t i = 0; i < n; ++i) {
@@ -88,7 +118,7 @@ uint8_t lowbit::num::mxQuantizeBlock(const Format &elem, const float *x, size_t 
 
 double lowbit::num::mxDequantizeValue(const Format &elem, uint8_t scale,
                                       uint8_t code) {
-  if (scale == 0xFF)
+  if (scale == kMxNaNScale)
     return std::nan(""); // the E8M0 NaN scale makes the whole block NaN
   int se = static_cast<int>(scale) - 127;
   if (isMxInt8(elem))
@@ -96,17 +126,84 @@ double lowbit::num::mxDequantizeValue(const Format &elem, uint8_t scale,
   return std::ldexp(decode(elem, code), se);
 }
 
+namespace {
+// The table path of mxQuantize gives the codes of mxQuantizeBlock: x * 2^k
+// is exact in double; as an f32 it is exact unless it falls below f32's
+// normal range, and there (formats whose smallest value is far above) any
+// value rounds to a zero of its sign, so 2^-126 with the sign stands in.
+constexpr size_t kMaxMxBlock = 1024;
+
+bool mxTablePathApplies(const Format &elem) {
+  return elem.bits() <= 8 && (isMxInt8(elem) || elem.smallestPositive() >= 0x1p-100);
+}
+
+uint8_t mxQuantizeBlockTable(const Format &elem, const BulkEncoder &enc,
+                             const float *x, size_t n, uint8_t *codes) {
+  uint32_t amaxBits = blockAmaxBits(x, n);
+  if (amaxBits >= 0x7f800000u) {
+    std::memset(codes, 0, n);
+    return kMxNaNScale;
+  }
+  int se = mxSharedExponent(elem, floatOfBits(amaxBits));
+  bool int8 = isMxInt8(elem);
+  double s = std::ldexp(1.0, (int8 ? 6 : 0) - se);
+  float y[kMaxMxBlock];
+  for (size_t i = 0; i < n; ++i) {
+    float v = static_cast<float>(static_cast<double>(x[i]) * s);
+    uint32_t u;
+    std::memcpy(&u, &v, 4);
+    if ((u & 0x7fffffffu) < 0x00800000u) // zero or below f32 normals
+      u = x[i] == 0 ? 0 : (u & 0x80000000u) | 0x00800000u;
+    y[i] = floatOfBits(u);
+  }
+  enc.encodeCodes(y, n, codes);
+  if (int8)
+    for (size_t i = 0; i < n; ++i)
+      codes[i] = codes[i] == 0x80 ? 0x81 : codes[i];
+  return static_cast<uint8_t>(se + 127);
+}
+} // namespace
+
 void lowbit::num::mxQuantize(const Format &elem, const float *x, size_t n,
                              size_t block, uint8_t *scales, uint8_t *codes) {
+  if (!mxTablePathApplies(elem)) {
+    for (size_t b = 0, i = 0; i < n; ++b, i += block)
+      scales[b] = mxQuantizeBlock(elem, x + i, std::min(block, n - i), codes + i);
+    return;
+  }
+  const BulkEncoder &enc = bulkEncoderFor(elem);
+  if (block > kMaxMxBlock) { // blocks beyond the stack buffer: scalar
+    for (size_t b = 0, i = 0; i < n; ++b, i += block)
+      scales[b] = mxQuantizeBlock(elem, x + i, std::min(block, n - i), codes + i);
+    return;
+  }
   for (size_t b = 0, i = 0; i < n; ++b, i += block)
-    scales[b] = mxQuantizeBlock(elem, x + i, std::min(block, n - i), codes + i);
+    scales[b] = mxQuantizeBlockTable(elem, enc, x + i, std::min(block, n - i),
+                                     codes + i);
 }
 
 void lowbit::num::mxDequantize(const Format &elem, const uint8_t *scales,
                                const uint8_t *codes, size_t n, size_t block,
                                float *out) {
-  for (size_t i = 0; i < n; ++i)
-    out[i] = static_cast<float>(mxDequantizeValue(elem, scales[i / block], codes[i]));
+  // Exact element values (a custom bias can put them outside f32's range).
+  double value[256];
+  bool int8 = isMxInt8(elem);
+  for (unsigned c = 0; c < 256; ++c)
+    value[c] = int8 ? static_cast<double>(static_cast<int8_t>(c)) : decode(elem, c);
+  for (size_t b = 0, i = 0; i < n; ++b, i += block) {
+    size_t m = std::min(block, n - i);
+    if (scales[b] == kMxNaNScale) {
+      std::fill(out + i, out + i + m, std::nanf(""));
+      continue;
+    }
+    // value * 2^k is exact in double and rounded once to f32, as
+    // mxDequantizeValue then a cast gives.
+    int k = static_cast<int>(scales[b]) - 127 - (int8 ? 6 : 0);
+    double s = std::ldexp(1.0, k);
+    for (size_t j = 0; j < m; ++j) {
+      out[i + j] = static_cast<float>(value[codes[i + j]] * s);
+    }
+  }
 }
 
 //===----------------------------------------------------------------------===//

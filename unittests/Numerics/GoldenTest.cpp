@@ -244,9 +244,13 @@ TEST_P(MxTable, EveryBlock) {
     ASSERT_EQ(expected.size(), x.size() + 1);
     std::vector<uint8_t> codes(x.size());
     uint8_t scale = mxQuantizeBlock(elem, x.data(), x.size(), codes.data());
-    bool ok = scale == hex(expected[0]);
+    // The whole-tensor (table) path must give the same block.
+    std::vector<uint8_t> bulkCodes(x.size());
+    uint8_t bulkScale = 0;
+    mxQuantize(elem, x.data(), x.size(), x.size(), &bulkScale, bulkCodes.data());
+    bool ok = scale == hex(expected[0]) && bulkScale == scale;
     for (size_t i = 0; i < x.size(); ++i)
-      ok = ok && codes[i] == hex(expected[i + 1]);
+      ok = ok && codes[i] == hex(expected[i + 1]) && bulkCodes[i] == codes[i];
     if (isInt8) { // the dequantized values are exact
       std::vector<std::string> deq = splitWords(row[4]);
       for (size_t i = 0; i < x.size(); ++i)
