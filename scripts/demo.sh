@@ -33,3 +33,8 @@ for i in $(seq 0 31); do
   block+=" $(/usr/bin/python3 -c "import struct;print('0x%08x'%struct.unpack('<I',struct.pack('<f',-3.1+6.2*$i/31))[0])")"
 done
 echo "$block" | "$LOWBIT_BUILD/bin/lowbit-num" mx-quantize f4E2M1FN
+
+echo
+echo "== a 2x2 block tiled 3x4 times (CuTe blocked product), drawn by lowbit-layout"
+product=$("$LOWBIT_BUILD/bin/lowbit-layout" blocked-product '(2,2):(1,2)' '(3,4):(4,1)')
+"$LOWBIT_BUILD/bin/lowbit-layout" show "$product"

@@ -1,0 +1,131 @@
+//===- Layout.h - CuTe-style shape:stride layouts and their algebra -*- C++ -*-===//
+//
+// A layout maps coordinates in a hierarchical shape to integer offsets by an
+// inner product with a congruent stride: (4,(2,2)):(2,(1,8)). Semantics
+// follow NVIDIA CuTe's layout algebra (coordinates are colexicographic:
+// mode 0 varies fastest). Every operation whose precondition can fail (the
+// divisibility conditions of composition, the injectivity of complement)
+// returns an Expected with a message saying which modes violate it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOWBIT_LAYOUT_LAYOUT_H
+#define LOWBIT_LAYOUT_LAYOUT_H
+
+#include "lowbit/Layout/IntTuple.h"
+
+namespace lowbit::layout {
+
+class Layout {
+public:
+  /// shape and stride must be congruent (see make()).
+  Layout(IntTuple shape, IntTuple stride)
+      : shapeTuple(std::move(shape)), strideTuple(std::move(stride)) {}
+  Layout() : Layout(1, 0) {}
+  /// Checked constructor: congruent trees, positive shapes.
+  static Expected<Layout> make(IntTuple shape, IntTuple stride);
+  /// The compact column-major layout of a shape (CuTe's make_layout(shape)).
+  static Layout columnMajor(const IntTuple &shape);
+  /// Concatenation of layouts as the modes of a new one.
+  static Layout concat(const std::vector<Layout> &modes);
+
+  const IntTuple &shape() const { return shapeTuple; }
+  const IntTuple &stride() const { return strideTuple; }
+
+  int64_t size() const { return shapeTuple.product(); }
+  /// One past the largest offset (the codomain size for nonnegative strides).
+  int64_t cosize() const;
+  size_t rank() const { return shapeTuple.rank(); }
+  int depth() const { return shapeTuple.depth(); }
+  Layout mode(size_t i) const { return {shapeTuple.mode(i), strideTuple.mode(i)}; }
+
+  /// Offset of the i-th coordinate in colexicographic order (i may exceed
+  /// size(): the last mode then extends, as in CuTe).
+  int64_t operator()(int64_t index) const;
+  /// Offset of a coordinate that is congruent to the shape or coarser (an
+  /// integer standing for a whole sub-tuple is split colexicographically).
+  Expected<int64_t> eval(const IntTuple &coord) const;
+  /// The natural coordinate (congruent to the shape) of a linear index.
+  IntTuple coordinate(int64_t index) const;
+
+  /// Leaves as one flat tuple of modes.
+  Layout flatten() const;
+  /// The same function with as few modes as possible (shape-1 modes
+  /// dropped, mode i and i+1 merged when stride_{i+1} == shape_i*stride_i).
+  Layout coalesce() const;
+  /// Coalesces each top-level mode separately (rank is kept).
+  Layout coalesceByMode() const;
+
+  std::string str() const;
+  bool operator==(const Layout &o) const {
+    return shapeTuple == o.shapeTuple && strideTuple == o.strideTuple;
+  }
+  bool operator!=(const Layout &o) const { return !(*this == o); }
+
+private:
+  IntTuple shapeTuple, strideTuple;
+};
+
+/// A tiler: one layout per mode of the layout it is applied to (CuTe's
+/// Tile); modes beyond its rank are left alone.
+using Tiler = std::vector<Layout>;
+
+//===----------------------------------------------------------------------===//
+// Algebra
+//===----------------------------------------------------------------------===//
+
+/// A o B: (A o B)(c) == A(B(c)) for every coordinate c of B.
+Expected<Layout> composition(const Layout &a, const Layout &b);
+/// By-mode composition with a tiler.
+Expected<Layout> composition(const Layout &a, const Tiler &tiler);
+
+/// The layout of the offsets A does not reach, up to cotarget: sorted by
+/// stride it fills the gaps between A's modes and then repeats up to
+/// cotarget. A must be injective with strides dividing each other.
+Expected<Layout> complement(const Layout &a, int64_t cotarget);
+Expected<Layout> complement(const Layout &a);
+
+/// R with A(R(i)) == i for i < size(R), R as large as possible.
+Layout rightInverse(const Layout &a);
+/// L with L(A(i)) == i for every i < size(A) (A injective).
+Expected<Layout> leftInverse(const Layout &a);
+
+/// A o (B, complement(B, size(A))): mode 0 is the tile B of A, mode 1
+/// enumerates the tiles.
+Expected<Layout> logicalDivide(const Layout &a, const Layout &b);
+/// By-mode: ((Tile0, Rest0), (Tile1, Rest1), ..., untouched modes...).
+Expected<Layout> logicalDivide(const Layout &a, const Tiler &tiler);
+/// ((Tile0, Tile1, ...), (Rest0, Rest1, ..., untouched modes...)).
+Expected<Layout> zippedDivide(const Layout &a, const Tiler &tiler);
+/// ((Tile0, Tile1, ...), Rest0, Rest1, ..., untouched modes...).
+Expected<Layout> tiledDivide(const Layout &a, const Tiler &tiler);
+/// (Tile0, Tile1, ..., Rest0, Rest1, ..., untouched modes...).
+Expected<Layout> flatDivide(const Layout &a, const Tiler &tiler);
+
+/// (A, complement(A, size(A) * cosize(B)) o B): B copies of A.
+Expected<Layout> logicalProduct(const Layout &a, const Layout &b);
+/// By-mode logical product with a tiler.
+Expected<Layout> logicalProduct(const Layout &a, const Tiler &tiler);
+/// Rank-R product ((A0, B0), (A1, B1), ...): A repeated as blocks laid out
+/// by B. The ranks are padded with 1:0 modes to the larger one.
+Expected<Layout> blockedProduct(const Layout &a, const Layout &b);
+/// ((B0, A0), (B1, A1), ...): A's elements raked across B's copies.
+Expected<Layout> rakedProduct(const Layout &a, const Layout &b);
+
+//===----------------------------------------------------------------------===//
+// Notation
+//===----------------------------------------------------------------------===//
+
+/// Parses CuTe notation: an IntTuple, e.g. "(4,(2,2))" or "8". CuTe's
+/// static marker "_" before an integer is accepted and ignored.
+Expected<IntTuple> parseIntTuple(const std::string &text, size_t *errorColumn = nullptr);
+/// Parses "SHAPE:STRIDE"; a SHAPE alone is the compact column-major layout.
+Expected<Layout> parseLayout(const std::string &text, size_t *errorColumn = nullptr);
+/// Parses a tiler "<L0, L1, ...>" or "[L0, L1, ...]"; a bare shape
+/// "(s0, s1)" is the tiler <s0:1, s1:1>. A single layout is a one-mode
+/// tiler only when written in brackets.
+Expected<Tiler> parseTiler(const std::string &text, size_t *errorColumn = nullptr);
+std::string tilerStr(const Tiler &t);
+
+} // namespace lowbit::layout
+
+#endif // LOWBIT_LAYOUT_LAYOUT_H
