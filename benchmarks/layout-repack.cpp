@@ -12,6 +12,8 @@
 
 #include "lowbit/Layout/BitLayout.h"
 
+#include "BenchmarkUtil.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -23,16 +25,11 @@
 #include <vector>
 
 using namespace lowbit::layout;
+using lowbit::bench::cpuName;
+using lowbit::bench::Stats;
+using lowbit::bench::stats;
 
 namespace {
-std::string cpuName() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0)
-      return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
 
 template <class F> double secondsPerCall(F &&fn, double minSeconds = 0.2) {
   using clock = std::chrono::steady_clock;
@@ -48,13 +45,6 @@ template <class F> double secondsPerCall(F &&fn, double minSeconds = 0.2) {
   return elapsed / iters;
 }
 
-struct Stats {
-  double median, min, max;
-};
-Stats stats(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return {v[v.size() / 2], v.front(), v.back()};
-}
 } // namespace
 
 int main(int argc, char **argv) {

@@ -14,6 +14,8 @@
 #include "lowbit/Numerics/Codec.h"
 #include "lowbit/Numerics/Packing.h"
 
+#include "BenchmarkUtil.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -26,6 +28,9 @@
 #include <vector>
 
 using namespace lowbit::num;
+using lowbit::bench::cpuName;
+using lowbit::bench::Stats;
+using lowbit::bench::stats;
 
 namespace {
 struct Options {
@@ -50,28 +55,12 @@ double rate(size_t n, const std::function<void()> &fn, double minSeconds = 0.05)
   return static_cast<double>(n) * iters / elapsed;
 }
 
-struct Stats {
-  double median, min, max;
-};
-
-Stats stats(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return {v[v.size() / 2], v.front(), v.back()};
-}
 
 struct Row {
   std::string op, format;
   Stats bulk, scalar, ratio;
 };
 
-std::string cpuName() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("model name", 0) == 0)
-      return line.substr(line.find(':') + 2);
-  return "unknown CPU";
-}
 
 volatile uint64_t sink; // keeps results alive
 

@@ -75,18 +75,6 @@ IntTuple columnMajorStride(const IntTuple &shape, int64_t &next) {
   return IntTuple(std::move(elems));
 }
 
-Layout fromModes(const std::vector<std::pair<int64_t, int64_t>> &modes) {
-  if (modes.empty())
-    return Layout(1, 0);
-  if (modes.size() == 1)
-    return Layout(modes[0].first, modes[0].second);
-  std::vector<IntTuple> s, d;
-  for (auto &[sh, st] : modes) {
-    s.push_back(sh);
-    d.push_back(st);
-  }
-  return Layout(IntTuple(s), IntTuple(d));
-}
 } // namespace
 
 Expected<Layout> Layout::make(IntTuple shape, IntTuple stride) {
@@ -102,6 +90,19 @@ Expected<Layout> Layout::make(IntTuple shape, IntTuple stride) {
 Layout Layout::columnMajor(const IntTuple &shape) {
   int64_t next = 1;
   return Layout(shape, columnMajorStride(shape, next));
+}
+
+Layout Layout::fromModes(const std::vector<std::pair<int64_t, int64_t>> &modes) {
+  if (modes.empty())
+    return Layout(1, 0);
+  if (modes.size() == 1)
+    return Layout(modes[0].first, modes[0].second);
+  std::vector<IntTuple> s, d;
+  for (auto &[sh, st] : modes) {
+    s.push_back(sh);
+    d.push_back(st);
+  }
+  return Layout(IntTuple(s), IntTuple(d));
 }
 
 Layout Layout::concat(const std::vector<Layout> &modes) {

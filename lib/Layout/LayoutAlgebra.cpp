@@ -26,19 +26,6 @@ std::vector<Mode> flatModes(const Layout &l) {
   return m;
 }
 
-Layout layoutOf(const std::vector<Mode> &modes) {
-  if (modes.empty())
-    return Layout(1, 0);
-  if (modes.size() == 1)
-    return Layout(modes[0].first, modes[0].second);
-  std::vector<IntTuple> s, d;
-  for (auto &[sh, st] : modes) {
-    s.push_back(sh);
-    d.push_back(st);
-  }
-  return Layout(IntTuple(s), IntTuple(d));
-}
-
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // A o (s:d) for one mode of the right operand.
@@ -92,7 +79,7 @@ Expected<Layout> composeMode(const Layout &a, int64_t s, int64_t d) {
   }
   if (want > 1)
     out.push_back({want, m[last].second});
-  return layoutOf(out);
+  return Layout::fromModes(out);
 }
 
 Expected<Layout> composeTree(const Layout &a, const IntTuple &s, const IntTuple &d) {
@@ -127,6 +114,21 @@ Expected<Layout> checkTilerRank(const Layout &a, const Tiler &t) {
   return a;
 }
 
+// Applies op to mode i of a and tiler[i]; later modes are left alone.
+template <class Op>
+Expected<Layout> byMode(const Layout &a, const Tiler &tiler, Op op) {
+  if (auto c = checkTilerRank(a, tiler); !c)
+    return c;
+  std::vector<Layout> modes = topModes(a);
+  for (size_t i = 0; i < tiler.size(); ++i) {
+    auto r = op(modes[i], tiler[i]);
+    if (!r)
+      return r;
+    modes[i] = *r;
+  }
+  return modes.size() == 1 ? modes[0] : Layout::concat(modes);
+}
+
 // Pads to rank r with 1:0 modes.
 std::vector<Layout> padded(const Layout &l, size_t r) {
   std::vector<Layout> v = topModes(l);
@@ -146,16 +148,7 @@ Expected<Layout> lowbit::layout::composition(const Layout &a, const Layout &b) {
 }
 
 Expected<Layout> lowbit::layout::composition(const Layout &a, const Tiler &tiler) {
-  if (auto c = checkTilerRank(a, tiler); !c)
-    return c;
-  std::vector<Layout> modes = topModes(a);
-  for (size_t i = 0; i < tiler.size(); ++i) {
-    auto r = composition(modes[i], tiler[i]);
-    if (!r)
-      return r;
-    modes[i] = *r;
-  }
-  return modes.size() == 1 ? modes[0] : Layout::concat(modes);
+  return byMode(a, tiler, [](const Layout &x, const Layout &t) { return composition(x, t); });
 }
 
 Expected<Layout> lowbit::layout::complement(const Layout &a, int64_t cotarget) {
@@ -183,7 +176,7 @@ Expected<Layout> lowbit::layout::complement(const Layout &a, int64_t cotarget) {
     current = s * d;
   }
   out.push_back({ceilDiv(std::max<int64_t>(cotarget, 1), current), current});
-  return layoutOf(out).coalesce();
+  return Layout::fromModes(out).coalesce();
 }
 
 Expected<Layout> lowbit::layout::complement(const Layout &a) {
@@ -210,7 +203,7 @@ Layout lowbit::layout::rightInverse(const Layout &a) {
         break;
       }
   }
-  return layoutOf(out).coalesce();
+  return Layout::fromModes(out).coalesce();
 }
 
 Expected<Layout> lowbit::layout::leftInverse(const Layout &a) {
@@ -228,16 +221,7 @@ Expected<Layout> lowbit::layout::logicalDivide(const Layout &a, const Layout &b)
 }
 
 Expected<Layout> lowbit::layout::logicalDivide(const Layout &a, const Tiler &tiler) {
-  if (auto c = checkTilerRank(a, tiler); !c)
-    return c;
-  std::vector<Layout> modes = topModes(a);
-  for (size_t i = 0; i < tiler.size(); ++i) {
-    auto r = logicalDivide(modes[i], tiler[i]);
-    if (!r)
-      return r;
-    modes[i] = *r;
-  }
-  return modes.size() == 1 ? modes[0] : Layout::concat(modes);
+  return byMode(a, tiler, [](const Layout &x, const Layout &t) { return logicalDivide(x, t); });
 }
 
 namespace {
@@ -300,16 +284,7 @@ Expected<Layout> lowbit::layout::logicalProduct(const Layout &a, const Layout &b
 }
 
 Expected<Layout> lowbit::layout::logicalProduct(const Layout &a, const Tiler &tiler) {
-  if (auto c = checkTilerRank(a, tiler); !c)
-    return c;
-  std::vector<Layout> modes = topModes(a);
-  for (size_t i = 0; i < tiler.size(); ++i) {
-    auto r = logicalProduct(modes[i], tiler[i]);
-    if (!r)
-      return r;
-    modes[i] = *r;
-  }
-  return modes.size() == 1 ? modes[0] : Layout::concat(modes);
+  return byMode(a, tiler, [](const Layout &x, const Layout &t) { return logicalProduct(x, t); });
 }
 
 namespace {

@@ -27,6 +27,8 @@ public:
   static Layout columnMajor(const IntTuple &shape);
   /// Concatenation of layouts as the modes of a new one.
   static Layout concat(const std::vector<Layout> &modes);
+  /// A flat layout from (shape, stride) modes: 1:0 for none, s:d for one.
+  static Layout fromModes(const std::vector<std::pair<int64_t, int64_t>> &modes);
 
   const IntTuple &shape() const { return shapeTuple; }
   const IntTuple &stride() const { return strideTuple; }
