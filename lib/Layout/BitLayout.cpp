@@ -33,14 +33,6 @@ private:
   int64_t current = 0;
 };
 
-// Offsets of each bit of an element, relative to the element's offset.
-std::vector<int64_t> bitOffsets(const Layout &map) {
-  std::vector<int64_t> v;
-  Layout bitsMode = map.mode(0);
-  for (int64_t b = 0; b < bitsMode.size(); ++b)
-    v.push_back(bitsMode(b));
-  return v;
-}
 } // namespace
 
 Expected<Layout> lowbit::layout::layoutFromTable(const std::vector<int64_t> &values) {
@@ -73,6 +65,19 @@ Expected<Layout> lowbit::layout::layoutFromTable(const std::vector<int64_t> &val
   return l;
 }
 
+template <class Fn> void BitLayout::forEachBit(Fn fn) const {
+  // Each bit's offset within an element, then the elements in index order.
+  std::vector<int64_t> bitOff;
+  Layout bitsMode = map.mode(0);
+  for (int64_t b = 0; b < bitsMode.size(); ++b)
+    bitOff.push_back(bitsMode(b));
+  OffsetWalker walk(map.mode(1));
+  const int64_t n = elements();
+  for (int64_t e = 0; e < n; ++e, walk.next())
+    for (unsigned b = 0; b < bitOff.size(); ++b)
+      fn(e, b, (walk.offset() + bitOff[b] + off) ^ static_cast<int64_t>(flip));
+}
+
 Expected<BitLayout> BitLayout::make(Layout map, int64_t offset, uint64_t flip) {
   if (map.shape().isLeaf() || map.rank() != 2)
     return Expected<BitLayout>::failure("a bit layout has two modes, (bit, element): " +
@@ -82,41 +87,40 @@ Expected<BitLayout> BitLayout::make(Layout map, int64_t offset, uint64_t flip) {
   if (total > (int64_t(1) << 30))
     return Expected<BitLayout>::failure("bit layouts are checked up to 2^30 bits");
   std::vector<uint8_t> seen(static_cast<size_t>(limit + 7) / 8);
-  const int64_t n = bl.elements();
-  const unsigned w = bl.elementBits();
-  for (int64_t e = 0; e < n; ++e)
-    for (unsigned b = 0; b < w; ++b) {
-      int64_t p = bl.bitOffset(e, b);
-      if (p < 0 || p >= limit)
-        return Expected<BitLayout>::failure(
-            "bit " + std::to_string(b) + " of element " + std::to_string(e) +
-            " is stored at bit " + std::to_string(p) + ", outside the " +
-            std::to_string(limit) + " bits of storage");
-      if (seen[p / 8] & (1u << (p % 8)))
-        return Expected<BitLayout>::failure("bit " + std::to_string(b) + " of element " +
-                                            std::to_string(e) + " lands on bit " +
-                                            std::to_string(p) + ", which is already used");
+  std::string error;
+  bl.forEachBit([&](int64_t e, unsigned b, int64_t p) {
+    if (!error.empty())
+      return;
+    if (p < 0 || p >= limit)
+      error = "bit " + std::to_string(b) + " of element " + std::to_string(e) +
+              " is stored at bit " + std::to_string(p) + ", outside the " +
+              std::to_string(limit) + " bits of storage";
+    else if (seen[p / 8] & (1u << (p % 8)))
+      error = "bit " + std::to_string(b) + " of element " + std::to_string(e) +
+              " lands on bit " + std::to_string(p) + ", which is already used";
+    else
       seen[p / 8] |= static_cast<uint8_t>(1u << (p % 8));
-    }
+  });
+  if (!error.empty())
+    return Expected<BitLayout>::failure(error);
   return bl;
 }
 
 BitLayout BitLayout::lsbFirst(unsigned bits, const IntTuple &elements) {
+  // Column-major over the elements, each element `bits` wide.
   Layout e = Layout::columnMajor(elements);
-  return BitLayout(Layout::concat({Layout(int64_t(bits), 1),
-                                   Layout(e.shape(), [&] {
-                                     std::vector<int64_t> d = e.stride().leaves();
-                                     for (int64_t &x : d)
-                                       x *= bits;
-                                     return unflatten(d, e.stride());
-                                   }())}),
-                   0, 0);
+  std::vector<int64_t> d = e.stride().leaves();
+  for (int64_t &x : d)
+    x *= bits;
+  Layout elems(e.shape(), unflatten(d, e.stride()));
+  return BitLayout(Layout::concat({Layout(int64_t(bits), 1), elems}), 0, 0);
 }
 
 Expected<BitLayout> BitLayout::msbFirst(unsigned bits, const IntTuple &elements) {
-  BitLayout l = lsbFirst(bits, elements);
-  Layout m = Layout::concat({Layout(int64_t(bits), -1), l.map.mode(1)});
-  return make(m, bits - 1, 7);
+  // Stream position e*w + (w-1-b), then bit 7 - p % 8 of byte p / 8, which
+  // is p XOR 7: a bijection by construction.
+  Layout m = Layout::concat({Layout(int64_t(bits), -1), lsbFirst(bits, elements).map.mode(1)});
+  return BitLayout(m, bits - 1, 7);
 }
 
 Expected<BitLayout> BitLayout::interleaved(unsigned bits, const std::vector<int64_t> &order,
@@ -137,8 +141,9 @@ Expected<BitLayout> BitLayout::interleaved(unsigned bits, const std::vector<int6
   auto inGroup = layoutFromTable(slot);
   if (!inGroup)
     return Expected<BitLayout>::failure("interleave order: " + inGroup.error());
+  // A permutation of the slots in each group of g: a bijection.
   Layout elems = Layout::concat({*inGroup, Layout(n / g, g * int64_t(bits))});
-  return make(Layout::concat({Layout(int64_t(bits), 1), elems}));
+  return BitLayout(Layout::concat({Layout(int64_t(bits), 1), elems}), 0, 0);
 }
 
 Expected<BitLayout> BitLayout::planesTiled(unsigned bits, int64_t rows, int64_t k,
@@ -160,29 +165,17 @@ BitLayout BitLayout::planes(unsigned bits, int64_t rows, int64_t k) {
 
 void BitLayout::pack(const uint32_t *codes, uint8_t *out) const {
   std::memset(out, 0, static_cast<size_t>(storageBytes()));
-  std::vector<int64_t> bitOff = bitOffsets(map);
-  OffsetWalker walk(map.mode(1));
-  const int64_t n = elements();
-  for (int64_t e = 0; e < n; ++e, walk.next())
-    for (unsigned b = 0; b < bitOff.size(); ++b)
-      if ((codes[e] >> b) & 1) {
-        int64_t p = (walk.offset() + bitOff[b] + off) ^ static_cast<int64_t>(flip);
-        out[p / 8] |= static_cast<uint8_t>(1u << (p % 8));
-      }
+  forEachBit([&](int64_t e, unsigned b, int64_t p) {
+    if ((codes[e] >> b) & 1)
+      out[p / 8] |= static_cast<uint8_t>(1u << (p % 8));
+  });
 }
 
 void BitLayout::unpack(const uint8_t *in, uint32_t *codes) const {
-  std::vector<int64_t> bitOff = bitOffsets(map);
-  OffsetWalker walk(map.mode(1));
-  const int64_t n = elements();
-  for (int64_t e = 0; e < n; ++e, walk.next()) {
-    uint32_t c = 0;
-    for (unsigned b = 0; b < bitOff.size(); ++b) {
-      int64_t p = (walk.offset() + bitOff[b] + off) ^ static_cast<int64_t>(flip);
-      c |= static_cast<uint32_t>((in[p / 8] >> (p % 8)) & 1) << b;
-    }
-    codes[e] = c;
-  }
+  std::memset(codes, 0, static_cast<size_t>(elements()) * sizeof(uint32_t));
+  forEachBit([&](int64_t e, unsigned b, int64_t p) {
+    codes[e] |= static_cast<uint32_t>((in[p / 8] >> (p % 8)) & 1) << b;
+  });
 }
 
 std::string BitLayout::str() const {
@@ -201,34 +194,33 @@ std::string BitLayout::str() const {
 namespace {
 bool isDenseLsbFirst(const BitLayout &l) {
   Layout c = l.layout().coalesce();
-  return l.str() == l.layout().str() && c.shape().isLeaf() && c.stride().value() == 1;
+  return l.isUnshifted() && c.shape().isLeaf() && c.stride().value() == 1;
 }
 
 // Recognises planesTiled(bits, rows, k, 32): returns rows and k.
 bool isPlanesTiled32(const BitLayout &l, int64_t &rows, int64_t &k) {
-  const Layout &e = l.layout().mode(1);
-  if (e.shape().isLeaf() || e.rank() != 3 || !e.shape().mode(0).isLeaf() ||
-      e.shape().mode(0).value() != 32 || !e.shape().mode(1).isLeaf() ||
-      !e.shape().mode(2).isLeaf())
+  const IntTuple &e = l.layout().shape().mode(1);
+  if (e.isLeaf() || e.rank() != 3 || !e.mode(0).isLeaf() || e.mode(0).value() != 32 ||
+      !e.mode(1).isLeaf() || !e.mode(2).isLeaf())
     return false;
-  rows = e.shape().mode(2).value();
-  k = 32 * e.shape().mode(1).value();
+  rows = e.mode(2).value();
+  k = 32 * e.mode(1).value();
   auto want = BitLayout::planesTiled(l.elementBits(), rows, k, 32);
-  return want && want->str() == l.str();
+  return want && l.isUnshifted() && want->layout() == l.layout();
 }
 
 #if defined(__x86_64__)
 // 32 codes of w bits (w in {1, 2, 4, 8}) -> w words of 32 bits, word b
 // holding bit b of every code: pext gathers one bit of each w-bit field.
 template <unsigned W>
-__attribute__((target("bmi2"))) void densePlanesBmi2(const uint8_t *in, uint32_t *out,
+__attribute__((target("bmi2"))) void densePlanesBmi2(const uint8_t *in, uint8_t *out,
                                                      int64_t groups) {
   constexpr unsigned kChunks = W == 1 ? 1 : W / 2; // 64-bit chunks per group
   constexpr unsigned kPerChunk = W == 1 ? 32 : 64 / W;
   uint64_t field = 0;
   for (unsigned i = 0; i < 64; i += W)
     field |= 1ull << i;
-  for (int64_t g = 0; g < groups; ++g, in += 4 * W, out += W) {
+  for (int64_t g = 0; g < groups; ++g, in += 4 * W, out += 4 * W) {
     uint64_t chunk[kChunks];
     if (W == 1) {
       uint32_t v;
@@ -241,7 +233,8 @@ __attribute__((target("bmi2"))) void densePlanesBmi2(const uint8_t *in, uint32_t
       uint64_t word = 0;
       for (unsigned c = 0; c < kChunks; ++c)
         word |= _pext_u64(chunk[c], field << b) << (c * kPerChunk);
-      out[b] = static_cast<uint32_t>(word);
+      uint32_t plane = static_cast<uint32_t>(word);
+      std::memcpy(out + 4 * b, &plane, 4);
     }
   }
 }
@@ -251,12 +244,11 @@ bool repackDenseToPlanes(unsigned w, const uint8_t *in, int64_t groups, uint8_t 
 #if defined(__x86_64__)
   if (!__builtin_cpu_supports("bmi2"))
     return false;
-  uint32_t *words = reinterpret_cast<uint32_t *>(out);
   switch (w) {
-  case 1: densePlanesBmi2<1>(in, words, groups); return true;
-  case 2: densePlanesBmi2<2>(in, words, groups); return true;
-  case 4: densePlanesBmi2<4>(in, words, groups); return true;
-  case 8: densePlanesBmi2<8>(in, words, groups); return true;
+  case 1: densePlanesBmi2<1>(in, out, groups); return true;
+  case 2: densePlanesBmi2<2>(in, out, groups); return true;
+  case 4: densePlanesBmi2<4>(in, out, groups); return true;
+  case 8: densePlanesBmi2<8>(in, out, groups); return true;
   default: return false;
   }
 #else

@@ -28,11 +28,12 @@ std::vector<Mode> flatModes(const Layout &l) {
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// A o (s:d) for one mode of the right operand.
-Expected<Layout> composeMode(const Layout &a, int64_t s, int64_t d) {
+// A o (s:d) for one mode of the right operand; aModes are A's coalesced
+// modes (computed once per composition).
+Expected<Layout> composeMode(const std::vector<Mode> &aModes, int64_t s, int64_t d) {
   if (d == 0 || s == 1)
     return Layout(s, 0);
-  std::vector<Mode> m = flatModes(a.coalesce());
+  std::vector<Mode> m = aModes;
   const size_t last = m.size() - 1;
   // Divide the stride d out of the modes before the last one.
   int64_t rest = d;
@@ -52,7 +53,7 @@ Expected<Layout> composeMode(const Layout &a, int64_t s, int64_t d) {
         "stride divisibility: the right operand's stride " + std::to_string(d) +
         " leaves " + std::to_string(rest) + ", which neither divides nor is divided by " +
         "the shape " + std::to_string(si) + " of mode " + std::to_string(i) + " of " +
-        a.coalesce().str());
+        Layout::fromModes(aModes).str());
   }
   if (i == last) // the last mode extends without bound
     m[last].second *= rest;
@@ -74,7 +75,7 @@ Expected<Layout> composeMode(const Layout &a, int64_t s, int64_t d) {
           "shape divisibility: the right operand's shape " + std::to_string(s) +
           " leaves " + std::to_string(want) + ", which neither divides nor is divided " +
           "by the shape " + std::to_string(si) + " of mode " + std::to_string(i) +
-          " of " + a.coalesce().str() + " (after dividing out the stride)");
+          " of " + Layout::fromModes(aModes).str() + " (after dividing out the stride)");
     }
   }
   if (want > 1)
@@ -82,12 +83,13 @@ Expected<Layout> composeMode(const Layout &a, int64_t s, int64_t d) {
   return Layout::fromModes(out);
 }
 
-Expected<Layout> composeTree(const Layout &a, const IntTuple &s, const IntTuple &d) {
+Expected<Layout> composeTree(const std::vector<Mode> &aModes, const IntTuple &s,
+                             const IntTuple &d) {
   if (s.isLeaf())
-    return composeMode(a, s.value(), d.value());
+    return composeMode(aModes, s.value(), d.value());
   std::vector<Layout> modes;
   for (size_t i = 0; i < s.rank(); ++i) {
-    auto r = composeTree(a, s.mode(i), d.mode(i));
+    auto r = composeTree(aModes, s.mode(i), d.mode(i));
     if (!r)
       return r;
     modes.push_back(*r);
@@ -95,30 +97,30 @@ Expected<Layout> composeTree(const Layout &a, const IntTuple &s, const IntTuple 
   return Layout::concat(modes);
 }
 
+// The top-level modes (a leaf layout is its own single mode).
 std::vector<Layout> topModes(const Layout &l) {
   std::vector<Layout> v;
-  if (l.shape().isLeaf()) {
-    v.push_back(l);
-    return v;
-  }
   for (size_t i = 0; i < l.rank(); ++i)
     v.push_back(l.mode(i));
   return v;
 }
 
-Expected<Layout> checkTilerRank(const Layout &a, const Tiler &t) {
-  if (t.size() > topModes(a).size())
-    return Expected<Layout>::failure("the tiler has " + std::to_string(t.size()) +
-                                     " modes but the layout " + a.str() + " has rank " +
-                                     std::to_string(topModes(a).size()));
-  return a;
+// One mode stays itself; several become the modes of a new layout.
+Layout group(const std::vector<Layout> &modes) {
+  return modes.size() == 1 ? modes[0] : Layout::concat(modes);
+}
+
+Expected<Layout> tilerTooLong(const Layout &a, const Tiler &t) {
+  return Expected<Layout>::failure("the tiler has " + std::to_string(t.size()) +
+                                   " modes but the layout " + a.str() + " has rank " +
+                                   std::to_string(a.rank()));
 }
 
 // Applies op to mode i of a and tiler[i]; later modes are left alone.
 template <class Op>
 Expected<Layout> byMode(const Layout &a, const Tiler &tiler, Op op) {
-  if (auto c = checkTilerRank(a, tiler); !c)
-    return c;
+  if (tiler.size() > a.rank())
+    return tilerTooLong(a, tiler);
   std::vector<Layout> modes = topModes(a);
   for (size_t i = 0; i < tiler.size(); ++i) {
     auto r = op(modes[i], tiler[i]);
@@ -126,7 +128,7 @@ Expected<Layout> byMode(const Layout &a, const Tiler &tiler, Op op) {
       return r;
     modes[i] = *r;
   }
-  return modes.size() == 1 ? modes[0] : Layout::concat(modes);
+  return group(modes);
 }
 
 // Pads to rank r with 1:0 modes.
@@ -144,7 +146,7 @@ Expected<Layout> lowbit::layout::composition(const Layout &a, const Layout &b) {
       return Expected<Layout>::failure("composition needs nonnegative strides in the "
                                        "right operand, " + b.str() + " has " +
                                        std::to_string(d));
-  return composeTree(a, b.shape(), b.stride());
+  return composeTree(flatModes(a.coalesce()), b.shape(), b.stride());
 }
 
 Expected<Layout> lowbit::layout::composition(const Layout &a, const Tiler &tiler) {
@@ -225,24 +227,25 @@ Expected<Layout> lowbit::layout::logicalDivide(const Layout &a, const Tiler &til
 }
 
 namespace {
-// Splits logical_divide(a, tiler) into tiles, rests and untouched modes.
+// logical_divide(a, tiler) as its tiles, and its rests followed by the
+// modes the tiler does not reach.
 Expected<Layout> dividedParts(const Layout &a, const Tiler &tiler,
                               std::vector<Layout> &tiles, std::vector<Layout> &rests) {
-  auto d = logicalDivide(a, tiler);
-  if (!d)
-    return d;
-  std::vector<Layout> modes = topModes(*d);
-  if (tiler.size() == 1 && topModes(a).size() == 1)
-    modes = {*d};
+  if (tiler.size() > a.rank())
+    return tilerTooLong(a, tiler);
+  std::vector<Layout> modes = topModes(a);
   for (size_t i = 0; i < modes.size(); ++i) {
-    if (i < tiler.size()) {
-      tiles.push_back(modes[i].mode(0));
-      rests.push_back(modes[i].mode(1));
-    } else {
+    if (i >= tiler.size()) {
       rests.push_back(modes[i]);
+      continue;
     }
+    auto d = logicalDivide(modes[i], tiler[i]);
+    if (!d)
+      return d;
+    tiles.push_back(d->mode(0));
+    rests.push_back(d->mode(1));
   }
-  return d;
+  return a;
 }
 } // namespace
 
@@ -250,9 +253,6 @@ Expected<Layout> lowbit::layout::zippedDivide(const Layout &a, const Tiler &tile
   std::vector<Layout> tiles, rests;
   if (auto d = dividedParts(a, tiler, tiles, rests); !d)
     return d;
-  auto group = [](const std::vector<Layout> &v) {
-    return v.size() == 1 ? v[0] : Layout::concat(v);
-  };
   return Layout::concat({group(tiles), group(rests)});
 }
 
@@ -260,7 +260,7 @@ Expected<Layout> lowbit::layout::tiledDivide(const Layout &a, const Tiler &tiler
   std::vector<Layout> tiles, rests;
   if (auto d = dividedParts(a, tiler, tiles, rests); !d)
     return d;
-  std::vector<Layout> out = {tiles.size() == 1 ? tiles[0] : Layout::concat(tiles)};
+  std::vector<Layout> out = {group(tiles)};
   out.insert(out.end(), rests.begin(), rests.end());
   return Layout::concat(out);
 }
@@ -289,7 +289,7 @@ Expected<Layout> lowbit::layout::logicalProduct(const Layout &a, const Tiler &ti
 
 namespace {
 Expected<Layout> zippedProduct(const Layout &a, const Layout &b, bool blockFirst) {
-  size_t r = std::max(topModes(a).size(), topModes(b).size());
+  size_t r = std::max(a.rank(), b.rank());
   Layout pa = Layout::concat(padded(a, r)), pb = Layout::concat(padded(b, r));
   auto p = logicalProduct(pa, pb);
   if (!p)
@@ -300,7 +300,7 @@ Expected<Layout> zippedProduct(const Layout &a, const Layout &b, bool blockFirst
     Layout x = first.mode(i), y = second.mode(i);
     modes.push_back(blockFirst ? Layout::concat({x, y}) : Layout::concat({y, x}));
   }
-  return r == 1 ? modes[0] : Layout::concat(modes);
+  return group(modes);
 }
 } // namespace
 

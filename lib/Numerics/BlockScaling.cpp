@@ -4,11 +4,13 @@
 #include "lowbit/Numerics/Arithmetic.h"
 #include "lowbit/Numerics/Bulk.h"
 #include "lowbit/Numerics/Codec.h"
+#include "lowbit/Numerics/F32Bits.h"
 
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 using namespace lowbit::num;
 
@@ -60,39 +62,34 @@ int lowbit::num::mxSharedExponent(const Format &elem, float amax) {
 }
 
 namespace {
-// max |x| of a block as an f32 bit pattern: integer max over the magnitude
-// bits vectorizes, and any pattern >= 0x7f800000 is an Inf or NaN.
-uint32_t blockAmaxBits(const float *x, size_t n) {
-  uint32_t m = 0;
-  for (size_t i = 0; i < n; ++i) {
-    uint32_t u;
-    std::memcpy(&u, &x[i], 4);
-    m = std::max(m, u & 0x7fffffffu);
-  }
-  return m;
-}
-
-float floatOfBits(uint32_t u) {
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
-}
-
 // Named choice (MX non-finite block): OCP MX v1.0 leaves blocks containing
 // Inf or NaN to the implementation; their scale is the E8M0 NaN code, which
 // makes every element of the block NaN when dequantized, and the element
 // codes are 0.
 constexpr uint8_t kMxNaNScale = 0xFF;
+
+// The shared exponent of a block, or nullopt (with the codes zeroed) for a
+// non-finite block. max |x| is taken over f32 bit patterns: the integer max
+// vectorizes, and any pattern >= 0x7f800000 is an Inf or NaN.
+std::optional<int> mxBlockExponent(const Format &elem, const float *x, size_t n,
+                                   uint8_t *codes) {
+  uint32_t amaxBits = 0;
+  for (size_t i = 0; i < n; ++i)
+    amaxBits = std::max(amaxBits, f32Bits(x[i]) & 0x7fffffffu);
+  if (amaxBits >= 0x7f800000u) {
+    std::memset(codes, 0, n);
+    return std::nullopt;
+  }
+  return mxSharedExponent(elem, f32FromBits(amaxBits));
+}
 } // namespace
 
 uint8_t lowbit::num::mxQuantizeBlock(const Format &elem, const float *x, size_t n,
                                      uint8_t *codes) {
-  uint32_t amaxBits = blockAmaxBits(x, n);
-  if (amaxBits >= 0x7f800000u) {
-    std::memset(codes, 0, n);
+  std::optional<int> exponent = mxBlockExponent(elem, x, n, codes);
+  if (!exponent)
     return kMxNaNScale;
-  }
-  int se = mxSharedExponent(elem, floatOfBits(amaxBits));
+  int se = *exponent;
   EncodePolicy p; // rne, saturating
   if (isMxInt8(elem)) {
     for (size_t i = 0; i < n; ++i) {
@@ -139,44 +136,35 @@ bool mxTablePathApplies(const Format &elem) {
 
 uint8_t mxQuantizeBlockTable(const Format &elem, const BulkEncoder &enc,
                              const float *x, size_t n, uint8_t *codes) {
-  uint32_t amaxBits = blockAmaxBits(x, n);
-  if (amaxBits >= 0x7f800000u) {
-    std::memset(codes, 0, n);
+  std::optional<int> exponent = mxBlockExponent(elem, x, n, codes);
+  if (!exponent)
     return kMxNaNScale;
-  }
-  int se = mxSharedExponent(elem, floatOfBits(amaxBits));
   bool int8 = isMxInt8(elem);
-  double s = std::ldexp(1.0, (int8 ? 6 : 0) - se);
+  double s = std::ldexp(1.0, (int8 ? 6 : 0) - *exponent);
   float y[kMaxMxBlock];
   for (size_t i = 0; i < n; ++i) {
-    float v = static_cast<float>(static_cast<double>(x[i]) * s);
-    uint32_t u;
-    std::memcpy(&u, &v, 4);
+    uint32_t u = f32Bits(static_cast<float>(static_cast<double>(x[i]) * s));
     if ((u & 0x7fffffffu) < 0x00800000u) // zero or below f32 normals
       u = x[i] == 0 ? 0 : (u & 0x80000000u) | 0x00800000u;
-    y[i] = floatOfBits(u);
+    y[i] = f32FromBits(u);
   }
   enc.encodeCodes(y, n, codes);
   if (int8)
     for (size_t i = 0; i < n; ++i)
       codes[i] = codes[i] == 0x80 ? 0x81 : codes[i];
-  return static_cast<uint8_t>(se + 127);
+  return static_cast<uint8_t>(*exponent + 127);
 }
 } // namespace
 
 void lowbit::num::mxQuantize(const Format &elem, const float *x, size_t n,
                              size_t block, uint8_t *scales, uint8_t *codes) {
-  if (!mxTablePathApplies(elem)) {
+  // Blocks beyond the stack buffer of the table path go the scalar way.
+  if (!mxTablePathApplies(elem) || block > kMaxMxBlock) {
     for (size_t b = 0, i = 0; i < n; ++b, i += block)
       scales[b] = mxQuantizeBlock(elem, x + i, std::min(block, n - i), codes + i);
     return;
   }
   const BulkEncoder &enc = bulkEncoderFor(elem);
-  if (block > kMaxMxBlock) { // blocks beyond the stack buffer: scalar
-    for (size_t b = 0, i = 0; i < n; ++b, i += block)
-      scales[b] = mxQuantizeBlock(elem, x + i, std::min(block, n - i), codes + i);
-    return;
-  }
   for (size_t b = 0, i = 0; i < n; ++b, i += block)
     scales[b] = mxQuantizeBlockTable(elem, enc, x + i, std::min(block, n - i),
                                      codes + i);
@@ -200,9 +188,8 @@ void lowbit::num::mxDequantize(const Format &elem, const uint8_t *scales,
     // mxDequantizeValue then a cast gives.
     int k = static_cast<int>(scales[b]) - 127 - (int8 ? 6 : 0);
     double s = std::ldexp(1.0, k);
-    for (size_t j = 0; j < m; ++j) {
+    for (size_t j = 0; j < m; ++j)
       out[i + j] = static_cast<float>(value[codes[i + j]] * s);
-    }
   }
 }
 

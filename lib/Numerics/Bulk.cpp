@@ -4,13 +4,13 @@
 #include "lowbit/Numerics/Codec.h"
 #include "lowbit/Numerics/Packing.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <cstring>
 #include <memory>
 #include <mutex>
 #include <utility>
-#include <algorithm>
 
 using namespace lowbit::num;
 
@@ -20,12 +20,6 @@ using namespace lowbit::num;
 #endif
 
 namespace {
-float floatOf(uint32_t u) {
-  float x;
-  std::memcpy(&x, &u, 4);
-  return x;
-}
-
 // Group of 8 codes of W bits = exactly W bytes, little-endian. A 128-bit
 // word holds a group for every W <= 16.
 using Word = unsigned __int128;
@@ -133,7 +127,7 @@ BulkEncoder::BulkEncoder(const Format &f, const EncodePolicy &p)
 
 void BulkEncoder::buildSteps() {
   auto enc = [&](uint32_t u) {
-    return static_cast<uint32_t>(encode(fmt, static_cast<double>(floatOf(u)), policy));
+    return static_cast<uint32_t>(encode(fmt, static_cast<double>(f32FromBits(u)), policy));
   };
   // Over [+0, +Inf] and [-0, -Inf] the code is a monotone function of the
   // value, so each code's inputs form one interval and bisection finds each
@@ -263,18 +257,14 @@ uint32_t BulkEncoder::scalarCode(float x) const {
 template <class Body>
 void BulkEncoder::withCodeFunction(const Body &body) const {
   if (searchTop == 0)
-    return body([this](float x) { return stepCode[bucketFirst[bitsOf(x) >> 16]]; });
+    return body([this](float x) { return stepCode[bucketFirst[f32Bits(x) >> 16]]; });
   if (searchTop == 1)
     return body([this](float x) {
-      uint32_t u = bitsOf(x);
+      uint32_t u = f32Bits(x);
       uint32_t j = bucketFirst[u >> 16];
       return stepCode[j + (steps[j + 1] <= u)];
     });
-  return body([this](float x) {
-    uint32_t u = bitsOf(x);
-    const BinadeRule &r = rules[u >> 23];
-    return r.searchSteps ? searchCode(u) : ruleCode(r, u & 0x7fffffu);
-  });
+  return body([this](float x) { return binadeCode(f32Bits(x)); });
 }
 
 void BulkEncoder::encodePacked(const float *x, size_t n, uint8_t *packed) const {

@@ -80,6 +80,36 @@ template <class T> int print(const Expected<T> &r) {
   std::printf("%s\n", r->str().c_str());
   return 0;
 }
+// The show verb: a text grid, and the SVG picture when asked for.
+int show(const Layout &l, const std::string &svgFile, const std::string &tvTile) {
+  std::string picture, svgText;
+  if (!tvTile.empty()) {
+    size_t col = 0;
+    std::string tile = "(" + tvTile + ")";
+    auto mn = parseIntTuple(tile, &col);
+    if (!mn || mn->rank() != 2 || !mn->mode(0).isLeaf() || !mn->mode(1).isLeaf() ||
+        mn->mode(0).value() <= 0 || mn->mode(1).value() <= 0)
+      return parseError("--tv", tvTile, mn ? "expected M,N" : mn.error(),
+                        col > 0 ? col - 1 : 0);
+    int64_t m = mn->mode(0).value(), n = mn->mode(1).value();
+    if (std::string why = checkThreadValue(l, m, n); !why.empty())
+      return fail(why);
+    picture = drawThreadValueText(l, m, n);
+    svgText = drawThreadValueSvg(l, m, n);
+  } else {
+    if (std::string why = checkDrawable(l); !why.empty())
+      return fail(why);
+    picture = drawText(l);
+    svgText = drawSvg(l);
+  }
+  std::printf("%s", picture.c_str());
+  if (!svgFile.empty()) {
+    std::ofstream out(svgFile);
+    if (!out || !(out << svgText))
+      return fail("cannot write '" + svgFile + "'");
+  }
+  return 0;
+}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -113,6 +143,29 @@ int main(int argc, char **argv) {
     args.push_back(a);
   }
 
+  // Every verb takes a layout first; the table gives the argument counts.
+  struct VerbSpec {
+    const char *name;
+    size_t minArgs, maxArgs;
+  };
+  static const VerbSpec kVerbs[] = {
+      {"eval", 2, 2},          {"coalesce", 1, 1},        {"inverse", 1, 1},
+      {"left-inverse", 1, 1},  {"complement", 1, 2},      {"compose", 2, 2},
+      {"divide", 2, 2},        {"zipped-divide", 2, 2},   {"tiled-divide", 2, 2},
+      {"flat-divide", 2, 2},   {"product", 2, 2},         {"blocked-product", 2, 2},
+      {"raked-product", 2, 2}, {"show", 1, 1}};
+  const VerbSpec *spec = nullptr;
+  for (const VerbSpec &v : kVerbs)
+    if (verb == v.name)
+      spec = &v;
+  if (!spec)
+    return usage("unknown verb '" + verb + "'");
+  if (args.size() < spec->minArgs || args.size() > spec->maxArgs)
+    return usage("'" + verb + "' takes " + std::to_string(spec->minArgs) +
+                 (spec->maxArgs != spec->minArgs ? ".." + std::to_string(spec->maxArgs)
+                                                 : std::string()) +
+                 " arguments, got " + std::to_string(args.size()));
+
   auto parseA = [&](const std::string &s, Layout &out) -> int {
     size_t col = 0;
     auto l = parseLayout(s, &col);
@@ -133,129 +186,64 @@ int main(int argc, char **argv) {
     }
     return parseA(s, out.layout);
   };
-  auto want = [&](size_t lo, size_t hi) -> int {
-    if (args.size() < lo || args.size() > hi)
-      return usage("'" + verb + "' takes " + std::to_string(lo) +
-                   (hi != lo ? ".." + std::to_string(hi) : std::string()) +
-                   " arguments, got " + std::to_string(args.size()));
-    return 0;
-  };
-
-  static const char *kBinary[] = {"compose",     "divide",  "zipped-divide",
-                                  "tiled-divide", "flat-divide", "product",
-                                  "blocked-product", "raked-product"};
-  bool binary = false;
-  for (const char *v : kBinary)
-    binary |= verb == v;
+  Layout a;
+  if (int rc = parseA(args[0], a))
+    return rc;
 
   if (verb == "eval") {
-    if (int rc = want(2, 2))
-      return rc;
-    Layout l;
-    if (int rc = parseA(args[0], l))
-      return rc;
     size_t col = 0;
     auto c = parseIntTuple(args[1], &col);
     if (!c)
       return parseError("coordinate", args[1], c.error(), col);
-    auto off = l.eval(*c);
+    auto off = a.eval(*c);
     if (!off)
       return fail(off.error());
     std::printf("%lld\n", static_cast<long long>(*off));
     return 0;
   }
-  if (verb == "coalesce" || verb == "inverse" || verb == "left-inverse") {
-    if (int rc = want(1, 1))
-      return rc;
-    Layout l;
-    if (int rc = parseA(args[0], l))
-      return rc;
-    if (verb == "coalesce")
-      return print(Expected<Layout>(l.coalesce()));
-    if (verb == "inverse")
-      return print(Expected<Layout>(rightInverse(l)));
-    return print(leftInverse(l));
-  }
+  if (verb == "coalesce")
+    return print(Expected<Layout>(a.coalesce()));
+  if (verb == "inverse")
+    return print(Expected<Layout>(rightInverse(a)));
+  if (verb == "left-inverse")
+    return print(leftInverse(a));
   if (verb == "complement") {
-    if (int rc = want(1, 2))
-      return rc;
-    Layout l;
-    if (int rc = parseA(args[0], l))
-      return rc;
     if (args.size() == 1)
-      return print(complement(l));
+      return print(complement(a));
     size_t col = 0;
     auto m = parseIntTuple(args[1], &col);
     if (!m || !m->isLeaf() || m->value() <= 0)
       return parseError("cotarget", args[1], m ? "expected a positive integer" : m.error(),
                         col);
-    return print(complement(l, m->value()));
+    return print(complement(a, m->value()));
   }
-  if (binary) {
-    if (int rc = want(2, 2))
-      return rc;
-    Layout a;
-    Operand b;
-    if (int rc = parseA(args[0], a))
-      return rc;
-    if (int rc = parseB(args[1], b))
-      return rc;
-    bool blockOrRake = verb == "blocked-product" || verb == "raked-product";
-    if (blockOrRake && b.isTiler) {
-      // A shape (or tiler) as B: its modes side by side.
-      b.layout = Layout::concat(b.tiler);
-      b.isTiler = false;
-    }
-    if (verb == "compose")
-      return print(b.isTiler ? composition(a, b.tiler) : composition(a, b.layout));
-    if (verb == "divide")
-      return print(b.isTiler ? logicalDivide(a, b.tiler) : logicalDivide(a, b.layout));
-    if (verb == "product")
-      return print(b.isTiler ? logicalProduct(a, b.tiler) : logicalProduct(a, b.layout));
-    if (verb == "blocked-product")
-      return print(blockedProduct(a, b.layout));
-    if (verb == "raked-product")
-      return print(rakedProduct(a, b.layout));
-    Tiler t = b.isTiler ? b.tiler : Tiler{b.layout};
-    if (verb == "zipped-divide")
-      return print(zippedDivide(a, t));
-    if (verb == "tiled-divide")
-      return print(tiledDivide(a, t));
-    return print(flatDivide(a, t));
+  if (verb == "show")
+    return show(a, svgFile, tvTile);
+
+  // The binary verbs.
+  Operand b;
+  if (int rc = parseB(args[1], b))
+    return rc;
+  bool blockOrRake = verb == "blocked-product" || verb == "raked-product";
+  if (blockOrRake && b.isTiler) {
+    // A shape (or tiler) as B: its modes side by side.
+    b.layout = Layout::concat(b.tiler);
+    b.isTiler = false;
   }
-  if (verb == "show") {
-    if (int rc = want(1, 1))
-      return rc;
-    Layout l;
-    if (int rc = parseA(args[0], l))
-      return rc;
-    std::string picture, svgText;
-    if (!tvTile.empty()) {
-      size_t col = 0;
-      std::string tile = "(" + tvTile + ")";
-      auto mn = parseIntTuple(tile, &col);
-      if (!mn || mn->rank() != 2 || !mn->mode(0).isLeaf() || !mn->mode(1).isLeaf() ||
-          mn->mode(0).value() <= 0 || mn->mode(1).value() <= 0)
-        return parseError("--tv", tvTile, mn ? "expected M,N" : mn.error(),
-                          col > 0 ? col - 1 : 0);
-      int64_t m = mn->mode(0).value(), n = mn->mode(1).value();
-      if (std::string why = checkThreadValue(l, m, n); !why.empty())
-        return fail(why);
-      picture = drawThreadValueText(l, m, n);
-      svgText = drawThreadValueSvg(l, m, n);
-    } else {
-      if (std::string why = checkDrawable(l); !why.empty())
-        return fail(why);
-      picture = drawText(l);
-      svgText = drawSvg(l);
-    }
-    std::printf("%s", picture.c_str());
-    if (!svgFile.empty()) {
-      std::ofstream out(svgFile);
-      if (!out || !(out << svgText))
-        return fail("cannot write '" + svgFile + "'");
-    }
-    return 0;
-  }
-  return usage("unknown verb '" + verb + "'");
+  if (verb == "compose")
+    return print(b.isTiler ? composition(a, b.tiler) : composition(a, b.layout));
+  if (verb == "divide")
+    return print(b.isTiler ? logicalDivide(a, b.tiler) : logicalDivide(a, b.layout));
+  if (verb == "product")
+    return print(b.isTiler ? logicalProduct(a, b.tiler) : logicalProduct(a, b.layout));
+  if (verb == "blocked-product")
+    return print(blockedProduct(a, b.layout));
+  if (verb == "raked-product")
+    return print(rakedProduct(a, b.layout));
+  Tiler t = b.isTiler ? b.tiler : Tiler{b.layout};
+  if (verb == "zipped-divide")
+    return print(zippedDivide(a, t));
+  if (verb == "tiled-divide")
+    return print(tiledDivide(a, t));
+  return print(flatDivide(a, t));
 }

@@ -21,6 +21,8 @@
 
 #include "llvm/ADT/APInt.h"
 
+#include "FormatTestUtil.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -401,17 +403,10 @@ private:
   uint32_t signMask = 0;
 };
 
-Format parse(const std::string &s) {
-  std::string err;
-  auto f = Format::parse(s, err);
-  EXPECT_TRUE(f) << s << ": " << err;
-  return f ? *f : Format::integer(8);
-}
-
 class Exhaustive8Bit : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Exhaustive8Bit, AddSubMulDivMatchExactReference) {
-  Format f = parse(GetParam());
+  Format f = parseTestFormat(GetParam());
   ASSERT_EQ(f.bits(), 8u);
   Reference ref(f);
   // The decoders must agree first (the reference has its own).
@@ -441,13 +436,6 @@ TEST_P(Exhaustive8Bit, AddSubMulDivMatchExactReference) {
   }
 }
 
-std::string paramName(const ::testing::TestParamInfo<std::string> &info) {
-  std::string s;
-  for (char c : info.param)
-    s += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  return s;
-}
-
 // Every 8-bit builtin, posits of every ES, the integer encodings with an
 // order (bipolar values are odd, so "ties to even" has no meaning there),
 // and custom floats covering each kind, fixed point, no subnormals, no zero
@@ -460,5 +448,5 @@ const std::vector<std::string> kFormats = {
     "float<e2m5>", "float<e1m6>", "float<e0m7>", "float<e6m1, ieee>", "float<e7m0>",
     "float<e3m4, ieee, bias = 2>", "float<e4m3, fn, nosubnormal>", "float<e5m2, fnuz>",
     "float<e4m4, unsigned>", "float<e5m2, bias = 20>"};
-INSTANTIATE_TEST_SUITE_P(Formats, Exhaustive8Bit, ::testing::ValuesIn(kFormats), paramName);
+INSTANTIATE_TEST_SUITE_P(Formats, Exhaustive8Bit, ::testing::ValuesIn(kFormats), formatParamName);
 } // namespace

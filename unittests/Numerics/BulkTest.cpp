@@ -10,7 +10,10 @@
 #include "lowbit/Numerics/BlockScaling.h"
 #include "lowbit/Numerics/Bulk.h"
 #include "lowbit/Numerics/Codec.h"
+#include "lowbit/Numerics/F32Bits.h"
 #include "lowbit/Numerics/Packing.h"
+
+#include "FormatTestUtil.h"
 
 #include <gtest/gtest.h>
 
@@ -21,19 +24,6 @@
 using namespace lowbit::num;
 
 namespace {
-Format parse(const std::string &s) {
-  std::string err;
-  auto f = Format::parse(s, err);
-  EXPECT_TRUE(f) << s << ": " << err;
-  return f ? *f : Format::integer(8);
-}
-
-float floatOf(uint32_t u) {
-  float x;
-  std::memcpy(&x, &u, 4);
-  return x;
-}
-
 float halfToFloat(uint16_t h) {
   return static_cast<float>(decode(Format::builtin(BuiltinFloat::F16), h));
 }
@@ -62,7 +52,7 @@ void expectSameAsScalar(const Format &f, const EncodePolicy &p, size_t randomCou
   BulkEncoder bulk(f, p);
   size_t bad = 0;
   auto check = [&](uint32_t u) {
-    float x = floatOf(u);
+    float x = f32FromBits(u);
     uint32_t want = static_cast<uint32_t>(encode(f, static_cast<double>(x), p));
     uint32_t got = bulk.code(x);
     if (got != want && ++bad <= 5)
@@ -86,12 +76,12 @@ void expectSameAsScalar(const Format &f, const EncodePolicy &p, size_t randomCou
 class BulkSmallFormat : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(BulkSmallFormat, EncodeMatchesScalarRne) {
-  Format f = parse(GetParam());
+  Format f = parseTestFormat(GetParam());
   expectSameAsScalar(f, {}, 20000);
 }
 
 TEST_P(BulkSmallFormat, DecodeMatchesScalar) {
-  Format f = parse(GetParam());
+  Format f = parseTestFormat(GetParam());
   BulkDecoder dec(f);
   std::vector<uint32_t> codes;
   for (uint32_t c = 0; c < (1u << f.bits()); ++c)
@@ -106,15 +96,8 @@ TEST_P(BulkSmallFormat, DecodeMatchesScalar) {
   }
 }
 
-std::string paramName(const ::testing::TestParamInfo<std::string> &info) {
-  std::string s;
-  for (char c : info.param)
-    s += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  return s;
-}
-
 INSTANTIATE_TEST_SUITE_P(Formats, BulkSmallFormat, ::testing::ValuesIn(smallFormats()),
-                         paramName);
+                         formatParamName);
 
 TEST(BulkEncoder, EveryPolicyOnRepresentativeFormats) {
   for (const char *name : {"f8E4M3FN", "f8E5M2", "f8E4M3FNUZ", "f4E2M1FN",
@@ -126,7 +109,7 @@ TEST(BulkEncoder, EveryPolicyOnRepresentativeFormats) {
         EncodePolicy p;
         p.rounding = r;
         p.overflow = o;
-        expectSameAsScalar(parse(name), p, 2000);
+        expectSameAsScalar(parseTestFormat(name), p, 2000);
       }
 }
 
@@ -135,7 +118,7 @@ TEST(BulkEncoder, EveryPolicyOnRepresentativeFormats) {
 TEST(BulkEncoder, StepNeighbours) {
   for (const char *name : {"f8E4M3FN", "int<8>", "posit<8, 2>", "posit<16, 1>",
                            "float<e5m10, ieee>", "int<12, unsigned>"}) {
-    Format f = parse(name);
+    Format f = parseTestFormat(name);
     BulkEncoder bulk(f);
     // Walk the step function by probing: every change the scalar encoder
     // shows between consecutive probes near each value must be matched.
@@ -150,14 +133,14 @@ TEST(BulkEncoder, StepNeighbours) {
       std::memcpy(&u, &x, 4);
       for (int d = -3; d <= 3; ++d) {
         uint32_t w = u + d;
-        float y = floatOf(w);
+        float y = f32FromBits(w);
         uint32_t want = static_cast<uint32_t>(encode(f, static_cast<double>(y)));
         if (bulk.code(y) != want && ++bad <= 5)
           ADD_FAILURE() << name << ": input 0x" << std::hex << w;
       }
     }
     for (int i = 0; i < 200000; ++i) {
-      float y = floatOf(rng());
+      float y = f32FromBits(rng());
       if (bulk.code(y) != static_cast<uint32_t>(encode(f, static_cast<double>(y))) &&
           ++bad <= 5)
         ADD_FAILURE() << name << ": random input " << y;
@@ -168,12 +151,12 @@ TEST(BulkEncoder, StepNeighbours) {
 
 TEST(BulkEncoder, WideFormatsUseTheScalarCodec) {
   for (const char *name : {"int<24>", "posit<32, 2>", "float<e8m23, ieee>"}) {
-    Format f = parse(name);
+    Format f = parseTestFormat(name);
     BulkEncoder bulk(f);
     EXPECT_EQ(bulk.numSteps(), 0u);
     std::mt19937 rng(3);
     for (int i = 0; i < 10000; ++i) {
-      float y = floatOf(rng());
+      float y = f32FromBits(rng());
       EXPECT_EQ(bulk.code(y), encode(f, static_cast<double>(y))) << name;
     }
   }
@@ -191,7 +174,7 @@ TEST(BulkPacked, EncodeAndDecodeMatchPackAndUnpack) {
                                     "float<e5m8>", "int<15, unsigned>", "float<e5m10, ieee>",
                                     "posit<16, 1>", "int<20>"};
   for (const std::string &name : names) {
-    Format f = parse(name);
+    Format f = parseTestFormat(name);
     const BulkEncoder &enc = bulkEncoderFor(f);
     const BulkDecoder &dec = bulkDecoderFor(f);
     for (size_t n : {0, 1, 7, 8, 9, 64, 1003}) {

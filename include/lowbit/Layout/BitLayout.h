@@ -53,6 +53,8 @@ public:
   int64_t storageBits() const { return elementBits() * elements(); }
   int64_t storageBytes() const { return (storageBits() + 7) / 8; }
   const Layout &layout() const { return map; }
+  /// No offset and no flip: storage bit == L(b, e).
+  bool isUnshifted() const { return off == 0 && flip == 0; }
 
   int64_t bitOffset(int64_t element, unsigned bit) const {
     return (map(static_cast<int64_t>(bit) + element * elementBits()) + off) ^
@@ -67,6 +69,9 @@ public:
   std::string str() const;
 
 private:
+  /// Calls fn(element, bit, storage bit) for every bit, elements in order.
+  template <class Fn> void forEachBit(Fn fn) const;
+
   BitLayout(Layout map, int64_t offset, uint64_t flip)
       : map(std::move(map)), off(offset), flip(flip) {}
   Layout map;
