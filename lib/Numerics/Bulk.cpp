@@ -1,6 +1,7 @@
 //===- Bulk.cpp - Array conversions between f32 and lowbit codes ----------===//
 
 #include "lowbit/Numerics/Bulk.h"
+#include "lowbit/Numerics/CodeSteps.h"
 #include "lowbit/Numerics/Codec.h"
 #include "lowbit/Numerics/Packing.h"
 
@@ -126,35 +127,26 @@ BulkEncoder::BulkEncoder(const Format &f, const EncodePolicy &p)
 }
 
 void BulkEncoder::buildSteps() {
-  auto enc = [&](uint32_t u) {
-    return static_cast<uint32_t>(encode(fmt, static_cast<double>(f32FromBits(u)), policy));
-  };
-  // Over [+0, +Inf] and [-0, -Inf] the code is a monotone function of the
-  // value, so each code's inputs form one interval and bisection finds each
-  // change. NaN patterns follow Inf; their code (which may equal that of
-  // zero, for formats without NaN) is one more step.
-  for (uint32_t sign : {0u, 0x80000000u}) {
-    uint32_t cur = sign, inf = sign | 0x7f800000u;
-    uint32_t c = enc(cur);
-    steps.push_back(cur);
-    stepCode.push_back(c);
-    while (cur < inf && enc(inf) != c) {
-      uint32_t lo = cur, hi = inf; // enc(lo) == c, enc(hi) != c
-      while (hi - lo > 1) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        (enc(mid) == c ? lo : hi) = mid;
-      }
-      cur = hi;
-      c = enc(cur);
-      steps.push_back(cur);
-      stepCode.push_back(c);
-    }
-    uint32_t nanCodeHere = enc(inf + 1);
-    if (nanCodeHere != c) {
-      steps.push_back(inf + 1);
-      stepCode.push_back(nanCodeHere);
-    }
-  }
+  findCodeSteps<uint32_t>(
+      0x80000000u, 0x7f800000u,
+      [&](uint32_t u) {
+        return static_cast<uint32_t>(
+            encode(fmt, static_cast<double>(f32FromBits(u)), policy));
+      },
+      steps, stepCode);
+}
+
+F64EncodeSteps lowbit::num::f64EncodeSteps(const Format &f, const EncodePolicy &policy) {
+  F64EncodeSteps s;
+  findCodeSteps<uint64_t>(
+      0x8000000000000000ull, 0x7ff0000000000000ull,
+      [&](uint64_t u) {
+        double x;
+        std::memcpy(&x, &u, sizeof x);
+        return static_cast<uint32_t>(encode(f, x, policy));
+      },
+      s.steps, s.codes);
+  return s;
 }
 
 void BulkEncoder::buildBucketIndex() {

@@ -6,7 +6,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lowbit/Conversion/Passes.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitDialect.h"
+#include "lowbit/Pipelines/ReferencePipeline.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"
 
 #include "mlir/Dialect/AMX/AMXDialect.h"
@@ -30,6 +32,8 @@
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
+  mlir::lowbit::registerLowbitConversionPasses();
+  mlir::lowbit::registerReferencePipeline();
 
   mlir::DialectRegistry registry;
   registry.insert<mlir::lowbit::LowbitDialect, mlir::arith::ArithDialect,
@@ -45,6 +49,7 @@ int main(int argc, char **argv) {
   // live in extensions; the passes need them.
   mlir::registerAllExtensions(registry);
   mlir::lowbit::registerBuiltinFormatInterfaceExternalModels(registry);
+  mlir::lowbit::registerReferencePipelineDialects(registry);
 
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "lowbit optimizer driver\n", registry));

@@ -25,8 +25,12 @@ def Lowbit_Dialect : Dialect {
     one-to-one onto its `lowbit::num::Format` descriptors.
   }];
   let useDefaultTypePrinterParser = 1;
+  let useDefaultAttributePrinterParser = 1;
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+  let hasConstantMaterializer = 1;
   let extraClassDeclaration = [{
     void registerTypes();
+    void registerAttributes();
   }];
 }
 
@@ -34,5 +38,8 @@ class Lowbit_Type<string name, string typeMnemonic, list<Trait> traits = []>
     : TypeDef<Lowbit_Dialect, name, traits> {
   let mnemonic = typeMnemonic;
 }
+
+class Lowbit_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Lowbit_Dialect, mnemonic, traits>;
 
 #endif // LOWBIT_DIALECT_LOWBIT_IR_LOWBITBASE_TD

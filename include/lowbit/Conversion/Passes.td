@@ -1,0 +1,54 @@
+//===- Passes.td - lowbit conversion passes ----------------*- tablegen -*-===//
+#ifndef LOWBIT_CONVERSION_PASSES_TD
+#define LOWBIT_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertLowbitToLinalg : Pass<"convert-lowbit-to-linalg", "ModuleOp"> {
+  let summary = "Lower lowbit ops to linalg/arith/math on standard types";
+  let description = [{
+    The reference lowering: every lowbit op becomes `linalg.generic` (and
+    `tensor` reshapes) on builtin types, so that the standard bufferization
+    and LLVM pipelines finish the job.
+
+    * Tensors of codes become tensors of their storage: one code per byte
+      (i8) for formats of at most 8 bits, i16 up to 16 bits, i32 above;
+      f32/f16/bf16 and i8/i16/i32/i64 stay. Function signatures change
+      accordingly, so a caller passes one code per byte, LSB-aligned.
+    * Decoding reads a constant table of every code's value, computed by
+      the Numerics library; encoding searches a constant table of the f64
+      bit patterns where the code changes (`lowbit/Numerics/CodeSteps.h`),
+      found with the library's encoder. Generated code therefore gives the
+      library's bits by construction, for every format of at most 16 bits.
+      Wider integers are decoded arithmetically; other formats wider than
+      16 bits are rejected with a diagnostic.
+    * `lowbit.quantize` computes group statistics with a reduction over the
+      tensor reshaped to (groups, group extent) per axis, then scales and
+      codes with the library's operation order (docs/schemes.md).
+    * `lowbit.mpgemm` is one `linalg.generic` over (m, n, k) that decodes
+      and scales both operands in its body; float accumulation is marked
+      `reassoc` so LLVM may vectorize the sum over k (the end-to-end tests
+      bound the error for any order).
+
+    Example:
+
+    ```mlir
+    // Before
+    %y = lowbit.dequantize %c : tensor<16x!lowbit.posit<8, 0>> -> tensor<16xf32>
+    // After (sketch)
+    %table = arith.constant dense<[0.0, 1.5625e-02, ...]> : tensor<256xf32>
+    %y = linalg.generic {...} ins(%c : tensor<16xi8>) outs(%e : tensor<16xf32>) {
+    ^bb0(%code: i8, %out: f32):
+      %i = arith.index_cast ... ; %v = tensor.extract %table[%i] : tensor<256xf32>
+      linalg.yield %v : f32
+    } -> tensor<16xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
+#endif // LOWBIT_CONVERSION_PASSES_TD

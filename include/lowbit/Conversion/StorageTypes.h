@@ -1,0 +1,15 @@
+//===- StorageTypes.h - How lowered code stores each element type -*- C++ -*-===//
+#ifndef LOWBIT_CONVERSION_STORAGETYPES_H
+#define LOWBIT_CONVERSION_STORAGETYPES_H
+
+#include "mlir/IR/Types.h"
+
+namespace mlir::lowbit {
+/// The storage of one element after convert-lowbit-to-linalg: f32/f16/bf16/
+/// f64 and i8/i16/i32/i64 stay; other formats take i8, i16 or i32 by their
+/// width (one code per storage element, in its low bits). Null for types
+/// without a number format.
+Type getStorageElementType(Type elementType);
+} // namespace mlir::lowbit
+
+#endif

@@ -1,0 +1,116 @@
+//===- LowbitAttrs.td - lowbit attributes ------------------*- tablegen -*-===//
+#ifndef LOWBIT_DIALECT_LOWBIT_IR_LOWBITATTRS_TD
+#define LOWBIT_DIALECT_LOWBIT_IR_LOWBITATTRS_TD
+
+include "lowbit/Dialect/Lowbit/IR/LowbitBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+//===----------------------------------------------------------------------===//
+// Enums
+//===----------------------------------------------------------------------===//
+
+def Lowbit_ScaleRule : I32EnumAttr<"ScaleRule", "how a group's scale is chosen", [
+    I32EnumAttrCase<"MX", 0, "mx">,
+    I32EnumAttrCase<"NvFp4", 1, "nvfp4">,
+    I32EnumAttrCase<"AbsMax", 2, "absmax">,
+    I32EnumAttrCase<"GptqMinMax", 3, "gptq">,
+    I32EnumAttrCase<"AwqMinMax", 4, "awq">]> {
+  let cppNamespace = "::mlir::lowbit";
+  let genSpecializedAttr = 0;
+}
+
+def Lowbit_Granularity : I32EnumAttr<"Granularity", "which elements share a scale", [
+    I32EnumAttrCase<"Tensor", 0, "tensor">,
+    I32EnumAttrCase<"Channel", 1, "channel">,
+    I32EnumAttrCase<"Group", 2, "group">,
+    I32EnumAttrCase<"Block", 3, "block">]> {
+  let cppNamespace = "::mlir::lowbit";
+  let genSpecializedAttr = 0;
+}
+
+def Lowbit_BitOrder : I32EnumAttr<"BitOrder", "order of the codes' bits in a byte", [
+    I32EnumAttrCase<"LSBFirst", 0, "lsb_first">,
+    I32EnumAttrCase<"MSBFirst", 1, "msb_first">]> {
+  let cppNamespace = "::mlir::lowbit";
+}
+
+//===----------------------------------------------------------------------===//
+// Scheme
+//===----------------------------------------------------------------------===//
+
+def Lowbit_SchemeAttr : AttrDef<Lowbit_Dialect, "Scheme"> {
+  let mnemonic = "scheme";
+  let summary = "a scaling scheme: which elements share a scale, and how it is chosen";
+  let description = [{
+    A scheme says how a tensor of real numbers becomes codes plus scales
+    (and zero points):
+
+    * granularity: `tensor` (one scale), `channel` (one scale per index of
+      every axis but `axis`), `group = G` (runs of G consecutive elements
+      along `axis`; the last run may be shorter where the rule allows it) or
+      `block = [B0, B1]` (2-D tiles of the last two axes);
+    * `axis`: the axis along which elements share a scale (default -1, the
+      last axis; negative values count from the end);
+    * `rule`: `mx` (OCP MX: scale 2^(floor(log2 amax) - emax), E8M0),
+      `nvfp4` (E4M3 block scale and an f32 per-tensor scale, every stored
+      quantity rounded once from exact values), `absmax` (symmetric:
+      scale = amax / qmax), `gptq` and `awq` (asymmetric min/max with an
+      integer zero point; GPTQ's range always includes 0);
+    * `scale`: the scale format (`f8E8M0FNU`, `f8E4M3FN`, `f16`, `bf16`,
+      `f32`), `zero`: the zero-point format (integer rules `gptq`/`awq`);
+    * `element`: the code format the scheme is made for, if it fixes one
+      (the presets do).
+
+    Presets name the common schemes: `mxfp8_e4m3`, `mxfp8_e5m2`,
+    `mxfp6_e3m2`, `mxfp6_e2m3`, `mxfp4`, `mxint8` (MX blocks of 32 along the
+    last axis), `nvfp4` (blocks of 16), `gptq_u4_g128`, `awq_u4_g128`
+    (uint4 codes, groups of 128, f16 scales, uint4 zero points) and
+    `int8_per_channel` (absmax per output channel, f32 scales). A scheme
+    equal to a preset prints as the preset's name.
+
+    The numbers come from `lowbit/Numerics/BlockScaling.h`; the policies
+    (zero blocks, rounding of stored scales) are in docs/schemes.md.
+
+    ```mlir
+    #mx = #lowbit.scheme<mxfp4>
+    #g = #lowbit.scheme<rule = gptq, group = 64, scale = f32, zero = !lowbit.int<4, unsigned>>
+    #c = #lowbit.scheme<rule = absmax, channel, axis = 1, scale = f32>
+    #b = #lowbit.scheme<rule = absmax, block = [32, 32], scale = bf16>
+    ```
+  }];
+  let parameters = (ins
+    "::mlir::lowbit::ScaleRule":$rule,
+    "::mlir::lowbit::Granularity":$granularity,
+    "int64_t":$axis,
+    "int64_t":$groupSize,
+    ArrayRefParameter<"int64_t">:$block,
+    "::mlir::Type":$scaleType,
+    OptionalParameter<"::mlir::Type">:$zeroType,
+    OptionalParameter<"::mlir::Type">:$elementType);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The preset of this name, or null.
+    static SchemeAttr getPreset(::mlir::MLIRContext *ctx, ::llvm::StringRef name);
+    /// The preset name this scheme equals, or empty.
+    ::llvm::StringRef getPresetName() const;
+    /// The axis as a non-negative index for a tensor of `rank` axes.
+    int64_t getAxisIn(int64_t rank) const;
+    /// Elements of one scale group along each axis of a tensor of this shape
+    /// (the whole axis where the group spans it).
+    ::llvm::SmallVector<int64_t> getGroupExtents(::llvm::ArrayRef<int64_t> shape) const;
+    /// The shape of the scales (and zero points) of a tensor of this shape.
+    ::llvm::SmallVector<int64_t> getScaleShape(::llvm::ArrayRef<int64_t> shape) const;
+    /// Whether the rule stores an integer zero point per group.
+    bool hasZeroPoint() const;
+    /// Whether the rule stores a second-level f32 scale for the tensor.
+    bool hasTensorScale() const;
+    /// Whether the last group along an axis may be shorter than the others.
+    bool allowsPartialGroups() const;
+    /// Empty if codes of `element` can be produced by this scheme, else why.
+    std::string checkElementType(::mlir::Type element) const;
+  }];
+}
+
+#endif // LOWBIT_DIALECT_LOWBIT_IR_LOWBITATTRS_TD

@@ -1,0 +1,236 @@
+//===- LowbitOps.td - lowbit tensor operations -------------*- tablegen -*-===//
+#ifndef LOWBIT_DIALECT_LOWBIT_IR_LOWBITOPS_TD
+#define LOWBIT_DIALECT_LOWBIT_IR_LOWBITOPS_TD
+
+include "lowbit/Dialect/Lowbit/IR/LowbitAttrs.td"
+include "lowbit/Dialect/Lowbit/IR/LowbitTypes.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/OpAsmInterface.td"
+
+//===----------------------------------------------------------------------===//
+// constant
+//===----------------------------------------------------------------------===//
+
+def Lowbit_ConstantOp : Lowbit_Op<"constant", [ConstantLike, Pure]> {
+  let summary = "a constant tensor of codes";
+  let description = [{
+    A tensor of codes of any element type that has a number format (lowbit
+    types, builtin minifloats, integers). The codes are given as raw bit
+    patterns in a dense integer attribute whose element type has exactly the
+    format's storage bits, because MLIR's dense attributes cannot hold
+    lowbit element types. Folding `lowbit.quantize` of a constant produces
+    these.
+
+    ```mlir
+    %w = lowbit.constant dense<[1, 15, 8, 0]> : tensor<4xi4> -> tensor<4x!lowbit.int<4>>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$value attr-dict `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// quantize / dequantize
+//===----------------------------------------------------------------------===//
+
+def Lowbit_QuantizeOp : Lowbit_Op<"quantize", [Pure]> {
+  let summary = "real tensor -> codes, scales (and zero points) per a scheme";
+  let description = [{
+    Quantizes an f32, f16 or bf16 tensor to codes of the result's element
+    type under `scheme`: the scales (shape given by the scheme's groups, in
+    the scheme's scale format), then the zero points for the asymmetric
+    rules (in the scheme's zero format) and the f32 per-tensor scale for
+    `nvfp4` (a rank-0 tensor). The numbers are those of
+    `lowbit/Numerics/BlockScaling.h`; f16/bf16 inputs are widened to f32
+    first.
+
+    Quantizing a constant folds to constants at compile time, so weights are
+    quantized once, by the Numerics library.
+
+    ```mlir
+    %codes, %scales = lowbit.quantize %w {scheme = #lowbit.scheme<mxfp4>}
+        : tensor<64x128xf32> -> tensor<64x128xf4E2M1FN>, tensor<64x4xf8E8M0FNU>
+    %q, %s, %z = lowbit.quantize %w {scheme = #lowbit.scheme<gptq_u4_g128>}
+        : tensor<64x256xf32> -> tensor<64x256x!lowbit.int<4, unsigned>>,
+          tensor<64x2xf16>, tensor<64x2x!lowbit.int<4, unsigned>>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Lowbit_SchemeAttr:$scheme);
+  let results = (outs AnyRankedTensor:$codes, AnyRankedTensor:$scales,
+                      Variadic<AnyRankedTensor>:$extras);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($codes) `,` type($scales)
+    (`,` type($extras)^)?
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+  let extraClassDeclaration = [{
+    /// The zero points, or null.
+    ::mlir::Value getZeroPoints();
+    /// The per-tensor scale, or null.
+    ::mlir::Value getTensorScale();
+  }];
+}
+
+def Lowbit_DequantizeOp : Lowbit_Op<"dequantize", [Pure]> {
+  let summary = "codes (with their scales) -> real tensor";
+  let description = [{
+    Without a scheme, decodes every code to its value. With one, the
+    operands after the codes are the scales, then the zero points or the
+    per-tensor scale as the scheme requires, and every element is
+    `value(code) * scale` (MX, NVFP4: computed exactly, then rounded once)
+    or `(code - zero) * scale` in f32 (integer rules, as the reference
+    frameworks compute it). The result is f32, f16 or bf16 (rounded once
+    from the f32 value).
+
+    `dequantize(quantize(x))` is not folded to `x`: it is exact only for
+    special inputs, and the error is what users measure.
+
+    ```mlir
+    %x = lowbit.dequantize %codes, %scales {scheme = #lowbit.scheme<mxfp4>}
+        : tensor<64x128xf4E2M1FN>, tensor<64x4xf8E8M0FNU> -> tensor<64x128xf32>
+    %y = lowbit.dequantize %p : tensor<16x!lowbit.posit<8, 0>> -> tensor<16xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$codes,
+                       Variadic<AnyRankedTensor>:$params,
+                       OptionalAttr<Lowbit_SchemeAttr>:$scheme);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $codes (`,` $params^)? attr-dict `:` type($codes) (`,` type($params)^)?
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// cast
+//===----------------------------------------------------------------------===//
+
+def Lowbit_CastOp : Lowbit_Op<"cast", [Pure, SameOperandsAndResultShape]> {
+  let summary = "element format conversion under an explicit policy";
+  let description = [{
+    Converts every element to the result's element format, rounded once
+    from its exact value under `rounding` (`rne` default, `rtz`, `ru`, `rd`,
+    `rna`) and `overflow` (`saturate` default, `inf`, `nan`; see
+    docs/numerics.md for the fallbacks in formats without Inf or NaN).
+    Either side may be f32/f16/bf16, a builtin integer or minifloat, or a
+    lowbit type. Stochastic rounding needs random bits per element and is
+    not a cast.
+
+    ```mlir
+    %y = lowbit.cast %x {rounding = "rtz", overflow = "saturate"}
+        : tensor<8xf32> to tensor<8x!lowbit.float<e3m2>>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input,
+                       DefaultValuedStrAttr<StrAttr, "rne">:$rounding,
+                       DefaultValuedStrAttr<StrAttr, "saturate">:$overflow);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// mpgemm
+//===----------------------------------------------------------------------===//
+
+def Lowbit_MpGemmOp : Lowbit_Op<"mpgemm", [Pure, AttrSizedOperandSegments]> {
+  let summary = "mixed-precision matrix product C = A x B or A x B^T";
+  let description = [{
+    `A` is M x K of any format: f32/f16/bf16, a builtin integer, or codes of
+    a lowbit or builtin format, optionally with scales per `a_scheme` (the
+    operands in brackets after it). `B` holds codes, K x N, or N x K with
+    `transpose_b` (weights stored row per output channel), with scales per
+    `b_scheme`. Each product is taken on the dequantized values (as
+    `lowbit.dequantize` gives them, in f32) and accumulated in `acc_type`:
+
+    * `f32` (or `f64`): c += a * b in that type, k ascending;
+    * `i32`: both operands integer codes (int<N>, uint<N>, bipolar,
+      ternary, i8) and products accumulated exactly in int32; a scheme is
+      then only allowed per tensor or per channel (a scale that is constant
+      along K), applied to the sum in f32, with zero points subtracted from
+      the codes first.
+
+    The result element type is f32, f16 or bf16 (rounded once from the
+    accumulator), or i32 with an i32 accumulator and no scales.
+
+    ```mlir
+    %c = lowbit.mpgemm %a, %w [%s, %z]
+        {b_scheme = #lowbit.scheme<gptq_u4_g128>, acc_type = f32, transpose_b}
+        : tensor<8x256xf16>, tensor<64x256x!lowbit.int<4, unsigned>>
+          [tensor<64x2xf16>, tensor<64x2x!lowbit.int<4, unsigned>>]
+        -> tensor<8x64xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$a,
+                       Variadic<AnyRankedTensor>:$a_params,
+                       AnyRankedTensor:$b,
+                       Variadic<AnyRankedTensor>:$b_params,
+                       OptionalAttr<Lowbit_SchemeAttr>:$a_scheme,
+                       OptionalAttr<Lowbit_SchemeAttr>:$b_scheme,
+                       UnitAttr:$transpose_b,
+                       TypeAttr:$acc_type);
+  let results = (outs AnyRankedTensor:$c);
+  let assemblyFormat = [{
+    $a (`[` $a_params^ `]`)? `,` $b (`[` $b_params^ `]`)? attr-dict `:`
+    type($a) (`[` type($a_params)^ `]`)? `,` type($b)
+    (`[` type($b_params)^ `]`)? `->` type($c)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    int64_t getM() { return getA().getType().getDimSize(0); }
+    int64_t getK() { return getA().getType().getDimSize(1); }
+    int64_t getN() { return getC().getType().getDimSize(1); }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// pack / unpack
+//===----------------------------------------------------------------------===//
+
+def Lowbit_PackOp : Lowbit_Op<"pack", [Pure]> {
+  let summary = "codes -> bytes, densely along the last axis";
+  let description = [{
+    Packs the codes of each row (the last axis) densely into bytes: K codes
+    of b bits take ceil(K * b / 8) bytes and every row starts on a byte.
+    `lsb_first` puts code i at bits [i*b, (i+1)*b) counting from the least
+    significant bit of byte 0 (the DLPack and llama.cpp convention);
+    `msb_first` counts from the most significant bit. Padding bits are 0.
+
+    ```mlir
+    %p = lowbit.pack %codes order lsb_first
+        : tensor<64x128x!lowbit.int<4>> -> tensor<64x64xi8>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$codes, Lowbit_BitOrder:$order);
+  let results = (outs AnyRankedTensor:$packed);
+  let assemblyFormat = [{
+    $codes `order` $order attr-dict `:` type($codes) `->` type($packed)
+  }];
+  let hasVerifier = 1;
+}
+
+def Lowbit_UnpackOp : Lowbit_Op<"unpack", [Pure]> {
+  let summary = "bytes -> codes, the inverse of lowbit.pack";
+  let description = [{
+    Reads each row's codes from bytes packed by `lowbit.pack` with the same
+    order; the result type says the format and the row length.
+
+    ```mlir
+    %codes = lowbit.unpack %p order lsb_first
+        : tensor<64x64xi8> -> tensor<64x128x!lowbit.int<4>>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$packed, Lowbit_BitOrder:$order);
+  let results = (outs AnyRankedTensor:$codes);
+  let assemblyFormat = [{
+    $packed `order` $order attr-dict `:` type($packed) `->` type($codes)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // LOWBIT_DIALECT_LOWBIT_IR_LOWBITOPS_TD

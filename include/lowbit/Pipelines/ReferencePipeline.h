@@ -1,0 +1,27 @@
+//===- ReferencePipeline.h - Tensor-level lowbit IR to LLVM -----*- C++ -*-===//
+#ifndef LOWBIT_PIPELINES_REFERENCEPIPELINE_H
+#define LOWBIT_PIPELINES_REFERENCEPIPELINE_H
+
+namespace mlir {
+class DialectRegistry;
+class OpPassManager;
+namespace lowbit {
+
+/// The dialects the reference pipeline passes through, with the external
+/// interface models its passes need (bufferization of arith/linalg/tensor/
+/// func, conversion to LLVM) and the LLVM IR translations of the result.
+void registerReferencePipelineDialects(DialectRegistry &registry);
+
+/// convert-lowbit-to-linalg, bufferization with function results turned
+/// into caller-allocated out-parameters, loops, and the LLVM dialect with
+/// the bare-pointer calling convention: a function `f(tensor A, tensor B)
+/// -> tensor C` becomes `f(A*, B*, C*)` over storage elements.
+void buildReferencePipeline(OpPassManager &pm);
+
+/// Registers `--lowbit-reference-pipeline`.
+void registerReferencePipeline();
+
+} // namespace lowbit
+} // namespace mlir
+
+#endif

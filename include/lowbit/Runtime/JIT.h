@@ -1,0 +1,80 @@
+//===- JIT.h - Compile and run lowbit modules in-process --------*- C++ -*-===//
+//
+// The C++ API frameworks embed: compile tensor-level lowbit IR once (the
+// reference pipeline, then LLVM's ORC JIT through MLIR's ExecutionEngine),
+// look functions up by name, and call them on caller-allocated buffers.
+//
+// * Buffers follow the function's tensor signature in storage form (see
+//   lowbit/Conversion/StorageTypes.h): dense row-major, one code per storage
+//   element; results come after the inputs, as buffers the caller owns.
+// * Compiled modules are cached by (source text, options); compile() with
+//   the same pair returns the same module while anyone holds it.
+// * A compiled module is immutable: invoke() may run on several threads at
+//   once (the generated code has no global state but read-only tables).
+// * Errors (parse, verification, lowering) come back as text with locations,
+//   never as a crash.
+//
+// This header includes no MLIR or LLVM headers.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOWBIT_RUNTIME_JIT_H
+#define LOWBIT_RUNTIME_JIT_H
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lowbit::rt {
+
+/// One tensor argument or result.
+struct TensorSpec {
+  std::vector<int64_t> shape;
+  std::string type;         ///< the MLIR tensor type, e.g. "tensor<4x8x!lowbit.int<4>>"
+  std::string elementType;  ///< the MLIR element type, e.g. "!lowbit.int<4>"
+  std::string storageType;  ///< "f32", "f16", "bf16", "f64", "i8", "i16", "i32", "i64"
+  unsigned storageBytes = 0;
+
+  int64_t numElements() const;
+  size_t bytes() const { return static_cast<size_t>(numElements()) * storageBytes; }
+};
+
+struct FunctionSignature {
+  std::string name;
+  std::vector<TensorSpec> inputs, outputs;
+};
+
+struct CompileOptions {
+  unsigned optLevel = 3; ///< LLVM optimization level 0..3
+};
+
+class CompiledModule {
+public:
+  ~CompiledModule();
+  const std::vector<FunctionSignature> &functions() const { return signatures; }
+  /// The signature of a function, or null.
+  const FunctionSignature *find(const std::string &name) const;
+  /// Calls `name` with buffers for its inputs then its outputs. Returns an
+  /// error text (empty on success): unknown function, wrong buffer count.
+  std::string invoke(const std::string &name, const std::vector<void *> &buffers) const;
+
+private:
+  friend std::shared_ptr<const CompiledModule> compile(const std::string &,
+                                                       const CompileOptions &,
+                                                       std::string &);
+  struct Impl;
+  CompiledModule();
+  std::unique_ptr<Impl> impl;
+  std::vector<FunctionSignature> signatures;
+};
+
+/// Compiles `source` (MLIR text of tensor-level lowbit IR), or returns null
+/// with the diagnostics in `diagnostics`. Cached; thread-safe.
+std::shared_ptr<const CompiledModule> compile(const std::string &source,
+                                              const CompileOptions &options,
+                                              std::string &diagnostics);
+
+} // namespace lowbit::rt
+
+#endif

@@ -1,0 +1,58 @@
+//===- ReferenceEvaluator.h - Evaluate lowbit IR with the Numerics library -*- C++ -*-===//
+//
+// An interpreter of tensor-level lowbit functions that computes every op
+// with lowbit/Numerics directly, never through generated code: the
+// independent side of `lowbit-run --check` and of the end-to-end tests.
+// Elementwise ops (quantize, dequantize, cast, pack, unpack) are expected
+// bit for bit. mpgemm is evaluated exactly (in long double on f32 operand
+// values) and carries a per-element tolerance for any summation order:
+// K * u * sum |a_k b_k| for the accumulator's unit roundoff u, plus half an
+// ulp of the result type; i32 accumulation is exact.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOWBIT_RUNTIME_REFERENCEEVALUATOR_H
+#define LOWBIT_RUNTIME_REFERENCEEVALUATOR_H
+
+#include "mlir/IR/Types.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlir::func {
+class FuncOp;
+}
+
+namespace lowbit::ref {
+
+/// A tensor as codes of its element format (f32/f16/bf16: bit patterns).
+struct HostTensor {
+  std::vector<int64_t> shape;
+  mlir::Type elementType;
+  std::vector<uint64_t> codes;
+  std::vector<double> tolerance; ///< absolute, per element; empty: exact
+
+  /// Reads a dense buffer in storage form (StorageTypes.h).
+  static HostTensor fromStorage(std::vector<int64_t> shape, mlir::Type elementType,
+                                const void *data);
+  /// Writes this tensor in storage form.
+  void toStorage(void *data) const;
+  double value(size_t i) const; ///< the exact value of element i
+};
+
+/// Evaluates `f` on `inputs`; returns an error text (empty on success).
+std::string evaluate(mlir::func::FuncOp f, const std::vector<HostTensor> &inputs,
+                     std::vector<HostTensor> &outputs);
+
+/// Compares `actual` with `expected` (its tolerance, NaN equal to NaN):
+/// the number of mismatching elements and the largest absolute error.
+struct Comparison {
+  size_t mismatches = 0;
+  double maxError = 0;
+  double maxTolerance = 0;
+};
+Comparison compare(const HostTensor &expected, const HostTensor &actual);
+
+} // namespace lowbit::ref
+
+#endif

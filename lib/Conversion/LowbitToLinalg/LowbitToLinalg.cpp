@@ -1,0 +1,216 @@
+//===- LowbitToLinalg.cpp - The reference lowering of lowbit ops ----------===//
+//
+// Every lowbit op becomes linalg.generic ops on storage types (see
+// CodeEmitter.h for how codes are read and written). Numbers follow the
+// Numerics library operation by operation; the comments name the library
+// function each body mirrors.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+
+#include "lowbit/Conversion/Passes.h"
+#include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
+#include "lowbit/Numerics/BlockScaling.h"
+#include "lowbit/Numerics/Codec.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <cfloat>
+#include <cmath>
+
+namespace mlir::lowbit {
+#define GEN_PASS_DEF_CONVERTLOWBITTOLINALG
+#include "lowbit/Conversion/Passes.h.inc"
+} // namespace mlir::lowbit
+
+using namespace mlir;
+using namespace mlir::lowbit;
+namespace num = ::lowbit::num;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// lowbit.constant
+//===----------------------------------------------------------------------===//
+
+struct ConstantLowering : OpConversionPattern<ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConstantOp op, OpAdaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = storageTensor(op.getResult().getType());
+    auto codes = cast<DenseIntElementsAttr>(op.getValue());
+    Type storage = type.getElementType();
+    DenseElementsAttr value;
+    if (auto ft = dyn_cast<FloatType>(storage)) {
+      value = codes.mapValues(storage, [&](const APInt &c) {
+        return APFloat(ft.getFloatSemantics(), c).bitcastToAPInt();
+      });
+    } else {
+      unsigned w = storage.getIntOrFloatBitWidth();
+      value = codes.mapValues(storage, [&](const APInt &c) { return c.zext(w); });
+    }
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, type, value);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// lowbit.dequantize
+//===----------------------------------------------------------------------===//
+
+struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(DequantizeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    RankedTensorType codesType = op.getCodes().getType();
+    RankedTensorType resultType = op.getResult().getType();
+    SchemeAttr scheme = op.getSchemeAttr();
+    FailureOr<OperandReader> reader = OperandReader::get(
+        rewriter, loc, op, codesType.getElementType(), scheme, false);
+    if (failed(reader))
+      return failure();
+    unsigned rank = codesType.getRank();
+    SmallVector<AffineExpr> dims = dimExprs(ctx, iota(rank));
+    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    SmallVector<Value> inputs{adaptor.getCodes()};
+    SmallVector<AffineMap> maps{id};
+    QuantizedOperand q = QuantizedOperand::get(adaptor.getCodes(), adaptor.getParams(), scheme);
+    if (scheme) {
+      SmallVector<int64_t> ext = scheme.getGroupExtents(codesType.getShape());
+      AffineMap g = gridMap(ctx, rank, dims, codesType.getShape(), ext);
+      inputs.push_back(q.scales);
+      maps.push_back(g);
+      if (q.zeroPoints) {
+        inputs.push_back(q.zeroPoints);
+        maps.push_back(g);
+      }
+      if (q.tensorScale) {
+        inputs.push_back(q.tensorScale);
+        maps.push_back(AffineMap::get(rank, 0, {}, ctx));
+      }
+    }
+    maps.push_back(id);
+    Type outElem = resultType.getElementType();
+    Value init = emptyLike(rewriter, loc, resultType.getShape(), outElem);
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{resultType}, inputs, ValueRange{init}, maps, iters,
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value scale, zero, st;
+          unsigned i = 1;
+          if (scheme) {
+            scale = args[i++];
+            if (q.zeroPoints)
+              zero = args[i++];
+            if (q.tensorScale)
+              st = args[i++];
+          }
+          Value v = reader->valueF32(b, l, args[0], scale, zero, st);
+          linalg::YieldOp::create(b, l, castFloat(b, l, v, outElem));
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// lowbit.cast
+//===----------------------------------------------------------------------===//
+
+struct CastLowering : OpConversionPattern<CastOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(CastOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    RankedTensorType in = op.getInput().getType();
+    RankedTensorType out = op.getResult().getType();
+    num::EncodePolicy policy;
+    policy.rounding = *num::roundingFromName(op.getRounding().str());
+    policy.overflow = *num::overflowFromName(op.getOverflow().str());
+    std::string error;
+    std::optional<Decoder> dec =
+        Decoder::get(rewriter, loc, in.getElementType(), false, error);
+    if (!dec)
+      return op.emitOpError() << error;
+    std::optional<Encoder> enc =
+        Encoder::get(rewriter, loc, out.getElementType(), policy, error);
+    if (!enc)
+      return op.emitOpError() << error;
+    RankedTensorType outStorage = storageTensor(out);
+    unsigned rank = in.getRank();
+    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    Value init = emptyLike(rewriter, loc, out.getShape(), outStorage.getElementType());
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{outStorage}, ValueRange{adaptor.getInput()},
+        ValueRange{init}, ArrayRef<AffineMap>{id, id},
+        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          linalg::YieldOp::create(b, l, enc->encode(b, l, dec->f64(b, l, args[0])));
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
+} // namespace
+
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+namespace mlir::lowbit {
+namespace {
+struct ConvertLowbitToLinalgPass
+    : impl::ConvertLowbitToLinalgBase<ConvertLowbitToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    TypeConverter converter;
+    converter.addConversion([](Type t) -> std::optional<Type> { return t; });
+    converter.addConversion([](RankedTensorType t) -> std::optional<Type> {
+      Type s = getStorageElementType(t.getElementType());
+      if (!s)
+        return t;
+      return RankedTensorType::get(t.getShape(), s);
+    });
+    auto materialize = [](OpBuilder &b, Type type, ValueRange inputs,
+                          Location loc) -> Value {
+      return UnrealizedConversionCastOp::create(b, loc, type, inputs).getResult(0);
+    };
+    converter.addSourceMaterialization(materialize);
+    converter.addTargetMaterialization(materialize);
+
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<LowbitDialect>();
+    target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp f) {
+      return converter.isSignatureLegal(f.getFunctionType()) &&
+             converter.isLegal(&f.getBody());
+    });
+    target.markUnknownOpDynamicallyLegal(
+        [&](Operation *op) { return converter.isLegal(op); });
+
+    RewritePatternSet patterns(ctx);
+    patterns.add<ConstantLowering, DequantizeLowering, CastLowering>(converter, ctx);
+    populatePackingLoweringPatterns(converter, patterns);
+    populateQuantizeLoweringPatterns(converter, patterns);
+    populateMpGemmLoweringPatterns(converter, patterns);
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, converter);
+    populateReturnOpTypeConversionPattern(patterns, converter);
+    populateCallOpTypeConversionPattern(patterns, converter);
+    if (failed(applyFullConversion(getOperation(), target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace
+} // namespace mlir::lowbit

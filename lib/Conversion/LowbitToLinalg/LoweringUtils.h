@@ -1,0 +1,184 @@
+//===- LoweringUtils.h - Shared pieces of the reference lowering -*- C++ -*-===//
+#ifndef LOWBIT_LIB_CONVERSION_LOWBITTOLINALG_LOWERINGUTILS_H
+#define LOWBIT_LIB_CONVERSION_LOWBITTOLINALG_LOWERINGUTILS_H
+
+#include "CodeEmitter.h"
+
+#include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <cmath>
+
+namespace mlir::lowbit {
+namespace num = ::lowbit::num;
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+inline RankedTensorType storageTensor(RankedTensorType t) {
+  return RankedTensorType::get(t.getShape(), getStorageElementType(t.getElementType()));
+}
+
+inline Value emptyLike(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type elem) {
+  return tensor::EmptyOp::create(b, loc, shape, elem);
+}
+
+inline Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type elem,
+             TypedAttr value) {
+  Value init = emptyLike(b, loc, shape, elem);
+  Value v = arith::ConstantOp::create(b, loc, value);
+  return linalg::FillOp::create(b, loc, v, init).getResult(0);
+}
+
+/// The map from iteration dims to the scale grid of an operand whose
+/// indices are `exprs`: index floordiv group extent (0 where the grid has
+/// one entry).
+inline AffineMap gridMap(MLIRContext *ctx, unsigned numDims, ArrayRef<AffineExpr> exprs,
+                  ArrayRef<int64_t> shape, ArrayRef<int64_t> extents) {
+  SmallVector<AffineExpr> out;
+  for (size_t i = 0; i < exprs.size(); ++i) {
+    int64_t grid = llvm::divideCeil(shape[i], extents[i]);
+    if (grid == 1)
+      out.push_back(getAffineConstantExpr(0, ctx));
+    else if (extents[i] == 1)
+      out.push_back(exprs[i]);
+    else
+      out.push_back(exprs[i].floorDiv(extents[i]));
+  }
+  return AffineMap::get(numDims, 0, out, ctx);
+}
+
+inline SmallVector<AffineExpr> dimExprs(MLIRContext *ctx, ArrayRef<unsigned> dims) {
+  SmallVector<AffineExpr> e;
+  for (unsigned d : dims)
+    e.push_back(getAffineDimExpr(d, ctx));
+  return e;
+}
+
+inline SmallVector<unsigned> iota(unsigned n) {
+  SmallVector<unsigned> v(n);
+  for (unsigned i = 0; i < n; ++i)
+    v[i] = i;
+  return v;
+}
+
+/// A clamp with std::clamp's comparisons: v < lo ? lo : (hi < v ? hi : v).
+inline Value clampF32(OpBuilder &b, Location loc, Value v, float lo, float hi) {
+  Value l = constF32(b, loc, lo), h = constF32(b, loc, hi);
+  Value below = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, v, l);
+  Value above = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT, h, v);
+  return arith::SelectOp::create(b, loc, below, l,
+                                 arith::SelectOp::create(b, loc, above, h, v));
+}
+
+inline Value toStorageInt(OpBuilder &b, Location loc, Value i32, Type storage) {
+  unsigned w = storage.getIntOrFloatBitWidth();
+  if (w < 32)
+    return arith::TruncIOp::create(b, loc, storage, i32);
+  return i32;
+}
+
+//===----------------------------------------------------------------------===//
+// Dequantized values (shared by dequantize and mpgemm)
+//===----------------------------------------------------------------------===//
+
+/// Reads one operand's values: plain codes, or codes with their scheme.
+struct OperandReader {
+  SchemeAttr scheme;
+  std::optional<Decoder> codes, scales, zeros;
+  bool mxInt8 = false;
+
+  static FailureOr<OperandReader> get(OpBuilder &b, Location loc, Operation *op,
+                                      Type elementType, SchemeAttr scheme,
+                                      bool wantInt) {
+    OperandReader r;
+    r.scheme = scheme;
+    std::string error;
+    r.codes = Decoder::get(b, loc, elementType, wantInt, error);
+    if (!r.codes)
+      return op->emitOpError() << error, failure();
+    if (!scheme)
+      return r;
+    r.scales = Decoder::get(b, loc, scheme.getScaleType(), false, error);
+    if (!r.scales)
+      return op->emitOpError() << error, failure();
+    if (scheme.getZeroType()) {
+      r.zeros = Decoder::get(b, loc, scheme.getZeroType(), true, error);
+      if (!r.zeros)
+        return op->emitOpError() << error, failure();
+    }
+    const num::Format &f = r.codes->format;
+    r.mxInt8 = scheme.getRule() == ScaleRule::MX && f.isInt();
+    return r;
+  }
+
+  /// The dequantized value as f32 (lowbit::num::dequantizeElement).
+  Value valueF32(OpBuilder &b, Location loc, Value code, Value scale, Value zero,
+                 Value tensorScale) const {
+    if (!scheme)
+      return codes->f32(b, loc, code);
+    switch (scheme.getRule()) {
+    case ScaleRule::MX: { // mxDequantizeValue: exact, then one rounding
+      Value e = codes->f64(b, loc, code);
+      Value v = arith::MulFOp::create(b, loc, e, scaleFactorF64(b, loc, scale));
+      return castFloat(b, loc, v, b.getF32Type());
+    }
+    case ScaleRule::NvFp4: { // nvfp4DequantizeValue
+      Value e = codes->f64(b, loc, code);
+      Value sb = scales->f64(b, loc, scale);
+      Value st = castFloat(b, loc, tensorScale, b.getF64Type());
+      Value v = arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, e, sb), st);
+      return castFloat(b, loc, v, b.getF32Type());
+    }
+    default: { // dequantizeGroupValue: (q - zero) * scale in f32
+      Value q = codes->f32(b, loc, code);
+      if (zeros)
+        q = arith::SubFOp::create(b, loc, q, zeros->f32(b, loc, zero));
+      return arith::MulFOp::create(b, loc, q, scales->f32(b, loc, scale));
+    }
+    }
+  }
+
+  /// The integer value of a code minus its zero point (i32 accumulation).
+  Value intValue(OpBuilder &b, Location loc, Value code, Value zero) const {
+    Value q = codes->i32(b, loc, code);
+    if (zeros)
+      q = arith::SubIOp::create(b, loc, q, zeros->i32(b, loc, zero));
+    return q;
+  }
+
+  /// The factor a group's integer values are multiplied by (i32 mode).
+  Value factorF32(OpBuilder &b, Location loc, Value scale) const {
+    if (scheme.getRule() == ScaleRule::MX)
+      return castFloat(b, loc, scaleFactorF64(b, loc, scale), b.getF32Type());
+    return scales->f32(b, loc, scale);
+  }
+
+private:
+  /// 2^(s - 127) for an E8M0 scale code s (2^(s - 133) for MXINT8, whose
+  /// elements are k / 64), NaN for the NaN code 0xFF.
+  Value scaleFactorF64(OpBuilder &b, Location loc, Value scale) const {
+    Value s = arith::ExtUIOp::create(b, loc, b.getI32Type(), scale);
+    Value k = arith::SubIOp::create(b, loc, s, constI32(b, loc, mxInt8 ? 133 : 127));
+    Value isNaN = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, s,
+                                        constI32(b, loc, 255));
+    return arith::SelectOp::create(b, loc, isNaN, constF64(b, loc, NAN),
+                                   exp2F64(b, loc, k));
+  }
+};
+
+
+/// The patterns of the larger ops, one file each.
+void populateQuantizeLoweringPatterns(TypeConverter &converter, RewritePatternSet &patterns);
+void populateMpGemmLoweringPatterns(TypeConverter &converter, RewritePatternSet &patterns);
+void populatePackingLoweringPatterns(TypeConverter &converter, RewritePatternSet &patterns);
+
+} // namespace mlir::lowbit
+
+#endif

@@ -1,0 +1,395 @@
+//===- LowbitOps.cpp - lowbit tensor operations ---------------------------===//
+
+#include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
+#include "lowbit/Numerics/Codec.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/APFloat.h"
+
+using namespace mlir;
+using namespace mlir::lowbit;
+namespace num = ::lowbit::num;
+
+#define GET_OP_CLASSES
+#include "lowbit/Dialect/Lowbit/IR/LowbitOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Shared helpers
+//===----------------------------------------------------------------------===//
+
+bool mlir::lowbit::hasNumberFormat(Type type) { return getFormat(type).has_value(); }
+
+QuantizedOperand QuantizedOperand::get(Value codes, ValueRange params,
+                                       SchemeAttr scheme) {
+  QuantizedOperand q;
+  q.codes = codes;
+  q.scheme = scheme;
+  if (!scheme || params.empty())
+    return q;
+  q.scales = params[0];
+  if (scheme.hasZeroPoint() && params.size() > 1)
+    q.zeroPoints = params[1];
+  if (scheme.hasTensorScale() && params.size() > 1)
+    q.tensorScale = params[1];
+  return q;
+}
+
+num::TensorScheme mlir::lowbit::getTensorScheme(SchemeAttr scheme, Type elementType,
+                                                ArrayRef<int64_t> shape) {
+  num::TensorScheme s;
+  switch (scheme.getRule()) {
+  case ScaleRule::MX: s.rule = num::SchemeRule::MX; break;
+  case ScaleRule::NvFp4: s.rule = num::SchemeRule::NvFp4; break;
+  case ScaleRule::AbsMax: s.rule = num::SchemeRule::AbsMax; break;
+  case ScaleRule::GptqMinMax: s.rule = num::SchemeRule::GptqMinMax; break;
+  case ScaleRule::AwqMinMax: s.rule = num::SchemeRule::AwqMinMax; break;
+  }
+  s.element = *getFormat(elementType);
+  s.scale = *getFormat(scheme.getScaleType());
+  if (scheme.getZeroType())
+    s.zero = *getFormat(scheme.getZeroType());
+  SmallVector<int64_t> ext = scheme.getGroupExtents(shape);
+  s.extents.assign(ext.begin(), ext.end());
+  return s;
+}
+
+namespace {
+bool isRealType(Type t) { return t.isF32() || t.isF16() || t.isBF16(); }
+
+std::string shapeStr(ArrayRef<int64_t> shape) {
+  std::string s;
+  for (int64_t d : shape)
+    s += (s.empty() ? "" : "x") + std::to_string(d);
+  return s.empty() ? "scalar" : s;
+}
+
+/// Checks the parameter tensors of codes quantized per `scheme`: the
+/// scales (scale grid shape, scale format), then zero points or the
+/// per-tensor scale. `what` names the operand in messages.
+LogicalResult verifyQuantized(Operation *op, StringRef what, RankedTensorType codes,
+                              TypeRange params, SchemeAttr scheme) {
+  if (!codes.hasStaticShape())
+    return op->emitOpError() << what << " must have a static shape";
+  if (!hasNumberFormat(codes.getElementType()))
+    return op->emitOpError() << what << " element type " << codes.getElementType()
+                             << " has no number format";
+  if (!scheme) {
+    if (!params.empty())
+      return op->emitOpError() << what << " has scale operands but no scheme";
+    return success();
+  }
+  std::string why = scheme.checkElementType(codes.getElementType());
+  if (!why.empty())
+    return op->emitOpError() << what << ": " << why;
+  ArrayRef<int64_t> shape = codes.getShape();
+  int64_t rank = shape.size();
+  int64_t axis = scheme.getAxisIn(rank);
+  if ((scheme.getGranularity() == Granularity::Channel ||
+       scheme.getGranularity() == Granularity::Group) &&
+      (axis < 0 || axis >= rank))
+    return op->emitOpError() << what << ": scheme axis " << scheme.getAxis()
+                             << " is out of range for rank " << rank;
+  if (scheme.getGranularity() == Granularity::Block && rank < 2)
+    return op->emitOpError() << what << ": 2-D blocks need a tensor of rank >= 2";
+  SmallVector<int64_t> extents = scheme.getGroupExtents(shape);
+  if (!scheme.allowsPartialGroups())
+    for (int64_t d = 0; d < rank; ++d)
+      if (extents[d] > 0 && shape[d] % extents[d] != 0)
+        return op->emitOpError()
+               << what << ": axis " << d << " has " << shape[d]
+               << " elements, not a multiple of the group extent " << extents[d]
+               << " (rule '" << stringifyScaleRule(scheme.getRule())
+               << "' needs whole groups)";
+  size_t expected = 1 + (scheme.hasZeroPoint() ? 1 : 0) + (scheme.hasTensorScale() ? 1 : 0);
+  if (params.size() != expected)
+    return op->emitOpError() << what << ": scheme needs " << expected
+                             << " parameter tensors (scales"
+                             << (scheme.hasZeroPoint() ? ", zero points" : "")
+                             << (scheme.hasTensorScale() ? ", tensor scale" : "")
+                             << "), got " << params.size();
+  SmallVector<int64_t> gridShape = scheme.getScaleShape(shape);
+  auto check = [&](Type t, StringRef name, Type elem,
+                   ArrayRef<int64_t> wantShape) -> LogicalResult {
+    auto rt = dyn_cast<RankedTensorType>(t);
+    if (!rt || rt.getShape() != wantShape || rt.getElementType() != elem)
+      return op->emitOpError()
+             << what << ": " << name << " must be tensor<"
+             << (wantShape.empty() ? "" : shapeStr(wantShape) + "x") << elem
+             << ">, got " << t;
+    return success();
+  };
+  if (failed(check(params[0], "scales", scheme.getScaleType(), gridShape)))
+    return failure();
+  if (scheme.hasZeroPoint() &&
+      failed(check(params[1], "zero points", scheme.getZeroType(), gridShape)))
+    return failure();
+  if (scheme.hasTensorScale() &&
+      failed(check(params[1], "tensor scale", Float32Type::get(op->getContext()), {})))
+    return failure();
+  return success();
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConstantOp::verify() {
+  auto type = getResult().getType();
+  std::optional<num::Format> f = getFormat(type.getElementType());
+  if (!f)
+    return emitOpError() << "element type " << type.getElementType()
+                         << " has no number format";
+  auto codes = dyn_cast<DenseIntElementsAttr>(getValue());
+  if (!codes)
+    return emitOpError() << "value must be a dense integer attribute of codes";
+  auto intType = dyn_cast<IntegerType>(codes.getElementType());
+  if (!intType || intType.getWidth() != f->bits())
+    return emitOpError() << "codes of " << type.getElementType() << " are i"
+                         << f->bits() << ", got " << codes.getElementType();
+  if (codes.getType().getShape() != type.getShape())
+    return emitOpError() << "value shape " << shapeStr(codes.getType().getShape())
+                         << " differs from the result shape " << shapeStr(type.getShape());
+  return success();
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+Operation *LowbitDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                              Type type, Location loc) {
+  auto dense = dyn_cast<DenseElementsAttr>(value);
+  if (!dense)
+    return nullptr;
+  if (dense.getType() == type)
+    return arith::ConstantOp::create(builder, loc, type, dense);
+  auto tensorType = dyn_cast<RankedTensorType>(type);
+  if (!tensorType || !isa<DenseIntElementsAttr>(dense))
+    return nullptr;
+  return ConstantOp::create(builder, loc, tensorType, dense);
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizeOp
+//===----------------------------------------------------------------------===//
+
+Value QuantizeOp::getZeroPoints() {
+  return getScheme().hasZeroPoint() && !getExtras().empty() ? getExtras()[0] : Value();
+}
+
+Value QuantizeOp::getTensorScale() {
+  return getScheme().hasTensorScale() && !getExtras().empty() ? getExtras()[0] : Value();
+}
+
+LogicalResult QuantizeOp::verify() {
+  RankedTensorType in = getInput().getType();
+  if (!isRealType(in.getElementType()))
+    return emitOpError() << "input must be f32, f16 or bf16, got " << in.getElementType();
+  RankedTensorType codes = getCodes().getType();
+  if (codes.getShape() != in.getShape())
+    return emitOpError() << "codes shape " << shapeStr(codes.getShape())
+                         << " differs from the input shape " << shapeStr(in.getShape());
+  SmallVector<Type> params{getScales().getType()};
+  llvm::append_range(params, getExtras().getTypes());
+  return verifyQuantized(*this, "codes", codes, params, getScheme());
+}
+
+namespace {
+/// The codes of `values` as a dense attribute of `bits`-wide integers.
+DenseIntElementsAttr codesAttr(ArrayRef<int64_t> shape, unsigned bits,
+                               ArrayRef<uint32_t> values, MLIRContext *ctx) {
+  SmallVector<APInt> ints;
+  ints.reserve(values.size());
+  for (uint32_t v : values)
+    ints.emplace_back(bits, v);
+  auto type = RankedTensorType::get(shape, IntegerType::get(ctx, bits));
+  return DenseIntElementsAttr::get(type, ints);
+}
+
+/// Scales as the attribute of their type: float elements for f32/f16/bf16,
+/// codes otherwise.
+DenseElementsAttr scalesAttr(ArrayRef<int64_t> shape, Type elem,
+                             ArrayRef<uint32_t> codes, MLIRContext *ctx) {
+  auto floatType = dyn_cast<FloatType>(elem);
+  if (floatType && isRealType(elem)) {
+    SmallVector<APFloat> vals;
+    for (uint32_t c : codes)
+      vals.emplace_back(floatType.getFloatSemantics(),
+                        APInt(floatType.getWidth(), c));
+    return DenseElementsAttr::get(RankedTensorType::get(shape, elem), vals);
+  }
+  return codesAttr(shape, getFormat(elem)->bits(), codes, ctx);
+}
+} // namespace
+
+LogicalResult QuantizeOp::fold(FoldAdaptor adaptor, SmallVectorImpl<OpFoldResult> &results) {
+  auto input = dyn_cast_or_null<DenseFPElementsAttr>(adaptor.getInput());
+  if (!input)
+    return failure();
+  MLIRContext *ctx = getContext();
+  RankedTensorType codesType = getCodes().getType();
+  ArrayRef<int64_t> shape = codesType.getShape();
+  std::vector<float> x;
+  x.reserve(input.getNumElements());
+  for (APFloat v : input.getValues<APFloat>()) {
+    bool lost;
+    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+    x.push_back(v.convertToFloat());
+  }
+  SchemeAttr scheme = getScheme();
+  num::TensorScheme ts = getTensorScheme(scheme, codesType.getElementType(), shape);
+  num::QuantizedTensor q =
+      num::quantizeTensor(ts, std::vector<int64_t>(shape.begin(), shape.end()), x.data());
+  SmallVector<int64_t> grid = scheme.getScaleShape(shape);
+  results.push_back(codesAttr(shape, ts.element.bits(), q.codes, ctx));
+  results.push_back(scalesAttr(grid, scheme.getScaleType(), q.scales, ctx));
+  if (scheme.hasZeroPoint())
+    results.push_back(codesAttr(grid, ts.zero->bits(), q.zeroPoints, ctx));
+  if (scheme.hasTensorScale())
+    results.push_back(DenseElementsAttr::get(
+        RankedTensorType::get({}, Float32Type::get(ctx)), q.tensorScale));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// DequantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DequantizeOp::verify() {
+  RankedTensorType codes = getCodes().getType();
+  RankedTensorType result = getResult().getType();
+  if (!isRealType(result.getElementType()))
+    return emitOpError() << "result must be f32, f16 or bf16, got "
+                         << result.getElementType();
+  if (codes.getShape() != result.getShape())
+    return emitOpError() << "result shape " << shapeStr(result.getShape())
+                         << " differs from the codes shape " << shapeStr(codes.getShape());
+  return verifyQuantized(*this, "codes", codes, getParams().getTypes(),
+                         getSchemeAttr());
+}
+
+//===----------------------------------------------------------------------===//
+// CastOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult CastOp::verify() {
+  Type from = getInput().getType().getElementType();
+  Type to = getResult().getType().getElementType();
+  if (!hasNumberFormat(from))
+    return emitOpError() << "input element type " << from << " has no number format";
+  if (!hasNumberFormat(to))
+    return emitOpError() << "result element type " << to << " has no number format";
+  std::optional<num::Rounding> r = num::roundingFromName(getRounding().str());
+  if (!r)
+    return emitOpError() << "unknown rounding '" << getRounding()
+                         << "'; expected rne, rtz, ru, rd or rna";
+  if (*r == num::Rounding::Stochastic)
+    return emitOpError() << "stochastic rounding needs random bits per element; "
+                            "it is not a cast";
+  if (!num::overflowFromName(getOverflow().str()))
+    return emitOpError() << "unknown overflow policy '" << getOverflow()
+                         << "'; expected saturate, inf or nan";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MpGemmOp
+//===----------------------------------------------------------------------===//
+
+namespace {
+bool isIntegerValued(Type t) {
+  std::optional<num::Format> f = getFormat(t);
+  return f && (f->isInt() || f->isTernary());
+}
+} // namespace
+
+LogicalResult MpGemmOp::verify() {
+  RankedTensorType a = getA().getType(), b = getB().getType(), c = getC().getType();
+  if (a.getRank() != 2 || b.getRank() != 2 || c.getRank() != 2)
+    return emitOpError() << "A, B and C must be matrices (rank 2)";
+  if (!a.hasStaticShape() || !b.hasStaticShape() || !c.hasStaticShape())
+    return emitOpError() << "A, B and C must have static shapes";
+  int64_t m = a.getDimSize(0), k = a.getDimSize(1);
+  int64_t kb = getTransposeB() ? b.getDimSize(1) : b.getDimSize(0);
+  int64_t n = getTransposeB() ? b.getDimSize(0) : b.getDimSize(1);
+  if (kb != k)
+    return emitOpError() << "K differs: A is " << shapeStr(a.getShape()) << ", B is "
+                         << shapeStr(b.getShape())
+                         << (getTransposeB() ? " (N x K)" : " (K x N)");
+  if (c.getDimSize(0) != m || c.getDimSize(1) != n)
+    return emitOpError() << "C must be " << m << "x" << n << ", got "
+                         << shapeStr(c.getShape());
+  if (failed(verifyQuantized(*this, "A", a, getAParams().getTypes(), getASchemeAttr())) ||
+      failed(verifyQuantized(*this, "B", b, getBParams().getTypes(), getBSchemeAttr())))
+    return failure();
+  Type acc = getAccType();
+  Type out = c.getElementType();
+  bool scaled = getAScheme() || getBScheme();
+  if (acc.isInteger(32)) {
+    if (!isIntegerValued(a.getElementType()) || !isIntegerValued(b.getElementType()))
+      return emitOpError() << "an i32 accumulator needs integer codes on both sides, "
+                              "got "
+                           << a.getElementType() << " and " << b.getElementType();
+    auto constantAlongK = [&](SchemeAttr s, RankedTensorType t, int64_t kAxis) {
+      return !s || s.getGroupExtents(t.getShape())[kAxis] >= k;
+    };
+    if (!constantAlongK(getAScheme().value_or(nullptr), a, 1) ||
+        !constantAlongK(getBScheme().value_or(nullptr), b, getTransposeB() ? 1 : 0))
+      return emitOpError() << "with an i32 accumulator scales must be constant along "
+                              "K (per tensor or per channel), since they multiply "
+                              "the exact integer sum";
+    if (scaled ? !isRealType(out) : !out.isInteger(32))
+      return emitOpError() << "with an i32 accumulator the result is "
+                           << (scaled ? "f32, f16 or bf16 (scaled)" : "i32 (unscaled)")
+                           << ", got " << out;
+    return success();
+  }
+  if (!acc.isF32() && !acc.isF64())
+    return emitOpError() << "accumulator must be f32, f64 or i32, got " << acc;
+  if (!isRealType(out))
+    return emitOpError() << "result must be f32, f16 or bf16 with a float "
+                            "accumulator, got "
+                         << out;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// PackOp / UnpackOp
+//===----------------------------------------------------------------------===//
+
+namespace {
+LogicalResult verifyPacking(Operation *op, RankedTensorType codes,
+                            RankedTensorType bytes) {
+  std::optional<num::Format> f = getFormat(codes.getElementType());
+  if (!f)
+    return op->emitOpError() << "codes element type " << codes.getElementType()
+                             << " has no number format";
+  if (f->bits() > 16)
+    return op->emitOpError() << "packing handles codes of at most 16 bits, got "
+                             << f->bits();
+  if (!bytes.getElementType().isInteger(8))
+    return op->emitOpError() << "packed bytes must be i8, got " << bytes.getElementType();
+  if (!codes.hasStaticShape() || !bytes.hasStaticShape() || codes.getRank() < 1 ||
+      codes.getRank() != bytes.getRank())
+    return op->emitOpError() << "codes and bytes must have static shapes of the same "
+                                "rank >= 1";
+  SmallVector<int64_t> want(codes.getShape());
+  want.back() = llvm::divideCeil(want.back() * f->bits(), 8);
+  if (bytes.getShape() != ArrayRef<int64_t>(want))
+    return op->emitOpError() << "codes " << shapeStr(codes.getShape()) << " of "
+                             << f->bits() << " bits pack into " << shapeStr(want)
+                             << " bytes, not " << shapeStr(bytes.getShape());
+  return success();
+}
+} // namespace
+
+LogicalResult PackOp::verify() {
+  return verifyPacking(*this, getCodes().getType(), getPacked().getType());
+}
+
+LogicalResult UnpackOp::verify() {
+  return verifyPacking(*this, getCodes().getType(), getPacked().getType());
+}

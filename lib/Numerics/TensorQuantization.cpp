@@ -1,0 +1,141 @@
+//===- TensorQuantization.cpp - Schemes applied to whole tensors ----------===//
+
+#include "lowbit/Numerics/TensorQuantization.h"
+#include "lowbit/Numerics/Codec.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace lowbit::num;
+
+int64_t lowbit::num::numElements(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+std::vector<int64_t> lowbit::num::scaleGridShape(const std::vector<int64_t> &shape,
+                                                 const std::vector<int64_t> &extents) {
+  std::vector<int64_t> grid(shape.size());
+  for (size_t d = 0; d < shape.size(); ++d)
+    grid[d] = (shape[d] + extents[d] - 1) / extents[d];
+  return grid;
+}
+
+std::vector<uint32_t>
+lowbit::num::groupIndexOfElements(const std::vector<int64_t> &shape,
+                                  const std::vector<int64_t> &extents) {
+  std::vector<int64_t> grid = scaleGridShape(shape, extents);
+  size_t rank = shape.size();
+  std::vector<uint32_t> out(numElements(shape));
+  std::vector<int64_t> idx(rank, 0);
+  for (size_t i = 0; i < out.size(); ++i) {
+    uint64_t g = 0;
+    for (size_t d = 0; d < rank; ++d)
+      g = g * grid[d] + idx[d] / extents[d];
+    out[i] = static_cast<uint32_t>(g);
+    for (size_t d = rank; d-- > 0;) { // row-major odometer
+      if (++idx[d] < shape[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+namespace {
+IntScaleRule intRule(SchemeRule r) {
+  return r == SchemeRule::AbsMax       ? IntScaleRule::AbsMax
+         : r == SchemeRule::GptqMinMax ? IntScaleRule::GptqMinMax
+                                       : IntScaleRule::AwqMinMax;
+}
+
+// Members of every group, in row-major order of the tensor (which is also
+// row-major order inside each group's box).
+std::vector<std::vector<size_t>> groupMembers(const std::vector<int64_t> &shape,
+                                              const std::vector<int64_t> &extents) {
+  std::vector<uint32_t> group = groupIndexOfElements(shape, extents);
+  std::vector<std::vector<size_t>> members(numElements(scaleGridShape(shape, extents)));
+  for (size_t i = 0; i < group.size(); ++i)
+    members[group[i]].push_back(i);
+  return members;
+}
+} // namespace
+
+QuantizedTensor lowbit::num::quantizeTensor(const TensorScheme &s,
+                                            const std::vector<int64_t> &shape,
+                                            const float *x) {
+  size_t n = numElements(shape);
+  QuantizedTensor q;
+  q.codes.assign(n, 0);
+  std::vector<std::vector<size_t>> members = groupMembers(shape, s.extents);
+  q.scales.assign(members.size(), 0);
+  if (s.zero)
+    q.zeroPoints.assign(members.size(), 0);
+
+  float tensorAmax = 0;
+  if (s.rule == SchemeRule::NvFp4) {
+    for (size_t i = 0; i < n; ++i)
+      tensorAmax = std::max(tensorAmax, std::fabs(x[i]));
+    q.tensorScale = nvfp4TensorScale(tensorAmax, NvFp4Rule::Exact);
+  }
+  std::vector<float> buf;
+  std::vector<uint8_t> codes;
+  for (size_t g = 0; g < members.size(); ++g) {
+    const std::vector<size_t> &m = members[g];
+    buf.resize(m.size());
+    codes.assign(m.size(), 0);
+    for (size_t j = 0; j < m.size(); ++j)
+      buf[j] = x[m[j]];
+    switch (s.rule) {
+    case SchemeRule::MX:
+      q.scales[g] = mxQuantizeBlock(s.element, buf.data(), m.size(), codes.data());
+      break;
+    case SchemeRule::NvFp4:
+      q.scales[g] = nvfp4QuantizeBlock(buf.data(), m.size(), tensorAmax,
+                                       NvFp4Rule::Exact, codes.data());
+      break;
+    default: {
+      GroupScale gs = quantizeGroup(s.element, intRule(s.rule), buf.data(),
+                                    m.size(), codes.data());
+      q.scales[g] = static_cast<uint32_t>(encodeF32(s.scale, gs.scale));
+      if (s.zero)
+        q.zeroPoints[g] = static_cast<uint32_t>(encode(*s.zero, double(gs.zero)));
+      break;
+    }
+    }
+    for (size_t j = 0; j < m.size(); ++j)
+      q.codes[m[j]] = codes[j];
+  }
+  return q;
+}
+
+float lowbit::num::dequantizeElement(const TensorScheme &s, const QuantizedTensor &q,
+                                     size_t i, size_t g) {
+  switch (s.rule) {
+  case SchemeRule::MX:
+    return static_cast<float>(mxDequantizeValue(
+        s.element, static_cast<uint8_t>(q.scales[g]), static_cast<uint8_t>(q.codes[i])));
+  case SchemeRule::NvFp4:
+    return static_cast<float>(nvfp4DequantizeValue(static_cast<uint8_t>(q.scales[g]),
+                                                   static_cast<uint8_t>(q.codes[i]),
+                                                   q.tensorScale));
+  default: {
+    GroupScale gs;
+    gs.scale = static_cast<float>(decode(s.scale, q.scales[g]));
+    gs.zero = s.zero ? static_cast<int32_t>(decode(*s.zero, q.zeroPoints[g])) : 0;
+    return dequantizeGroupValue(s.element, gs, static_cast<uint8_t>(q.codes[i]));
+  }
+  }
+}
+
+std::vector<float> lowbit::num::dequantizeTensor(const TensorScheme &s,
+                                                 const std::vector<int64_t> &shape,
+                                                 const QuantizedTensor &q) {
+  std::vector<uint32_t> group = groupIndexOfElements(shape, s.extents);
+  std::vector<float> out(group.size());
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = dequantizeElement(s, q, i, group[i]);
+  return out;
+}

@@ -1,0 +1,195 @@
+//===- JIT.cpp - Compile and run lowbit modules in-process ----------------===//
+
+#include "lowbit/Runtime/JIT.h"
+
+#include "lowbit/Conversion/StorageTypes.h"
+#include "lowbit/Pipelines/ReferencePipeline.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+#include <mutex>
+
+using namespace lowbit::rt;
+
+int64_t TensorSpec::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+struct CompiledModule::Impl {
+  // The context must outlive the engine's module.
+  std::unique_ptr<mlir::MLIRContext> context;
+  std::unique_ptr<mlir::ExecutionEngine> engine;
+  std::map<std::string, void (*)(void **)> entries;
+};
+
+CompiledModule::CompiledModule() : impl(std::make_unique<Impl>()) {}
+CompiledModule::~CompiledModule() = default;
+
+const FunctionSignature *CompiledModule::find(const std::string &name) const {
+  for (const FunctionSignature &s : signatures)
+    if (s.name == name)
+      return &s;
+  return nullptr;
+}
+
+std::string CompiledModule::invoke(const std::string &name,
+                                   const std::vector<void *> &buffers) const {
+  const FunctionSignature *sig = find(name);
+  auto it = impl->entries.find(name);
+  if (!sig || it == impl->entries.end())
+    return "no function '" + name + "' in the module";
+  size_t want = sig->inputs.size() + sig->outputs.size();
+  if (buffers.size() != want)
+    return "function '" + name + "' takes " + std::to_string(want) +
+           " buffers (inputs, then outputs), got " + std::to_string(buffers.size());
+  // Bare-pointer convention: the packed wrapper reads each argument through
+  // a pointer to it.
+  std::vector<void *> ptrs(buffers);
+  std::vector<void *> args(ptrs.size());
+  for (size_t i = 0; i < ptrs.size(); ++i)
+    args[i] = &ptrs[i];
+  it->second(args.data());
+  return {};
+}
+
+namespace {
+std::string printed(mlir::Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  t.print(os);
+  return s;
+}
+
+/// The signature of a public function over static tensors, or an error.
+std::string signatureOf(mlir::func::FuncOp f, FunctionSignature &sig) {
+  sig.name = f.getName().str();
+  auto spec = [&](mlir::Type t, TensorSpec &out) -> std::string {
+    auto rt = llvm::dyn_cast<mlir::RankedTensorType>(t);
+    if (!rt || !rt.hasStaticShape())
+      return "function '" + sig.name + "': arguments and results must be tensors of "
+             "static shape, got " + printed(t);
+    mlir::Type storage = mlir::lowbit::getStorageElementType(rt.getElementType());
+    if (!storage)
+      return "function '" + sig.name + "': element type " +
+             printed(rt.getElementType()) + " has no number format";
+    out.shape.assign(rt.getShape().begin(), rt.getShape().end());
+    out.type = printed(rt);
+    out.elementType = printed(rt.getElementType());
+    out.storageType = printed(storage);
+    out.storageBytes = storage.getIntOrFloatBitWidth() / 8;
+    return {};
+  };
+  for (mlir::Type t : f.getArgumentTypes()) {
+    sig.inputs.emplace_back();
+    if (std::string e = spec(t, sig.inputs.back()); !e.empty())
+      return e;
+  }
+  for (mlir::Type t : f.getResultTypes()) {
+    sig.outputs.emplace_back();
+    if (std::string e = spec(t, sig.outputs.back()); !e.empty())
+      return e;
+  }
+  return {};
+}
+
+std::mutex cacheMutex;
+std::map<std::string, std::weak_ptr<const CompiledModule>> &cache() {
+  static std::map<std::string, std::weak_ptr<const CompiledModule>> c;
+  return c;
+}
+} // namespace
+
+std::shared_ptr<const CompiledModule>
+lowbit::rt::compile(const std::string &source, const CompileOptions &options,
+                    std::string &diagnostics) {
+  std::string key = std::to_string(options.optLevel) + "\n" + source;
+  {
+    std::lock_guard<std::mutex> lock(cacheMutex);
+    if (auto hit = cache()[key].lock())
+      return hit;
+  }
+  static std::once_flag llvmInit;
+  std::call_once(llvmInit, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+
+  std::shared_ptr<CompiledModule> result(new CompiledModule());
+  mlir::DialectRegistry registry;
+  mlir::lowbit::registerReferencePipelineDialects(registry);
+  result->impl->context = std::make_unique<mlir::MLIRContext>(registry);
+  mlir::MLIRContext &ctx = *result->impl->context;
+  ctx.loadAllAvailableDialects();
+
+  llvm::raw_string_ostream diag(diagnostics);
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(source, "<input>"),
+                               llvm::SMLoc());
+  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &ctx, diag);
+
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &ctx);
+  if (!module)
+    return nullptr;
+  for (auto f : module->getOps<mlir::func::FuncOp>()) {
+    if (f.isExternal() || f.isPrivate())
+      continue;
+    FunctionSignature sig;
+    if (std::string e = signatureOf(f, sig); !e.empty()) {
+      mlir::emitError(f.getLoc()) << e;
+      return nullptr;
+    }
+    result->signatures.push_back(std::move(sig));
+  }
+
+  mlir::PassManager pm(&ctx);
+  mlir::lowbit::buildReferencePipeline(pm);
+  if (mlir::failed(pm.run(*module)))
+    return nullptr;
+
+  auto transformer = mlir::makeOptimizingTransformer(options.optLevel, 0, nullptr);
+  mlir::ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = transformer; // kept alive above: a function_ref
+  // memref.copy (from tensor.pad and friends) calls memrefCopy of MLIR's C
+  // runner utilities.
+  std::string runnerUtils = LOWBIT_MLIR_C_RUNNER_UTILS;
+  llvm::SmallVector<llvm::StringRef> libs{runnerUtils};
+  engineOptions.sharedLibPaths = libs;
+  engineOptions.jitCodeGenOptLevel =
+      static_cast<llvm::CodeGenOptLevel>(std::min(options.optLevel, 3u));
+  auto engine = mlir::ExecutionEngine::create(*module, engineOptions);
+  if (!engine) {
+    diag << "JIT compilation failed: " << llvm::toString(engine.takeError()) << "\n";
+    return nullptr;
+  }
+  result->impl->engine = std::move(*engine);
+  for (const FunctionSignature &s : result->signatures) {
+    auto fn = result->impl->engine->lookupPacked(s.name);
+    if (!fn) {
+      diag << "JIT lookup of '" << s.name << "' failed: " << llvm::toString(fn.takeError())
+           << "\n";
+      return nullptr;
+    }
+    result->impl->entries[s.name] = *fn;
+  }
+  std::lock_guard<std::mutex> lock(cacheMutex);
+  if (auto raced = cache()[key].lock())
+    return raced;
+  cache()[key] = result;
+  return result;
+}

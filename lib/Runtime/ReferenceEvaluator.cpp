@@ -1,0 +1,329 @@
+//===- ReferenceEvaluator.cpp - Evaluate lowbit IR with Numerics ----------===//
+
+#include "lowbit/Runtime/ReferenceEvaluator.h"
+
+#include "lowbit/Conversion/StorageTypes.h"
+#include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
+#include "lowbit/Numerics/Codec.h"
+#include "lowbit/Numerics/Packing.h"
+#include "lowbit/Numerics/TensorQuantization.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace lowbit::ref;
+namespace num = ::lowbit::num;
+using mlir::Type;
+using mlir::Value;
+
+namespace {
+num::Format formatOf(Type t) { return *mlir::lowbit::getFormat(t); }
+unsigned storageBytesOf(Type t) {
+  return mlir::lowbit::getStorageElementType(t).getIntOrFloatBitWidth() / 8;
+}
+std::vector<int64_t> shapeOf(Value v) {
+  auto t = llvm::cast<mlir::RankedTensorType>(v.getType());
+  return {t.getShape().begin(), t.getShape().end()};
+}
+Type elementOf(Value v) { return llvm::cast<mlir::RankedTensorType>(v.getType()).getElementType(); }
+
+/// Float results (f32/f16/bf16) round to nearest-even and overflow to Inf,
+/// as the generated code's truncations do.
+uint64_t encodeReal(Type t, double v) {
+  num::EncodePolicy p;
+  p.overflow = num::Overflow::Inf;
+  return num::encode(formatOf(t), v, p);
+}
+
+HostTensor make(Value v) {
+  HostTensor h;
+  h.shape = shapeOf(v);
+  h.elementType = elementOf(v);
+  h.codes.assign(num::numElements(h.shape), 0);
+  return h;
+}
+
+HostTensor fromAttr(Value result, mlir::DenseElementsAttr attr) {
+  HostTensor h = make(result);
+  size_t i = 0;
+  if (auto fp = llvm::dyn_cast<mlir::DenseFPElementsAttr>(attr)) {
+    for (const llvm::APFloat &v : fp.getValues<llvm::APFloat>())
+      h.codes[i++] = v.bitcastToAPInt().getZExtValue();
+  } else {
+    uint64_t mask = formatOf(h.elementType).codeMask();
+    for (const llvm::APInt &v : attr.getValues<llvm::APInt>())
+      h.codes[i++] = v.getZExtValue() & mask;
+  }
+  if (attr.isSplat())
+    std::fill(h.codes.begin(), h.codes.end(), h.codes[0]);
+  return h;
+}
+
+/// The Numerics form of codes with their scale tensors.
+num::QuantizedTensor quantized(const HostTensor &codes, const HostTensor *scales,
+                               const HostTensor *zeros, const HostTensor *tensorScale) {
+  num::QuantizedTensor q;
+  q.codes.assign(codes.codes.begin(), codes.codes.end());
+  if (scales)
+    q.scales.assign(scales->codes.begin(), scales->codes.end());
+  if (zeros)
+    q.zeroPoints.assign(zeros->codes.begin(), zeros->codes.end());
+  if (tensorScale)
+    q.tensorScale = static_cast<float>(tensorScale->value(0));
+  return q;
+}
+
+/// Dequantized f32 values of a (possibly scaled) operand.
+std::vector<float> dequantized(const HostTensor &codes, mlir::lowbit::SchemeAttr scheme,
+                               llvm::ArrayRef<const HostTensor *> params) {
+  if (!scheme) {
+    std::vector<float> out(codes.codes.size());
+    num::Format f = formatOf(codes.elementType);
+    for (size_t i = 0; i < out.size(); ++i)
+      out[i] = num::decodeToF32(f, codes.codes[i]);
+    return out;
+  }
+  num::TensorScheme ts = mlir::lowbit::getTensorScheme(scheme, codes.elementType, codes.shape);
+  const HostTensor *zeros = scheme.hasZeroPoint() ? params[1] : nullptr;
+  const HostTensor *st = scheme.hasTensorScale() ? params[1] : nullptr;
+  return num::dequantizeTensor(ts, codes.shape, quantized(codes, params[0], zeros, st));
+}
+} // namespace
+
+HostTensor HostTensor::fromStorage(std::vector<int64_t> shape, Type elementType,
+                                   const void *data) {
+  HostTensor h;
+  h.shape = std::move(shape);
+  h.elementType = elementType;
+  size_t n = num::numElements(h.shape);
+  unsigned w = storageBytesOf(elementType);
+  uint64_t mask = formatOf(elementType).codeMask();
+  h.codes.resize(n);
+  const auto *bytes = static_cast<const uint8_t *>(data);
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t c = 0;
+    std::memcpy(&c, bytes + i * w, w); // little-endian hosts
+    h.codes[i] = c & mask;
+  }
+  return h;
+}
+
+void HostTensor::toStorage(void *data) const {
+  unsigned w = storageBytesOf(elementType);
+  auto *bytes = static_cast<uint8_t *>(data);
+  for (size_t i = 0; i < codes.size(); ++i)
+    std::memcpy(bytes + i * w, &codes[i], w);
+}
+
+double HostTensor::value(size_t i) const { return num::decode(formatOf(elementType), codes[i]); }
+
+std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTensor> &inputs,
+                                  std::vector<HostTensor> &outputs) {
+  using namespace mlir::lowbit;
+  llvm::DenseMap<Value, HostTensor> env;
+  if (inputs.size() != f.getNumArguments())
+    return "expected " + std::to_string(f.getNumArguments()) + " inputs";
+  for (auto [arg, in] : llvm::zip(f.getArguments(), inputs))
+    env[arg] = in;
+  auto get = [&](Value v) -> const HostTensor & { return env.find(v)->second; };
+  for (mlir::Operation &op : f.getBody().front()) {
+    if (auto c = llvm::dyn_cast<mlir::arith::ConstantOp>(op)) {
+      auto attr = llvm::dyn_cast<mlir::DenseElementsAttr>(c.getValue());
+      if (!attr || !getFormat(elementOf(c.getResult())))
+        return "--check: unsupported constant";
+      env[c.getResult()] = fromAttr(c.getResult(), attr);
+    } else if (auto c = llvm::dyn_cast<ConstantOp>(op)) {
+      env[c.getResult()] = fromAttr(c.getResult(), llvm::cast<mlir::DenseElementsAttr>(c.getValue()));
+    } else if (auto q = llvm::dyn_cast<QuantizeOp>(op)) {
+      const HostTensor &in = get(q.getInput());
+      std::vector<float> x(in.codes.size());
+      for (size_t i = 0; i < x.size(); ++i)
+        x[i] = static_cast<float>(in.value(i));
+      num::TensorScheme ts = getTensorScheme(q.getScheme(), elementOf(q.getCodes()), in.shape);
+      num::QuantizedTensor r = num::quantizeTensor(ts, in.shape, x.data());
+      HostTensor codes = make(q.getCodes()), scales = make(q.getScales());
+      codes.codes.assign(r.codes.begin(), r.codes.end());
+      scales.codes.assign(r.scales.begin(), r.scales.end());
+      env[q.getCodes()] = codes;
+      env[q.getScales()] = scales;
+      if (Value z = q.getZeroPoints()) {
+        HostTensor zt = make(z);
+        zt.codes.assign(r.zeroPoints.begin(), r.zeroPoints.end());
+        env[z] = zt;
+      }
+      if (Value st = q.getTensorScale()) {
+        HostTensor t = make(st);
+        t.codes[0] = encodeReal(t.elementType, r.tensorScale);
+        env[st] = t;
+      }
+    } else if (auto d = llvm::dyn_cast<DequantizeOp>(op)) {
+      llvm::SmallVector<const HostTensor *> params;
+      for (Value p : d.getParams())
+        params.push_back(&get(p));
+      std::vector<float> v = dequantized(get(d.getCodes()), d.getSchemeAttr(), params);
+      HostTensor out = make(d.getResult());
+      for (size_t i = 0; i < v.size(); ++i)
+        out.codes[i] = encodeReal(out.elementType, v[i]);
+      env[d.getResult()] = out;
+    } else if (auto c = llvm::dyn_cast<CastOp>(op)) {
+      num::EncodePolicy p;
+      p.rounding = *num::roundingFromName(c.getRounding().str());
+      p.overflow = *num::overflowFromName(c.getOverflow().str());
+      const HostTensor &in = get(c.getInput());
+      HostTensor out = make(c.getResult());
+      num::Format from = formatOf(in.elementType), to = formatOf(out.elementType);
+      for (size_t i = 0; i < in.codes.size(); ++i)
+        out.codes[i] = num::convert(from, in.codes[i], to, p);
+      env[c.getResult()] = out;
+    } else if (auto mm = llvm::dyn_cast<MpGemmOp>(op)) {
+      const HostTensor &a = get(mm.getA()), &b = get(mm.getB());
+      int64_t m = mm.getM(), k = mm.getK(), n = mm.getN();
+      bool tb = mm.getTransposeB();
+      Type acc = mm.getAccType();
+      HostTensor out = make(mm.getC());
+      out.tolerance.assign(out.codes.size(), 0.0);
+      auto bIndex = [&](int64_t kk, int64_t nn) { return tb ? nn * k + kk : kk * n + nn; };
+      llvm::SmallVector<const HostTensor *> ap, bp;
+      for (Value p : mm.getAParams())
+        ap.push_back(&get(p));
+      for (Value p : mm.getBParams())
+        bp.push_back(&get(p));
+      if (acc.isInteger(32)) {
+        // Exact integer sums of (code value - zero point); scales per row /
+        // column applied as ((float)sum * fa) * fb in f32.
+        auto intValues = [&](const HostTensor &t, SchemeAttr s,
+                             llvm::ArrayRef<const HostTensor *> params) {
+          std::vector<int64_t> v(t.codes.size());
+          std::vector<uint32_t> group;
+          num::TensorScheme ts;
+          if (s) {
+            ts = getTensorScheme(s, t.elementType, t.shape);
+            group = num::groupIndexOfElements(t.shape, ts.extents);
+          }
+          for (size_t i = 0; i < v.size(); ++i) {
+            double x = t.value(i);
+            v[i] = std::isnan(x) ? 0 : static_cast<int64_t>(x);
+            if (s && s.hasZeroPoint())
+              v[i] -= static_cast<int64_t>(num::decode(*ts.zero, params[1]->codes[group[i]]));
+          }
+          return std::make_pair(v, group);
+        };
+        auto [av, ag] = intValues(a, mm.getASchemeAttr(), ap);
+        auto [bv, bg] = intValues(b, mm.getBSchemeAttr(), bp);
+        auto factor = [&](SchemeAttr s, const HostTensor &codes,
+                          llvm::ArrayRef<const HostTensor *> params, uint32_t g) {
+          num::TensorScheme ts = getTensorScheme(s, codes.elementType, codes.shape);
+          if (ts.rule == num::SchemeRule::MX) {
+            uint64_t sc = params[0]->codes[g];
+            return sc == 255 ? NAN
+                             : static_cast<float>(std::ldexp(
+                                   1.0, int(sc) - 127 - (ts.element.isInt() ? 6 : 0)));
+          }
+          return static_cast<float>(num::decode(ts.scale, params[0]->codes[g]));
+        };
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            int64_t sum = 0;
+            for (int64_t kk = 0; kk < k; ++kk)
+              sum += av[i * k + kk] * bv[bIndex(kk, j)];
+            int32_t s32 = static_cast<int32_t>(sum);
+            size_t o = i * n + j;
+            if (!mm.getASchemeAttr() && !mm.getBSchemeAttr()) {
+              out.codes[o] = static_cast<uint32_t>(s32);
+              continue;
+            }
+            float v = static_cast<float>(s32);
+            if (mm.getASchemeAttr())
+              v = v * factor(mm.getASchemeAttr(), a, ap, ag[i * k]);
+            if (mm.getBSchemeAttr())
+              v = v * factor(mm.getBSchemeAttr(), b, bp, bg[bIndex(0, j)]);
+            out.codes[o] = encodeReal(out.elementType, v);
+          }
+      } else {
+        std::vector<float> av = dequantized(a, mm.getASchemeAttr(), ap);
+        std::vector<float> bv = dequantized(b, mm.getBSchemeAttr(), bp);
+        double u = acc.isF64() ? std::ldexp(1.0, -53) : std::ldexp(1.0, -24);
+        num::Format of = formatOf(out.elementType);
+        double uOut = std::ldexp(1.0, -static_cast<int>(of.mantissaBits()) - 1);
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t j = 0; j < n; ++j) {
+            long double sum = 0, mag = 0;
+            for (int64_t kk = 0; kk < k; ++kk) {
+              long double p = static_cast<long double>(av[i * k + kk]) * bv[bIndex(kk, j)];
+              sum += p;
+              mag += std::fabs(p);
+            }
+            size_t o = i * n + j;
+            out.codes[o] = encodeReal(out.elementType, static_cast<double>(sum));
+            out.tolerance[o] = static_cast<double>(k * u * mag + std::fabs(sum) * uOut) * 1.0001;
+          }
+      }
+      env[mm.getC()] = out;
+    } else if (auto p = llvm::dyn_cast<PackOp>(op)) {
+      const HostTensor &in = get(p.getCodes());
+      HostTensor out = make(p.getPacked());
+      unsigned bits = formatOf(in.elementType).bits();
+      int64_t k = in.shape.back(), kb = out.shape.back();
+      auto order = p.getOrder() == BitOrder::MSBFirst ? num::BitOrder::MsbFirst
+                                                      : num::BitOrder::LsbFirst;
+      std::vector<uint32_t> row(k);
+      std::vector<uint8_t> bytes(kb);
+      for (size_t r = 0; r < in.codes.size() / k; ++r) {
+        for (int64_t j = 0; j < k; ++j)
+          row[j] = static_cast<uint32_t>(in.codes[r * k + j]);
+        num::pack(row.data(), k, bits, order, bytes.data());
+        for (int64_t j = 0; j < kb; ++j)
+          out.codes[r * kb + j] = bytes[j];
+      }
+      env[p.getPacked()] = out;
+    } else if (auto p = llvm::dyn_cast<UnpackOp>(op)) {
+      const HostTensor &in = get(p.getPacked());
+      HostTensor out = make(p.getCodes());
+      unsigned bits = formatOf(out.elementType).bits();
+      int64_t k = out.shape.back(), kb = in.shape.back();
+      auto order = p.getOrder() == BitOrder::MSBFirst ? num::BitOrder::MsbFirst
+                                                      : num::BitOrder::LsbFirst;
+      std::vector<uint32_t> row(k);
+      std::vector<uint8_t> bytes(kb);
+      for (size_t r = 0; r < out.codes.size() / k; ++r) {
+        for (int64_t j = 0; j < kb; ++j)
+          bytes[j] = static_cast<uint8_t>(in.codes[r * kb + j]);
+        num::unpack(bytes.data(), k, bits, order, row.data());
+        for (int64_t j = 0; j < k; ++j)
+          out.codes[r * k + j] = row[j];
+      }
+      env[p.getCodes()] = out;
+    } else if (auto r = llvm::dyn_cast<mlir::func::ReturnOp>(op)) {
+      outputs.clear();
+      for (Value v : r.getOperands())
+        outputs.push_back(get(v));
+    } else {
+      return "--check cannot evaluate '" + op.getName().getStringRef().str() + "'";
+    }
+  }
+  return {};
+}
+
+Comparison lowbit::ref::compare(const HostTensor &expected, const HostTensor &actual) {
+  Comparison c;
+  for (size_t i = 0; i < expected.codes.size(); ++i) {
+    double e = expected.value(i), a = actual.value(i);
+    double tol = expected.tolerance.empty() ? 0 : expected.tolerance[i];
+    c.maxTolerance = std::max(c.maxTolerance, tol);
+    if (std::isnan(e) && std::isnan(a))
+      continue;
+    if (tol == 0 ? expected.codes[i] != actual.codes[i] && e != a
+                 : !(std::fabs(e - a) <= tol)) {
+      ++c.mismatches;
+    }
+    if (!std::isnan(e - a))
+      c.maxError = std::max(c.maxError, std::fabs(e - a));
+    else if (!(std::isinf(e) && e == a))
+      c.maxError = INFINITY;
+  }
+  return c;
+}

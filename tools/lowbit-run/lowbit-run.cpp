@@ -1,0 +1,216 @@
+//===- lowbit-run.cpp - Run a function of an .mlir file through the JIT ---===//
+//
+//   lowbit-run FILE.mlir [--function NAME] [--seed N] [--input I=FILE.npy]
+//              [--write-npy I=FILE.npy] [--print] [--check] [--repeat N]
+//
+// Inputs are random from the seed (real types uniform in [-1, 1), codes
+// uniform over the non-NaN codes) unless given as .npy files in storage form
+// (one code per element; bf16 as uint16 bit patterns). Outputs are printed
+// as a summary (--print: every value) and written on request. --check also
+// evaluates the function with the Numerics library (ReferenceEvaluator.h)
+// and exits 1 when an output differs beyond its tolerance.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Npy.h"
+
+#include "lowbit/Pipelines/ReferencePipeline.h"
+#include "lowbit/Runtime/JIT.h"
+#include "lowbit/Runtime/ReferenceEvaluator.h"
+#include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"
+#include "lowbit/Numerics/Codec.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cmath>
+#include <random>
+
+namespace cl = llvm::cl;
+namespace num = ::lowbit::num;
+using lowbit::ref::HostTensor;
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.mlir>"), cl::Required);
+static cl::opt<std::string> functionName("function", cl::desc("Function to run (default: the first public one)"));
+static cl::opt<unsigned> seed("seed", cl::desc("Seed of the random inputs"), cl::init(1));
+static cl::list<std::string> inputNpy("input", cl::desc("I=FILE.npy: input I from a .npy file"));
+static cl::list<std::string> writeNpy("write-npy", cl::desc("I=FILE.npy: write output I"));
+static cl::opt<bool> printAll("print", cl::desc("Print every output value"));
+static cl::opt<bool> check("check", cl::desc("Compare with the Numerics library's evaluation"));
+static cl::opt<unsigned> repeat("repeat", cl::desc("Run N times and report the median time"), cl::init(1));
+static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"), cl::init(3));
+
+static int fail(const std::string &msg) {
+  llvm::errs() << "lowbit-run: " << msg << "\n";
+  return 1;
+}
+
+static bool splitIndexed(const std::string &s, unsigned &index, std::string &path) {
+  size_t eq = s.find('=');
+  if (eq == std::string::npos || eq == 0)
+    return false;
+  index = static_cast<unsigned>(std::stoul(s.substr(0, eq)));
+  path = s.substr(eq + 1);
+  return true;
+}
+
+static HostTensor randomTensor(const lowbit::rt::TensorSpec &spec, mlir::Type elem,
+                               std::mt19937_64 &rng) {
+  HostTensor h;
+  h.shape = spec.shape;
+  h.elementType = elem;
+  num::Format f = *mlir::lowbit::getFormat(elem);
+  size_t n = spec.numElements();
+  h.codes.resize(n);
+  bool real = elem.isF32() || elem.isF16() || elem.isBF16() || elem.isF64();
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  for (size_t i = 0; i < n; ++i) {
+    if (real) {
+      h.codes[i] = num::encode(f, u(rng));
+      continue;
+    }
+    uint64_t c;
+    do {
+      c = rng() % f.numCodes();
+      if (f.isTernary() && c == 2)
+        c = 3;
+    } while (num::isNaNCode(f, c));
+    h.codes[i] = c;
+  }
+  return h;
+}
+
+int main(int argc, char **argv) {
+  cl::ParseCommandLineOptions(argc, argv, "lowbit-run: JIT-run a lowbit function\n");
+  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(inputFile);
+  if (!buffer)
+    return fail("cannot read '" + inputFile + "'");
+  std::string source = (*buffer)->getBuffer().str();
+
+  std::string diagnostics;
+  auto module = lowbit::rt::compile(source, {optLevel}, diagnostics);
+  if (!module) {
+    llvm::errs() << diagnostics;
+    return 1;
+  }
+  if (module->functions().empty())
+    return fail("no public function in '" + inputFile + "'");
+  const lowbit::rt::FunctionSignature *sig =
+      functionName.empty() ? &module->functions().front() : module->find(functionName);
+  if (!sig)
+    return fail("no function '" + functionName + "'");
+
+  // A second parse gives the evaluator (and the element types) the IR.
+  mlir::DialectRegistry registry;
+  mlir::lowbit::registerReferencePipelineDialects(registry);
+  mlir::MLIRContext ctx(registry);
+  mlir::OwningOpRef<mlir::ModuleOp> parsed =
+      mlir::parseSourceString<mlir::ModuleOp>(source, &ctx);
+  auto func = parsed->lookupSymbol<mlir::func::FuncOp>(sig->name);
+
+  std::mt19937_64 rng(seed);
+  std::vector<HostTensor> inputs;
+  for (size_t i = 0; i < sig->inputs.size(); ++i)
+    inputs.push_back(randomTensor(
+        sig->inputs[i],
+        llvm::cast<mlir::RankedTensorType>(func.getArgumentTypes()[i]).getElementType(), rng));
+  for (const std::string &spec : inputNpy) {
+    unsigned idx;
+    std::string path;
+    if (!splitIndexed(spec, idx, path) || idx >= inputs.size())
+      return fail("--input wants I=FILE.npy with I < " + std::to_string(inputs.size()));
+    lowbit::npy::Array a;
+    if (std::string e = lowbit::npy::read(path, a); !e.empty())
+      return fail(e);
+    const lowbit::rt::TensorSpec &ts = sig->inputs[idx];
+    if (a.shape != ts.shape || lowbit::npy::itemSize(a.descr) != ts.storageBytes)
+      return fail("'" + path + "' does not hold " + ts.type + " in storage form (" +
+                  ts.storageType + ")");
+    inputs[idx] = HostTensor::fromStorage(ts.shape, inputs[idx].elementType, a.data.data());
+  }
+
+  std::vector<std::vector<uint8_t>> storage;
+  std::vector<void *> buffers;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    storage.emplace_back(sig->inputs[i].bytes());
+    inputs[i].toStorage(storage.back().data());
+  }
+  for (const auto &o : sig->outputs)
+    storage.emplace_back(o.bytes());
+  for (auto &s : storage)
+    buffers.push_back(s.data());
+
+  std::vector<double> times;
+  for (unsigned r = 0; r < std::max(1u, unsigned(repeat)); ++r) {
+    auto t0 = std::chrono::steady_clock::now();
+    if (std::string e = module->invoke(sig->name, buffers); !e.empty())
+      return fail(e);
+    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(times.begin(), times.end());
+
+  std::vector<HostTensor> outputs;
+  for (size_t i = 0; i < sig->outputs.size(); ++i) {
+    mlir::Type elem =
+        llvm::cast<mlir::RankedTensorType>(func.getResultTypes()[i]).getElementType();
+    outputs.push_back(HostTensor::fromStorage(sig->outputs[i].shape, elem,
+                                              storage[inputs.size() + i].data()));
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const HostTensor &o = outputs[i];
+    double mn = INFINITY, mx = -INFINITY, sum = 0;
+    for (size_t j = 0; j < o.codes.size(); ++j) {
+      double v = o.value(j);
+      mn = std::min(mn, v);
+      mx = std::max(mx, v);
+      sum += v;
+    }
+    llvm::outs() << "output " << i << ": " << sig->outputs[i].type << " min " << mn
+                 << " max " << mx << " sum " << sum << "\n";
+    if (printAll) {
+      for (size_t j = 0; j < o.codes.size(); ++j)
+        llvm::outs() << (j ? " " : "  ") << o.value(j);
+      llvm::outs() << "\n";
+    }
+  }
+  if (repeat > 1)
+    llvm::outs() << "time: median " << times[times.size() / 2] * 1e3 << " ms (min "
+                 << times.front() * 1e3 << ", max " << times.back() * 1e3 << ") over "
+                 << times.size() << " runs\n";
+  for (const std::string &spec : writeNpy) {
+    unsigned idx;
+    std::string path;
+    if (!splitIndexed(spec, idx, path) || idx >= outputs.size())
+      return fail("--write-npy wants I=FILE.npy with I < " + std::to_string(outputs.size()));
+    lowbit::npy::Array a;
+    a.descr = lowbit::npy::descrOfStorage(sig->outputs[idx].storageType);
+    a.shape = sig->outputs[idx].shape;
+    a.data = storage[inputs.size() + idx];
+    if (std::string e = lowbit::npy::write(path, a); !e.empty())
+      return fail(e);
+  }
+  if (!check)
+    return 0;
+  std::vector<HostTensor> expected;
+  if (std::string e = lowbit::ref::evaluate(func, inputs, expected); !e.empty())
+    return fail(e);
+  size_t bad = 0;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    lowbit::ref::Comparison c = lowbit::ref::compare(expected[i], outputs[i]);
+    llvm::outs() << "check: output " << i << ": " << c.mismatches << " of "
+                 << outputs[i].codes.size() << " elements mismatch, max error "
+                 << c.maxError << " (tolerance "
+                 << (expected[i].tolerance.empty() ? std::string("exact")
+                                                   : std::to_string(c.maxTolerance))
+                 << ")\n";
+    bad += c.mismatches;
+  }
+  return bad ? 1 : 0;
+}
