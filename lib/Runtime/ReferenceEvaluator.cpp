@@ -119,6 +119,29 @@ void HostTensor::toStorage(void *data) const {
     std::memcpy(bytes + i * w, &codes[i], w);
 }
 
+HostTensor HostTensor::random(std::vector<int64_t> shape, Type elem, std::mt19937_64 &rng) {
+  HostTensor h;
+  h.shape = std::move(shape);
+  h.elementType = elem;
+  num::Format f = formatOf(elem);
+  size_t n = num::numElements(h.shape);
+  h.codes.resize(n);
+  bool real = elem.isF32() || elem.isF16() || elem.isBF16() || elem.isF64();
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  for (size_t i = 0; i < n; ++i) {
+    if (real) {
+      h.codes[i] = num::encode(f, u(rng));
+      continue;
+    }
+    uint64_t c;
+    do
+      c = rng() % (uint64_t(1) << f.bits());
+    while (num::isNaNCode(f, c));
+    h.codes[i] = c;
+  }
+  return h;
+}
+
 double HostTensor::value(size_t i) const { return num::decode(formatOf(elementType), codes[i]); }
 
 std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTensor> &inputs,

@@ -61,32 +61,6 @@ static bool splitIndexed(const std::string &s, unsigned &index, std::string &pat
   return true;
 }
 
-static HostTensor randomTensor(const lowbit::rt::TensorSpec &spec, mlir::Type elem,
-                               std::mt19937_64 &rng) {
-  HostTensor h;
-  h.shape = spec.shape;
-  h.elementType = elem;
-  num::Format f = *mlir::lowbit::getFormat(elem);
-  size_t n = spec.numElements();
-  h.codes.resize(n);
-  bool real = elem.isF32() || elem.isF16() || elem.isBF16() || elem.isF64();
-  std::uniform_real_distribution<double> u(-1.0, 1.0);
-  for (size_t i = 0; i < n; ++i) {
-    if (real) {
-      h.codes[i] = num::encode(f, u(rng));
-      continue;
-    }
-    uint64_t c;
-    do {
-      c = rng() % f.numCodes();
-      if (f.isTernary() && c == 2)
-        c = 3;
-    } while (num::isNaNCode(f, c));
-    h.codes[i] = c;
-  }
-  return h;
-}
-
 int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "lowbit-run: JIT-run a lowbit function\n");
   auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(inputFile);
@@ -118,8 +92,8 @@ int main(int argc, char **argv) {
   std::mt19937_64 rng(seed);
   std::vector<HostTensor> inputs;
   for (size_t i = 0; i < sig->inputs.size(); ++i)
-    inputs.push_back(randomTensor(
-        sig->inputs[i],
+    inputs.push_back(HostTensor::random(
+        sig->inputs[i].shape,
         llvm::cast<mlir::RankedTensorType>(func.getArgumentTypes()[i]).getElementType(), rng));
   for (const std::string &spec : inputNpy) {
     unsigned idx;

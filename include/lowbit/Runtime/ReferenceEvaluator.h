@@ -16,6 +16,7 @@
 #include "mlir/IR/Types.h"
 
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,11 @@ struct HostTensor {
   /// Writes this tensor in storage form.
   void toStorage(void *data) const;
   double value(size_t i) const; ///< the exact value of element i
+
+  /// Random contents: real types (f32/f16/bf16/f64) uniform in [-1, 1),
+  /// other formats uniform over their non-NaN codes.
+  static HostTensor random(std::vector<int64_t> shape, mlir::Type elementType,
+                           std::mt19937_64 &rng);
 };
 
 /// Evaluates `f` on `inputs`; returns an error text (empty on success).

@@ -10,9 +10,11 @@ namespace {
 // lowbit.pack / lowbit.unpack
 //===----------------------------------------------------------------------===//
 
-/// Bit `bit` of code `i` of a row lives in byte (i*b + bit) / 8 at bit
-/// (i*b + bit) % 8 (LSB first) or 7 - that (MSB first). Pack iterates over
-/// output bytes and gathers their bits; unpack over codes and gathers theirs.
+/// Stream bit p of a row is bit p % 8 of byte p / 8 (LSB first) or bit
+/// 7 - p % 8 (MSB first); code i occupies stream bits [i*b, (i+1)*b), its
+/// bit 0 first (LSB first) or its top bit first (MSB first), as
+/// lowbit/Numerics/Packing.h. Pack iterates over output bytes and gathers
+/// their bits; unpack over codes and gathers theirs.
 struct PackLowering : OpConversionPattern<PackOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(PackOp op, OpAdaptor adaptor,
@@ -45,6 +47,8 @@ struct PackLowering : OpConversionPattern<PackOp> {
                 arith::ConstantIndexOp::create(b, l, j));
             Value code = arith::DivUIOp::create(b, l, gbit, arith::ConstantIndexOp::create(b, l, bits));
             Value cbit = arith::RemUIOp::create(b, l, gbit, arith::ConstantIndexOp::create(b, l, bits));
+            if (msb) // MSB first: each code is written from its top bit down
+              cbit = arith::SubIOp::create(b, l, arith::ConstantIndexOp::create(b, l, bits - 1), cbit);
             Value inRange = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, code,
                                                   arith::ConstantIndexOp::create(b, l, k));
             Value safe = arith::SelectOp::create(b, l, inRange, code,
@@ -96,7 +100,7 @@ struct UnpackLowering : OpConversionPattern<UnpackOp> {
           for (unsigned j = 0; j < bits; ++j) {
             Value gbit = arith::AddIOp::create(
                 b, l, arith::MulIOp::create(b, l, codeIdx, arith::ConstantIndexOp::create(b, l, bits)),
-                arith::ConstantIndexOp::create(b, l, j));
+                arith::ConstantIndexOp::create(b, l, msb ? bits - 1 - j : j));
             idx.back() = arith::DivUIOp::create(b, l, gbit, arith::ConstantIndexOp::create(b, l, 8));
             Value pos = arith::RemUIOp::create(b, l, gbit, arith::ConstantIndexOp::create(b, l, 8));
             if (msb)

@@ -199,7 +199,8 @@ def Lowbit_PackOp : Lowbit_Op<"pack", [Pure]> {
     of b bits take ceil(K * b / 8) bytes and every row starts on a byte.
     `lsb_first` puts code i at bits [i*b, (i+1)*b) counting from the least
     significant bit of byte 0 (the DLPack and llama.cpp convention);
-    `msb_first` counts from the most significant bit. Padding bits are 0.
+    `msb_first` fills each byte from its most significant bit and writes
+    each code top bit first (int4 [1, 2] -> 0x12). Padding bits are 0.
 
     ```mlir
     %p = lowbit.pack %codes order lsb_first
