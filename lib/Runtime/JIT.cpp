@@ -117,7 +117,7 @@ std::map<std::string, std::weak_ptr<const CompiledModule>> &cache() {
 std::shared_ptr<const CompiledModule>
 lowbit::rt::compile(const std::string &source, const CompileOptions &options,
                     std::string &diagnostics) {
-  std::string key = std::to_string(options.optLevel) + "\n" + source;
+  std::string key = std::to_string(options.optLevel) + "\n" + options.sourceName + "\n" + source;
   {
     std::lock_guard<std::mutex> lock(cacheMutex);
     if (auto hit = cache()[key].lock())
@@ -138,7 +138,7 @@ lowbit::rt::compile(const std::string &source, const CompileOptions &options,
 
   llvm::raw_string_ostream diag(diagnostics);
   llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(source, "<input>"),
+  sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(source, options.sourceName),
                                llvm::SMLoc());
   mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &ctx, diag);
 

@@ -208,7 +208,6 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
       bool tb = mm.getTransposeB();
       Type acc = mm.getAccType();
       HostTensor out = make(mm.getC());
-      out.tolerance.assign(out.codes.size(), 0.0);
       auto bIndex = [&](int64_t kk, int64_t nn) { return tb ? nn * k + kk : kk * n + nn; };
       llvm::SmallVector<const HostTensor *> ap, bp;
       for (Value p : mm.getAParams())
@@ -272,6 +271,7 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
         double u = acc.isF64() ? std::ldexp(1.0, -53) : std::ldexp(1.0, -24);
         num::Format of = formatOf(out.elementType);
         double uOut = std::ldexp(1.0, -static_cast<int>(of.mantissaBits()) - 1);
+        out.tolerance.assign(out.codes.size(), 0.0);
         for (int64_t i = 0; i < m; ++i)
           for (int64_t j = 0; j < n; ++j) {
             long double sum = 0, mag = 0;

@@ -69,7 +69,10 @@ int main(int argc, char **argv) {
   std::string source = (*buffer)->getBuffer().str();
 
   std::string diagnostics;
-  auto module = lowbit::rt::compile(source, {optLevel}, diagnostics);
+  lowbit::rt::CompileOptions options;
+  options.optLevel = optLevel;
+  options.sourceName = inputFile;
+  auto module = lowbit::rt::compile(source, options, diagnostics);
   if (!module) {
     llvm::errs() << diagnostics;
     return 1;

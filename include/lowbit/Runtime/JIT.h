@@ -47,6 +47,7 @@ struct FunctionSignature {
 
 struct CompileOptions {
   unsigned optLevel = 3; ///< LLVM optimization level 0..3
+  std::string sourceName = "<input>"; ///< the file name diagnostics show
 };
 
 class CompiledModule {

@@ -75,3 +75,198 @@ func.func private @f(!lowbit.posit<64, 2>)
 
 // expected-error @below {{posit exponent size ES must be in 0..4, got 5}}
 func.func private @f(!lowbit.posit<16, 5>)
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Scheme attribute
+//===----------------------------------------------------------------------===//
+
+// expected-error @below {{unknown scheme preset 'mxfp5'}}
+func.func private @f() attributes {s = #lowbit.scheme<mxfp5>}
+
+// -----
+
+// expected-error @below {{unknown scale rule 'minmax'; expected mx, nvfp4, absmax, gptq or awq}}
+func.func private @f() attributes {s = #lowbit.scheme<rule = minmax, group = 4>}
+
+// -----
+
+// expected-error @below {{rule 'mx' needs f8E8M0FNU scales, not 'f32'}}
+func.func private @f() attributes {s = #lowbit.scheme<rule = mx, group = 32, scale = f32>}
+
+// -----
+
+// expected-error @below {{rule 'gptq' needs a zero-point format (zero = T)}}
+func.func private @f() attributes {s = #lowbit.scheme<rule = gptq, group = 32>}
+
+// -----
+
+// expected-error @below {{rule 'nvfp4' uses blocks of 16, not 32}}
+func.func private @f() attributes {s = #lowbit.scheme<rule = nvfp4, group = 32>}
+
+// -----
+
+// expected-error @below {{unknown scheme entry 'size'}}
+func.func private @f() attributes {s = #lowbit.scheme<rule = absmax, size = 3>}
+
+// -----
+
+// expected-error @below {{scheme needs a rule}}
+func.func private @f() attributes {s = #lowbit.scheme<group = 32>}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Ops
+//===----------------------------------------------------------------------===//
+
+func.func @f(%w: tensor<4x100xf32>) {
+  // expected-error @below {{codes: axis 1 has 100 elements, not a multiple of the group extent 128 (rule 'gptq' needs whole groups)}}
+  %q:3 = lowbit.quantize %w {scheme = #lowbit.scheme<gptq_u4_g128>} : tensor<4x100xf32> -> tensor<4x100x!lowbit.int<4, unsigned>>, tensor<4x1xf16>, tensor<4x1x!lowbit.int<4, unsigned>>
+  return
+}
+
+// -----
+
+func.func @f(%w: tensor<4x64xf32>) {
+  // expected-error @below {{codes: scales must be 'tensor<4x2xf8E8M0FNU>', got 'tensor<4x1xf8E8M0FNU>'}}
+  %q:2 = lowbit.quantize %w {scheme = #lowbit.scheme<mxfp4>} : tensor<4x64xf32> -> tensor<4x64xf4E2M1FN>, tensor<4x1xf8E8M0FNU>
+  return
+}
+
+// -----
+
+func.func @f(%w: tensor<4x64xf32>) {
+  // expected-error @below {{codes: the scheme is made for float<e2m1> codes, not float<e4m3, fn>}}
+  %q:2 = lowbit.quantize %w {scheme = #lowbit.scheme<mxfp4>} : tensor<4x64xf32> -> tensor<4x64xf8E4M3FN>, tensor<4x2xf8E8M0FNU>
+  return
+}
+
+// -----
+
+func.func @f(%w: tensor<4x64xi32>) {
+  // expected-error @below {{input must be f32, f16 or bf16, got 'i32'}}
+  %q:2 = lowbit.quantize %w {scheme = #lowbit.scheme<mxfp4>} : tensor<4x64xi32> -> tensor<4x64xf4E2M1FN>, tensor<4x2xf8E8M0FNU>
+  return
+}
+
+// -----
+
+func.func @f(%w: tensor<4x64xf32>) {
+  // expected-error @below {{codes: scheme needs 2 parameter tensors (scales, tensor scale), got 1}}
+  %q:2 = lowbit.quantize %w {scheme = #lowbit.scheme<nvfp4>} : tensor<4x64xf32> -> tensor<4x64xf4E2M1FN>, tensor<4x4xf8E4M3FN>
+  return
+}
+
+// -----
+
+func.func @f(%w: tensor<4x64xf32>) {
+  // expected-error @below {{codes: the symmetric absmax rule needs a signed format, not int<4, unsigned>}}
+  %q:2 = lowbit.quantize %w {scheme = #lowbit.scheme<rule = absmax, channel>} : tensor<4x64xf32> -> tensor<4x64x!lowbit.int<4, unsigned>>, tensor<4x1xf32>
+  return
+}
+
+// -----
+
+func.func @f(%c: tensor<16x!lowbit.posit<8, 0>>, %s: tensor<1xf32>) {
+  // expected-error @below {{codes has scale operands but no scheme}}
+  %y = lowbit.dequantize %c, %s : tensor<16x!lowbit.posit<8, 0>>, tensor<1xf32> -> tensor<16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%c: tensor<16x!lowbit.posit<8, 0>>) {
+  // expected-error @below {{result must be f32, f16 or bf16, got 'i32'}}
+  %y = lowbit.dequantize %c : tensor<16x!lowbit.posit<8, 0>> -> tensor<16xi32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<8xf32>) {
+  // expected-error @below {{stochastic rounding needs random bits per element; it is not a cast}}
+  %y = lowbit.cast %x {rounding = "stochastic"} : tensor<8xf32> to tensor<8xf8E4M3FN>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<8xf32>) {
+  // expected-error @below {{unknown rounding 'nearest'; expected rne, rtz, ru, rd or rna}}
+  %y = lowbit.cast %x {rounding = "nearest"} : tensor<8xf32> to tensor<8xf8E4M3FN>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<8xf32>) {
+  // expected-error @below {{unknown overflow policy 'wrap'; expected saturate, inf or nan}}
+  %y = lowbit.cast %x {overflow = "wrap"} : tensor<8xf32> to tensor<8xf8E4M3FN>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<2x32xf32>, %b: tensor<16x31xf4E2M1FN>) {
+  // expected-error @below {{K differs: A is 2x32, B is 16x31 (N x K)}}
+  %c = lowbit.mpgemm %a, %b {acc_type = f32, transpose_b} : tensor<2x32xf32>, tensor<16x31xf4E2M1FN> -> tensor<2x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<2x32xf32>, %b: tensor<16x32xf4E2M1FN>) {
+  // expected-error @below {{C must be 2x16, got 2x8}}
+  %c = lowbit.mpgemm %a, %b {acc_type = f32, transpose_b} : tensor<2x32xf32>, tensor<16x32xf4E2M1FN> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<2x32xf32>, %b: tensor<16x32x!lowbit.int<4>>) {
+  // expected-error @below {{an i32 accumulator needs integer codes on both sides, got 'f32' and '!lowbit.int<4>'}}
+  %c = lowbit.mpgemm %a, %b {acc_type = i32, transpose_b} : tensor<2x32xf32>, tensor<16x32x!lowbit.int<4>> -> tensor<2x16xi32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<2x64xi8>, %b: tensor<16x64xi8>, %s: tensor<16x2xf8E8M0FNU>) {
+  // expected-error @below {{with an i32 accumulator scales must be constant along K (per tensor or per channel)}}
+  %c = lowbit.mpgemm %a, %b [%s] {acc_type = i32, b_scheme = #lowbit.scheme<mxint8>, transpose_b} : tensor<2x64xi8>, tensor<16x64xi8> [tensor<16x2xf8E8M0FNU>] -> tensor<2x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<2x32xf32>, %b: tensor<16x32xf4E2M1FN>) {
+  // expected-error @below {{accumulator must be f32, f64 or i32, got 'f16'}}
+  %c = lowbit.mpgemm %a, %b {acc_type = f16, transpose_b} : tensor<2x32xf32>, tensor<16x32xf4E2M1FN> -> tensor<2x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<4x9x!lowbit.int<3>>) {
+  // expected-error @below {{codes 4x9 of 3 bits pack into 4x4 bytes, not 4x5}}
+  %p = lowbit.pack %q order lsb_first : tensor<4x9x!lowbit.int<3>> -> tensor<4x5xi8>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<4x9x!lowbit.posit<32, 2>>) {
+  // expected-error @below {{packing handles codes of at most 16 bits, got 32}}
+  %p = lowbit.pack %q order lsb_first : tensor<4x9x!lowbit.posit<32, 2>> -> tensor<4x36xi8>
+  return
+}
+
+// -----
+
+func.func @f() {
+  // expected-error @below {{codes of '!lowbit.int<4>' are i4, got 'i8'}}
+  %k = lowbit.constant dense<[1, 2]> : tensor<2xi8> -> tensor<2x!lowbit.int<4>>
+  return
+}

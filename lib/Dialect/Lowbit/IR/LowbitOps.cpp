@@ -117,9 +117,8 @@ LogicalResult verifyQuantized(Operation *op, StringRef what, RankedTensorType co
     auto rt = dyn_cast<RankedTensorType>(t);
     if (!rt || rt.getShape() != wantShape || rt.getElementType() != elem)
       return op->emitOpError()
-             << what << ": " << name << " must be tensor<"
-             << (wantShape.empty() ? "" : shapeStr(wantShape) + "x") << elem
-             << ">, got " << t;
+             << what << ": " << name << " must be "
+             << RankedTensorType::get(wantShape, elem) << ", got " << t;
     return success();
   };
   if (failed(check(params[0], "scales", scheme.getScaleType(), gridShape)))

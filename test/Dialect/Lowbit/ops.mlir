@@ -1,0 +1,66 @@
+// RUN: lowbit-opt %s | lowbit-opt | FileCheck %s
+// RUN: lowbit-opt %s --mlir-print-op-generic | lowbit-opt | FileCheck %s
+
+// Every op and the scheme attribute round-trip; presets print by name and
+// custom schemes in the canonical entry order.
+
+// CHECK-LABEL: func.func @quantize
+func.func @quantize(%w: tensor<64x128xf32>, %h: tensor<3x256xf16>) {
+  // CHECK: lowbit.quantize %{{.*}} {scheme = #lowbit.scheme<mxfp4>} : tensor<64x128xf32> -> tensor<64x128xf4E2M1FN>, tensor<64x4xf8E8M0FNU>
+  %c, %s = lowbit.quantize %w {scheme = #lowbit.scheme<mxfp4>} : tensor<64x128xf32> -> tensor<64x128xf4E2M1FN>, tensor<64x4xf8E8M0FNU>
+  // CHECK: lowbit.quantize %{{.*}} {scheme = #lowbit.scheme<nvfp4>} : tensor<64x128xf32> -> tensor<64x128xf4E2M1FN>, tensor<64x8xf8E4M3FN>, tensor<f32>
+  %n:3 = lowbit.quantize %w {scheme = #lowbit.scheme<nvfp4>} : tensor<64x128xf32> -> tensor<64x128xf4E2M1FN>, tensor<64x8xf8E4M3FN>, tensor<f32>
+  // CHECK: {scheme = #lowbit.scheme<gptq_u4_g128>} : tensor<3x256xf16> -> tensor<3x256x!lowbit.int<4, unsigned>>, tensor<3x2xf16>, tensor<3x2x!lowbit.int<4, unsigned>>
+  %g:3 = lowbit.quantize %h {scheme = #lowbit.scheme<gptq_u4_g128>} : tensor<3x256xf16> -> tensor<3x256x!lowbit.int<4, unsigned>>, tensor<3x2xf16>, tensor<3x2x!lowbit.int<4, unsigned>>
+  // The preset spelled out prints as the preset.
+  // CHECK: {scheme = #lowbit.scheme<awq_u4_g128>}
+  %a:3 = lowbit.quantize %h {scheme = #lowbit.scheme<rule = awq, group = 128, scale = f16, zero = !lowbit.int<4, unsigned>, element = !lowbit.int<4, unsigned>>} : tensor<3x256xf16> -> tensor<3x256x!lowbit.int<4, unsigned>>, tensor<3x2xf16>, tensor<3x2x!lowbit.int<4, unsigned>>
+  // CHECK: {scheme = #lowbit.scheme<rule = absmax, block = [32, 32], scale = bf16>}
+  %b:2 = lowbit.quantize %w {scheme = #lowbit.scheme<rule = absmax, block = [32, 32], scale = bf16>} : tensor<64x128xf32> -> tensor<64x128x!lowbit.int<8>>, tensor<2x4xbf16>
+  // CHECK: {scheme = #lowbit.scheme<rule = absmax, channel, axis = 0, scale = f32>}
+  %p:2 = lowbit.quantize %w {scheme = #lowbit.scheme<rule = absmax, channel, axis = 0>} : tensor<64x128xf32> -> tensor<64x128x!lowbit.int<3>>, tensor<1x128xf32>
+  // CHECK: {scheme = #lowbit.scheme<rule = absmax, tensor, scale = f32>}
+  %t:2 = lowbit.quantize %w {scheme = #lowbit.scheme<rule = absmax, tensor>} : tensor<64x128xf32> -> tensor<64x128x!lowbit.int<4>>, tensor<1x1xf32>
+  // CHECK: {scheme = #lowbit.scheme<mxint8>}
+  %i:2 = lowbit.quantize %w {scheme = #lowbit.scheme<mxint8>} : tensor<64x128xf32> -> tensor<64x128xi8>, tensor<64x4xf8E8M0FNU>
+  return
+}
+
+// CHECK-LABEL: func.func @dequantize
+func.func @dequantize(%c: tensor<64x128xf4E2M1FN>, %s: tensor<64x4xf8E8M0FNU>, %p: tensor<16x!lowbit.posit<8, 0>>) {
+  // CHECK: lowbit.dequantize %{{.*}}, %{{.*}} {scheme = #lowbit.scheme<mxfp4>} : tensor<64x128xf4E2M1FN>, tensor<64x4xf8E8M0FNU> -> tensor<64x128xbf16>
+  %x = lowbit.dequantize %c, %s {scheme = #lowbit.scheme<mxfp4>} : tensor<64x128xf4E2M1FN>, tensor<64x4xf8E8M0FNU> -> tensor<64x128xbf16>
+  // CHECK: lowbit.dequantize %{{.*}} : tensor<16x!lowbit.posit<8, 0>> -> tensor<16xf32>
+  %y = lowbit.dequantize %p : tensor<16x!lowbit.posit<8, 0>> -> tensor<16xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @cast
+func.func @cast(%x: tensor<8xf32>, %t: tensor<8x!lowbit.ternary>) {
+  // CHECK: lowbit.cast %{{.*}} {overflow = "inf", rounding = "rtz"} : tensor<8xf32> to tensor<8x!lowbit.float<e3m2, ieee>>
+  %a = lowbit.cast %x {rounding = "rtz", overflow = "inf"} : tensor<8xf32> to tensor<8x!lowbit.float<e3m2, ieee>>
+  // CHECK: lowbit.cast %{{.*}} : tensor<8x!lowbit.ternary> to tensor<8xf8E4M3FN>
+  %b = lowbit.cast %t : tensor<8x!lowbit.ternary> to tensor<8xf8E4M3FN>
+  return
+}
+
+// CHECK-LABEL: func.func @mpgemm
+func.func @mpgemm(%a: tensor<8x256xf16>, %q: tensor<64x256x!lowbit.int<4, unsigned>>, %s: tensor<64x2xf16>, %z: tensor<64x2x!lowbit.int<4, unsigned>>,
+                  %ai: tensor<1x32xi8>, %b: tensor<32x16x!lowbit.int<2, bipolar>>) {
+  // CHECK: lowbit.mpgemm %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}] {acc_type = f32, b_scheme = #lowbit.scheme<gptq_u4_g128>, transpose_b} : tensor<8x256xf16>, tensor<64x256x!lowbit.int<4, unsigned>>[tensor<64x2xf16>, tensor<64x2x!lowbit.int<4, unsigned>>] -> tensor<8x64xf32>
+  %c = lowbit.mpgemm %a, %q [%s, %z] {b_scheme = #lowbit.scheme<gptq_u4_g128>, acc_type = f32, transpose_b} : tensor<8x256xf16>, tensor<64x256x!lowbit.int<4, unsigned>> [tensor<64x2xf16>, tensor<64x2x!lowbit.int<4, unsigned>>] -> tensor<8x64xf32>
+  // CHECK: lowbit.mpgemm %{{.*}}, %{{.*}} {acc_type = i32} : tensor<1x32xi8>, tensor<32x16x!lowbit.int<2, bipolar>> -> tensor<1x16xi32>
+  %d = lowbit.mpgemm %ai, %b {acc_type = i32} : tensor<1x32xi8>, tensor<32x16x!lowbit.int<2, bipolar>> -> tensor<1x16xi32>
+  return
+}
+
+// CHECK-LABEL: func.func @packing
+func.func @packing(%q: tensor<4x9x!lowbit.int<3>>) {
+  // CHECK: lowbit.pack %{{.*}} order lsb_first : tensor<4x9x!lowbit.int<3>> -> tensor<4x4xi8>
+  %p = lowbit.pack %q order lsb_first : tensor<4x9x!lowbit.int<3>> -> tensor<4x4xi8>
+  // CHECK: lowbit.unpack %{{.*}} order msb_first : tensor<4x4xi8> -> tensor<4x9x!lowbit.int<3>>
+  %u = lowbit.unpack %p order msb_first : tensor<4x4xi8> -> tensor<4x9x!lowbit.int<3>>
+  // CHECK: lowbit.constant dense<[1, -1, -8, 0]> : tensor<4xi4> -> tensor<4x!lowbit.int<4>>
+  %k = lowbit.constant dense<[1, 15, 8, 0]> : tensor<4xi4> -> tensor<4x!lowbit.int<4>>
+  return
+}
