@@ -73,6 +73,9 @@ void mlir::lowbit::registerReferencePipelineDialects(DialectRegistry &registry) 
 }
 
 void mlir::lowbit::buildReferencePipeline(OpPassManager &pm) {
+  // Folding first: quantize and cast of constant weights become constant
+  // codes here, computed once by the Numerics library.
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertLowbitToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

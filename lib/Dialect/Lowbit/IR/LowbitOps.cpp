@@ -204,7 +204,8 @@ DenseIntElementsAttr codesAttr(ArrayRef<int64_t> shape, unsigned bits,
   ints.reserve(values.size());
   for (uint32_t v : values)
     ints.emplace_back(bits, v);
-  auto type = RankedTensorType::get(shape, IntegerType::get(ctx, bits));
+  // Unsigned, so that codes print as the bit patterns they are.
+  auto type = RankedTensorType::get(shape, IntegerType::get(ctx, bits, IntegerType::Unsigned));
   return DenseIntElementsAttr::get(type, ints);
 }
 
@@ -292,6 +293,32 @@ LogicalResult CastOp::verify() {
     return emitOpError() << "unknown overflow policy '" << getOverflow()
                          << "'; expected saturate, inf or nan";
   return success();
+}
+
+OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
+  auto input = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
+  if (!input)
+    return {};
+  Type from = getInput().getType().getElementType();
+  Type to = getResult().getType().getElementType();
+  num::Format ff = *getFormat(from), tf = *getFormat(to);
+  num::EncodePolicy p;
+  p.rounding = *num::roundingFromName(getRounding().str());
+  p.overflow = *num::overflowFromName(getOverflow().str());
+  SmallVector<uint32_t> codes;
+  codes.reserve(input.getNumElements());
+  auto add = [&](uint64_t code) {
+    codes.push_back(static_cast<uint32_t>(num::convert(ff, code & ff.codeMask(), tf, p)));
+  };
+  if (auto fp = dyn_cast<DenseFPElementsAttr>(input)) {
+    for (const APFloat &v : fp.getValues<APFloat>())
+      add(v.bitcastToAPInt().getZExtValue());
+  } else {
+    for (const APInt &v : input.getValues<APInt>())
+      add(v.getZExtValue());
+  }
+  ArrayRef<int64_t> shape = getResult().getType().getShape();
+  return scalesAttr(shape, to, codes, getContext());
 }
 
 //===----------------------------------------------------------------------===//

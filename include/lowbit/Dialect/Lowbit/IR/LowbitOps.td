@@ -17,12 +17,13 @@ def Lowbit_ConstantOp : Lowbit_Op<"constant", [ConstantLike, Pure]> {
     A tensor of codes of any element type that has a number format (lowbit
     types, builtin minifloats, integers). The codes are given as raw bit
     patterns in a dense integer attribute whose element type has exactly the
-    format's storage bits, because MLIR's dense attributes cannot hold
-    lowbit element types. Folding `lowbit.quantize` of a constant produces
-    these.
+    format's storage bits (`uiN` prints them as the unsigned patterns they
+    are; `iN` is accepted too), because MLIR's dense attributes cannot hold
+    lowbit element types. Folding `lowbit.quantize` or `lowbit.cast` of a
+    constant produces these.
 
     ```mlir
-    %w = lowbit.constant dense<[1, 15, 8, 0]> : tensor<4xi4> -> tensor<4x!lowbit.int<4>>
+    %w = lowbit.constant dense<[1, 15, 8, 0]> : tensor<4xui4> -> tensor<4x!lowbit.int<4>>
     ```
   }];
   let arguments = (ins ElementsAttr:$value);
@@ -119,7 +120,8 @@ def Lowbit_CastOp : Lowbit_Op<"cast", [Pure, SameOperandsAndResultShape]> {
     docs/numerics.md for the fallbacks in formats without Inf or NaN).
     Either side may be f32/f16/bf16, a builtin integer or minifloat, or a
     lowbit type. Stochastic rounding needs random bits per element and is
-    not a cast.
+    not a cast. A cast of a constant folds to constant codes (by the
+    Numerics library) at compile time.
 
     ```mlir
     %y = lowbit.cast %x {rounding = "rtz", overflow = "saturate"}
@@ -132,6 +134,7 @@ def Lowbit_CastOp : Lowbit_Op<"cast", [Pure, SameOperandsAndResultShape]> {
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//
