@@ -14,6 +14,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
@@ -162,7 +163,21 @@ lowbit::rt::compile(const std::string &source, const CompileOptions &options,
   if (mlir::failed(pm.run(*module)))
     return nullptr;
 
-  auto transformer = mlir::makeOptimizingTransformer(options.optLevel, 0, nullptr);
+  // The optimizer needs the host's target machine: without one its cost
+  // model sees no vector registers and the loop vectorizer does nothing.
+  auto hostBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!hostBuilder) {
+    diag << "cannot describe the host CPU: " << llvm::toString(hostBuilder.takeError()) << "\n";
+    return nullptr;
+  }
+  auto targetMachine = hostBuilder->createTargetMachine();
+  if (!targetMachine) {
+    diag << "cannot create a target machine: " << llvm::toString(targetMachine.takeError())
+         << "\n";
+    return nullptr;
+  }
+  auto transformer =
+      mlir::makeOptimizingTransformer(options.optLevel, 0, targetMachine->get());
   mlir::ExecutionEngineOptions engineOptions;
   engineOptions.transformer = transformer; // kept alive above: a function_ref
   // memref.copy (from tensor.pad and friends) calls memrefCopy of MLIR's C

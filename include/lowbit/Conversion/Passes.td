@@ -48,7 +48,8 @@ def ConvertLowbitToLinalg : Pass<"convert-lowbit-to-linalg", "ModuleOp"> {
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::tensor::TensorDialect",
-                           "::mlir::func::FuncDialect"];
+                           "::mlir::func::FuncDialect",
+                           "::mlir::scf::SCFDialect"];
 }
 
 #endif // LOWBIT_CONVERSION_PASSES_TD

@@ -1,65 +1,70 @@
 //===- MpGemmLowering.cpp - lowbit.mpgemm to linalg -----------------------===//
 //
-// One linalg.generic over (m, n, k) decodes and scales both operands in its
-// body and accumulates; a second, elementwise one converts (and for an i32
-// accumulator with scales, scales) the sums. The float sum is marked
-// `reassoc` so that LLVM may vectorize it: the result then depends on the
-// summation order, which the end-to-end tests' error bound allows for.
+// One linalg.generic over (m, n) whose body sums over k in an scf.for with
+// the accumulator in a register (a reduction dimension of the generic would
+// be lowered to a load and a store of C per step, which no later pass turns
+// back into a register); both operands are decoded and scaled in the loop.
+// A second, elementwise generic converts (and for an i32 accumulator with
+// scales, scales) the sums. The float sum is marked `reassoc` so that LLVM
+// may vectorize it: the result then depends on the summation order, which
+// the end-to-end tests' error bound allows for.
 //
 //===----------------------------------------------------------------------===//
 
 #include "LoweringUtils.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
 using namespace mlir::lowbit;
 
 namespace {
 
-/// Inputs of one operand in the main loop: codes, then its scheme's tensors.
-struct OperandInputs {
-  unsigned first = 0; ///< index of the codes among the body's arguments
-  bool zero = false, tensorScale = false, scales = false;
-  unsigned scaleArg() const { return first + 1; }
-  unsigned zeroArg() const { return first + 2; }
-  unsigned tensorScaleArg() const { return first + 2; }
+/// Reads element (i, j) of one operand (codes plus scheme tensors, all
+/// captured by the loop body) as a dequantized f32 or an integer value.
+struct OperandAccess {
+  const OperandReader *reader;
+  QuantizedOperand q;
+  SmallVector<int64_t, 2> extents, grid;
+
+  OperandAccess(const OperandReader &r, const QuantizedOperand &q, RankedTensorType type)
+      : reader(&r), q(q) {
+    if (q.scheme) {
+      extents = q.scheme.getGroupExtents(type.getShape());
+      grid = q.scheme.getScaleShape(type.getShape());
+    }
+  }
+
+  SmallVector<Value> gridIndex(OpBuilder &b, Location l, Value i, Value j) const {
+    SmallVector<Value> idx;
+    for (auto [d, v] : llvm::enumerate(SmallVector<Value>{i, j})) {
+      if (grid[d] == 1)
+        idx.push_back(arith::ConstantIndexOp::create(b, l, 0));
+      else if (extents[d] == 1)
+        idx.push_back(v);
+      else
+        idx.push_back(arith::DivUIOp::create(b, l, v,
+                                             arith::ConstantIndexOp::create(b, l, extents[d])));
+    }
+    return idx;
+  }
+
+  Value read(OpBuilder &b, Location l, Value i, Value j, bool intAcc) const {
+    Value code = tensor::ExtractOp::create(b, l, q.codes, ValueRange{i, j});
+    Value scale, zero, st;
+    if (q.scheme) {
+      SmallVector<Value> g = gridIndex(b, l, i, j);
+      scale = tensor::ExtractOp::create(b, l, q.scales, g);
+      if (q.zeroPoints)
+        zero = tensor::ExtractOp::create(b, l, q.zeroPoints, g);
+      if (q.tensorScale)
+        st = tensor::ExtractOp::create(b, l, q.tensorScale, ValueRange{});
+    }
+    if (intAcc)
+      return reader->intValue(b, l, code, zero);
+    return reader->valueF32(b, l, code, scale, zero, st);
+  }
 };
-
-OperandInputs addOperand(MLIRContext *ctx, const QuantizedOperand &q,
-                         RankedTensorType type, ArrayRef<AffineExpr> exprs,
-                         SmallVectorImpl<Value> &inputs, SmallVectorImpl<AffineMap> &maps) {
-  OperandInputs in;
-  in.first = inputs.size();
-  inputs.push_back(q.codes);
-  maps.push_back(AffineMap::get(3, 0, exprs, ctx));
-  if (!q.scheme)
-    return in;
-  AffineMap g = gridMap(ctx, 3, exprs, type.getShape(),
-                        q.scheme.getGroupExtents(type.getShape()));
-  in.scales = true;
-  inputs.push_back(q.scales);
-  maps.push_back(g);
-  if (q.zeroPoints) {
-    in.zero = true;
-    inputs.push_back(q.zeroPoints);
-    maps.push_back(g);
-  }
-  if (q.tensorScale) {
-    in.tensorScale = true;
-    inputs.push_back(q.tensorScale);
-    maps.push_back(AffineMap::get(3, 0, {}, ctx));
-  }
-  return in;
-}
-
-Value readValue(OpBuilder &b, Location l, const OperandReader &r, const OperandInputs &in,
-                ValueRange args, bool intAcc) {
-  Value zero = in.zero ? args[in.zeroArg()] : Value();
-  if (intAcc)
-    return r.intValue(b, l, args[in.first], zero);
-  Value scale = in.scales ? args[in.scaleArg()] : Value();
-  Value st = in.tensorScale ? args[in.tensorScaleArg()] : Value();
-  return r.valueF32(b, l, args[in.first], scale, zero, st);
-}
 
 struct MpGemmLowering : OpConversionPattern<MpGemmOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -81,39 +86,42 @@ struct MpGemmLowering : OpConversionPattern<MpGemmOp> {
     QuantizedOperand qa = QuantizedOperand::get(adaptor.getA(), adaptor.getAParams(), aScheme);
     QuantizedOperand qb = QuantizedOperand::get(adaptor.getB(), adaptor.getBParams(), bScheme);
 
-    AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
-               k = getAffineDimExpr(2, ctx);
-    SmallVector<AffineExpr> aExprs{m, k};
-    SmallVector<AffineExpr> bExprs = op.getTransposeB() ? SmallVector<AffineExpr>{n, k}
-                                                        : SmallVector<AffineExpr>{k, n};
-    SmallVector<Value> inputs;
-    SmallVector<AffineMap> maps;
-    OperandInputs ia = addOperand(ctx, qa, aType, aExprs, inputs, maps);
-    OperandInputs ib = addOperand(ctx, qb, bType, bExprs, inputs, maps);
-    maps.push_back(AffineMap::get(3, 0, {m, n}, ctx));
-
+    OperandAccess accA(*ra, qa, aType), accB(*rb, qb, bType);
+    bool transposeB = op.getTransposeB();
+    int64_t kSize = aType.getDimSize(1);
     ArrayRef<int64_t> cShape = cType.getShape();
-    Value init = filled(rewriter, loc, cShape, acc, rewriter.getZeroAttr(acc));
     auto fm = arith::FastMathFlagsAttr::get(
         ctx, arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
     auto accType = RankedTensorType::get(cShape, acc);
+    Value init = emptyLike(rewriter, loc, cShape, acc);
+    AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
     auto main = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{accType}, inputs, ValueRange{init}, maps,
-        {utils::IteratorType::parallel, utils::IteratorType::parallel,
-         utils::IteratorType::reduction},
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value av = readValue(b, l, *ra, ia, args, intAcc);
-          Value bv = readValue(b, l, *rb, ib, args, intAcc);
-          Value sum = args.back();
-          if (intAcc) {
-            sum = arith::AddIOp::create(b, l, sum, arith::MulIOp::create(b, l, av, bv));
-          } else {
-            av = castFloat(b, l, av, acc);
-            bv = castFloat(b, l, bv, acc);
-            sum = arith::AddFOp::create(b, l, sum,
-                                        arith::MulFOp::create(b, l, av, bv, fm), fm);
-          }
-          linalg::YieldOp::create(b, l, sum);
+        rewriter, loc, TypeRange{accType}, ValueRange{}, ValueRange{init},
+        ArrayRef<AffineMap>{id2},
+        {utils::IteratorType::parallel, utils::IteratorType::parallel},
+        [&](OpBuilder &b, Location l, ValueRange) {
+          Value i = linalg::IndexOp::create(b, l, 0), j = linalg::IndexOp::create(b, l, 1);
+          Value zero = arith::ConstantOp::create(b, l, b.getZeroAttr(acc));
+          auto loop = scf::ForOp::create(
+              b, l, arith::ConstantIndexOp::create(b, l, 0),
+              arith::ConstantIndexOp::create(b, l, kSize),
+              arith::ConstantIndexOp::create(b, l, 1), ValueRange{zero},
+              [&](OpBuilder &lb, Location ll, Value k, ValueRange iter) {
+                Value av = accA.read(lb, ll, i, k, intAcc);
+                Value bv = transposeB ? accB.read(lb, ll, j, k, intAcc)
+                                      : accB.read(lb, ll, k, j, intAcc);
+                Value sum = iter[0];
+                if (intAcc) {
+                  sum = arith::AddIOp::create(lb, ll, sum, arith::MulIOp::create(lb, ll, av, bv));
+                } else {
+                  av = castFloat(lb, ll, av, acc);
+                  bv = castFloat(lb, ll, bv, acc);
+                  sum = arith::AddFOp::create(lb, ll, sum,
+                                              arith::MulFOp::create(lb, ll, av, bv, fm), fm);
+                }
+                scf::YieldOp::create(lb, ll, sum);
+              });
+          linalg::YieldOp::create(b, l, loop.getResults());
         });
     Value sums = main.getResult(0);
     Type outElem = cType.getElementType();
