@@ -92,6 +92,33 @@ std::vector<float> dequantized(const HostTensor &codes, mlir::lowbit::SchemeAttr
   const HostTensor *st = scheme.hasTensorScale() ? params[1] : nullptr;
   return num::dequantizeTensor(ts, codes.shape, quantized(codes, params[0], zeros, st));
 }
+/// lowbit.pack (pack) or lowbit.unpack of every row (the last axis) with
+/// the Numerics library; `in` and `out` are codes and bytes or the reverse.
+void packRows(const HostTensor &in, HostTensor &out, mlir::lowbit::BitOrder order, bool pack) {
+  const HostTensor &codes = pack ? in : out;
+  const HostTensor &bytes = pack ? out : in;
+  unsigned bits = formatOf(codes.elementType).bits();
+  int64_t k = codes.shape.back(), kb = bytes.shape.back();
+  auto o = order == mlir::lowbit::BitOrder::MSBFirst ? num::BitOrder::MsbFirst
+                                                     : num::BitOrder::LsbFirst;
+  std::vector<uint32_t> row(k);
+  std::vector<uint8_t> packed(kb);
+  for (size_t r = 0; r < codes.codes.size() / k; ++r) {
+    if (pack) {
+      for (int64_t j = 0; j < k; ++j)
+        row[j] = static_cast<uint32_t>(in.codes[r * k + j]);
+      num::pack(row.data(), k, bits, o, packed.data());
+      for (int64_t j = 0; j < kb; ++j)
+        out.codes[r * kb + j] = packed[j];
+    } else {
+      for (int64_t j = 0; j < kb; ++j)
+        packed[j] = static_cast<uint8_t>(in.codes[r * kb + j]);
+      num::unpack(packed.data(), k, bits, o, row.data());
+      for (int64_t j = 0; j < k; ++j)
+        out.codes[r * k + j] = row[j];
+    }
+  }
+}
 } // namespace
 
 HostTensor HostTensor::fromStorage(std::vector<int64_t> shape, Type elementType,
@@ -287,38 +314,12 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
       }
       env[mm.getC()] = out;
     } else if (auto p = llvm::dyn_cast<PackOp>(op)) {
-      const HostTensor &in = get(p.getCodes());
       HostTensor out = make(p.getPacked());
-      unsigned bits = formatOf(in.elementType).bits();
-      int64_t k = in.shape.back(), kb = out.shape.back();
-      auto order = p.getOrder() == BitOrder::MSBFirst ? num::BitOrder::MsbFirst
-                                                      : num::BitOrder::LsbFirst;
-      std::vector<uint32_t> row(k);
-      std::vector<uint8_t> bytes(kb);
-      for (size_t r = 0; r < in.codes.size() / k; ++r) {
-        for (int64_t j = 0; j < k; ++j)
-          row[j] = static_cast<uint32_t>(in.codes[r * k + j]);
-        num::pack(row.data(), k, bits, order, bytes.data());
-        for (int64_t j = 0; j < kb; ++j)
-          out.codes[r * kb + j] = bytes[j];
-      }
+      packRows(get(p.getCodes()), out, p.getOrder(), /*pack=*/true);
       env[p.getPacked()] = out;
     } else if (auto p = llvm::dyn_cast<UnpackOp>(op)) {
-      const HostTensor &in = get(p.getPacked());
       HostTensor out = make(p.getCodes());
-      unsigned bits = formatOf(out.elementType).bits();
-      int64_t k = out.shape.back(), kb = in.shape.back();
-      auto order = p.getOrder() == BitOrder::MSBFirst ? num::BitOrder::MsbFirst
-                                                      : num::BitOrder::LsbFirst;
-      std::vector<uint32_t> row(k);
-      std::vector<uint8_t> bytes(kb);
-      for (size_t r = 0; r < out.codes.size() / k; ++r) {
-        for (int64_t j = 0; j < kb; ++j)
-          bytes[j] = static_cast<uint8_t>(in.codes[r * kb + j]);
-        num::unpack(bytes.data(), k, bits, order, row.data());
-        for (int64_t j = 0; j < k; ++j)
-          out.codes[r * k + j] = row[j];
-      }
+      packRows(get(p.getPacked()), out, p.getOrder(), /*pack=*/false);
       env[p.getCodes()] = out;
     } else if (auto r = llvm::dyn_cast<mlir::func::ReturnOp>(op)) {
       outputs.clear();

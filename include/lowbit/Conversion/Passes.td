@@ -25,10 +25,11 @@ def ConvertLowbitToLinalg : Pass<"convert-lowbit-to-linalg", "ModuleOp"> {
     * `lowbit.quantize` computes group statistics with a reduction over the
       tensor reshaped to (groups, group extent) per axis, then scales and
       codes with the library's operation order (docs/schemes.md).
-    * `lowbit.mpgemm` is one `linalg.generic` over (m, n, k) that decodes
-      and scales both operands in its body; float accumulation is marked
-      `reassoc` so LLVM may vectorize the sum over k (the end-to-end tests
-      bound the error for any order).
+    * `lowbit.mpgemm` is one `linalg.generic` over (m, n) whose body sums
+      over k in an `scf.for` with the accumulator in a register, decoding
+      and scaling both operands in the loop; float accumulation is marked
+      `reassoc` so LLVM may vectorize the sum (the end-to-end tests bound
+      the error for any order).
 
     Example:
 

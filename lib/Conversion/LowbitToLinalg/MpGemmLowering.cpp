@@ -125,7 +125,7 @@ struct MpGemmLowering : OpConversionPattern<MpGemmOp> {
         });
     Value sums = main.getResult(0);
     Type outElem = cType.getElementType();
-    if (intAcc && !aScheme && !bScheme) {
+    if ((intAcc && !aScheme && !bScheme) || (!intAcc && acc == outElem)) {
       rewriter.replaceOp(op, sums);
       return success();
     }
