@@ -92,33 +92,6 @@ std::vector<float> dequantized(const HostTensor &codes, mlir::lowbit::SchemeAttr
   const HostTensor *st = scheme.hasTensorScale() ? params[1] : nullptr;
   return num::dequantizeTensor(ts, codes.shape, quantized(codes, params[0], zeros, st));
 }
-/// lowbit.pack (pack) or lowbit.unpack of every row (the last axis) with
-/// the Numerics library; `in` and `out` are codes and bytes or the reverse.
-void packRows(const HostTensor &in, HostTensor &out, mlir::lowbit::BitOrder order, bool pack) {
-  const HostTensor &codes = pack ? in : out;
-  const HostTensor &bytes = pack ? out : in;
-  unsigned bits = formatOf(codes.elementType).bits();
-  int64_t k = codes.shape.back(), kb = bytes.shape.back();
-  auto o = order == mlir::lowbit::BitOrder::MSBFirst ? num::BitOrder::MsbFirst
-                                                     : num::BitOrder::LsbFirst;
-  std::vector<uint32_t> row(k);
-  std::vector<uint8_t> packed(kb);
-  for (size_t r = 0; r < codes.codes.size() / k; ++r) {
-    if (pack) {
-      for (int64_t j = 0; j < k; ++j)
-        row[j] = static_cast<uint32_t>(in.codes[r * k + j]);
-      num::pack(row.data(), k, bits, o, packed.data());
-      for (int64_t j = 0; j < kb; ++j)
-        out.codes[r * kb + j] = packed[j];
-    } else {
-      for (int64_t j = 0; j < kb; ++j)
-        packed[j] = static_cast<uint8_t>(in.codes[r * kb + j]);
-      num::unpack(packed.data(), k, bits, o, row.data());
-      for (int64_t j = 0; j < k; ++j)
-        out.codes[r * k + j] = row[j];
-    }
-  }
-}
 } // namespace
 
 HostTensor HostTensor::fromStorage(std::vector<int64_t> shape, Type elementType,
@@ -314,12 +287,18 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
       }
       env[mm.getC()] = out;
     } else if (auto p = llvm::dyn_cast<PackOp>(op)) {
+      const HostTensor &in = get(p.getCodes());
       HostTensor out = make(p.getPacked());
-      packRows(get(p.getCodes()), out, p.getOrder(), /*pack=*/true);
+      std::vector<uint8_t> bytes = packCodes(in.codes, in.shape, formatOf(in.elementType).bits(),
+                                             p.getOrder(), p.getLayoutAttr());
+      out.codes.assign(bytes.begin(), bytes.end());
       env[p.getPacked()] = out;
     } else if (auto p = llvm::dyn_cast<UnpackOp>(op)) {
+      const HostTensor &in = get(p.getPacked());
       HostTensor out = make(p.getCodes());
-      packRows(get(p.getPacked()), out, p.getOrder(), /*pack=*/false);
+      std::vector<uint8_t> bytes(in.codes.begin(), in.codes.end());
+      out.codes = unpackCodes(bytes, out.shape, formatOf(out.elementType).bits(), p.getOrder(),
+                              p.getLayoutAttr());
       env[p.getCodes()] = out;
     } else if (auto r = llvm::dyn_cast<mlir::func::ReturnOp>(op)) {
       outputs.clear();

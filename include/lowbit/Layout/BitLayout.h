@@ -55,6 +55,10 @@ public:
   const Layout &layout() const { return map; }
   /// No offset and no flip: storage bit == L(b, e).
   bool isUnshifted() const { return off == 0 && flip == 0; }
+  /// The storage bit of (bit, element) is (layout()(bit + element * elementBits())
+  /// + offset()) XOR flipMask().
+  int64_t offset() const { return off; }
+  uint64_t flipMask() const { return flip; }
 
   int64_t bitOffset(int64_t element, unsigned bit) const {
     return (map(static_cast<int64_t>(bit) + element * elementBits()) + off) ^

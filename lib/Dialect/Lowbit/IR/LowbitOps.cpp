@@ -2,6 +2,7 @@
 
 #include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
 #include "lowbit/Numerics/Codec.h"
+#include "lowbit/Numerics/Packing.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
@@ -387,8 +388,8 @@ LogicalResult MpGemmOp::verify() {
 //===----------------------------------------------------------------------===//
 
 namespace {
-LogicalResult verifyPacking(Operation *op, RankedTensorType codes,
-                            RankedTensorType bytes) {
+LogicalResult verifyPacking(Operation *op, RankedTensorType codes, RankedTensorType bytes,
+                            std::optional<BitOrder> order, LayoutAttr layout) {
   std::optional<num::Format> f = getFormat(codes.getElementType());
   if (!f)
     return op->emitOpError() << "codes element type " << codes.getElementType()
@@ -398,10 +399,32 @@ LogicalResult verifyPacking(Operation *op, RankedTensorType codes,
                              << f->bits();
   if (!bytes.getElementType().isInteger(8))
     return op->emitOpError() << "packed bytes must be i8, got " << bytes.getElementType();
-  if (!codes.hasStaticShape() || !bytes.hasStaticShape() || codes.getRank() < 1 ||
-      codes.getRank() != bytes.getRank())
-    return op->emitOpError() << "codes and bytes must have static shapes of the same "
-                                "rank >= 1";
+  if (!codes.hasStaticShape() || !bytes.hasStaticShape() || codes.getRank() < 1)
+    return op->emitOpError() << "codes and bytes must have static shapes of rank >= 1";
+  if (order.has_value() == static_cast<bool>(layout))
+    return op->emitOpError() << "needs exactly one of a bit order or a layout";
+  if (layout) {
+    if (layout.getKind() != LayoutKind::Bits)
+      return op->emitOpError() << "packing needs a bit layout (#lowbit.layout<bits<...>>), got "
+                               << layout;
+    if (layout.getElementBits() != f->bits())
+      return op->emitOpError() << "the layout is for " << layout.getElementBits()
+                               << "-bit codes, not " << f->bits() << "-bit ones";
+    if (codes.getRank() > 2)
+      return op->emitOpError() << "a layout packs a vector or a matrix of codes";
+    int64_t rows = codes.getRank() == 2 ? codes.getDimSize(0) : 1;
+    auto bl = layout.getBitLayout(rows, codes.getShape().back());
+    if (!bl)
+      return op->emitOpError() << "layout does not fit codes " << shapeStr(codes.getShape())
+                               << ": " << bl.error();
+    if (bytes.getRank() != 1 || bytes.getDimSize(0) != bl->storageBytes())
+      return op->emitOpError() << "codes " << shapeStr(codes.getShape()) << " take "
+                               << bl->storageBytes() << " bytes in this layout, not "
+                               << shapeStr(bytes.getShape());
+    return success();
+  }
+  if (codes.getRank() != bytes.getRank())
+    return op->emitOpError() << "codes and bytes must have the same rank";
   SmallVector<int64_t> want(codes.getShape());
   want.back() = llvm::divideCeil(want.back() * f->bits(), 8);
   if (bytes.getShape() != ArrayRef<int64_t>(want))
@@ -413,9 +436,67 @@ LogicalResult verifyPacking(Operation *op, RankedTensorType codes,
 } // namespace
 
 LogicalResult PackOp::verify() {
-  return verifyPacking(*this, getCodes().getType(), getPacked().getType());
+  return verifyPacking(*this, getCodes().getType(), getPacked().getType(), getOrder(),
+                       getLayoutAttr());
 }
 
 LogicalResult UnpackOp::verify() {
-  return verifyPacking(*this, getCodes().getType(), getPacked().getType());
+  return verifyPacking(*this, getCodes().getType(), getPacked().getType(), getOrder(),
+                       getLayoutAttr());
+}
+
+std::vector<uint8_t> mlir::lowbit::packCodes(ArrayRef<uint64_t> codes, ArrayRef<int64_t> shape,
+                                             unsigned bits, std::optional<BitOrder> order,
+                                             LayoutAttr layout) {
+  int64_t k = shape.back();
+  int64_t rows = static_cast<int64_t>(codes.size()) / k;
+  std::vector<uint32_t> c(codes.begin(), codes.end());
+  if (layout) {
+    auto bl = *layout.getBitLayout(rows, k);
+    std::vector<uint8_t> out(bl.storageBytes());
+    bl.pack(c.data(), out.data());
+    return out;
+  }
+  int64_t kb = llvm::divideCeil(k * bits, 8);
+  std::vector<uint8_t> out(rows * kb);
+  auto o = *order == BitOrder::MSBFirst ? num::BitOrder::MsbFirst : num::BitOrder::LsbFirst;
+  for (int64_t r = 0; r < rows; ++r)
+    num::pack(c.data() + r * k, k, bits, o, out.data() + r * kb);
+  return out;
+}
+
+std::vector<uint64_t> mlir::lowbit::unpackCodes(ArrayRef<uint8_t> bytes,
+                                                ArrayRef<int64_t> shape, unsigned bits,
+                                                std::optional<BitOrder> order,
+                                                LayoutAttr layout) {
+  int64_t k = shape.back(), n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  int64_t rows = n / k;
+  std::vector<uint32_t> c(n);
+  if (layout) {
+    layout.getBitLayout(rows, k)->unpack(bytes.data(), c.data());
+  } else {
+    int64_t kb = llvm::divideCeil(k * bits, 8);
+    auto o = *order == BitOrder::MSBFirst ? num::BitOrder::MsbFirst : num::BitOrder::LsbFirst;
+    for (int64_t r = 0; r < rows; ++r)
+      num::unpack(bytes.data() + r * kb, k, bits, o, c.data() + r * k);
+  }
+  return {c.begin(), c.end()};
+}
+
+OpFoldResult PackOp::fold(FoldAdaptor adaptor) {
+  auto input = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getCodes());
+  if (!input)
+    return {};
+  SmallVector<uint64_t> codes;
+  unsigned bits = getFormat(getCodes().getType().getElementType())->bits();
+  for (const APInt &v : input.getValues<APInt>())
+    codes.push_back(v.getZExtValue() & ((uint64_t(1) << bits) - 1));
+  std::vector<uint8_t> bytes =
+      packCodes(codes, getCodes().getType().getShape(), bits, getOrder(), getLayoutAttr());
+  SmallVector<APInt> vals;
+  for (uint8_t b : bytes)
+    vals.emplace_back(8, b);
+  return DenseIntElementsAttr::get(getPacked().getType(), vals);
 }

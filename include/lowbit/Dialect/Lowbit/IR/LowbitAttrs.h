@@ -6,6 +6,9 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 
+#include "lowbit/Layout/BitLayout.h"
+#include "lowbit/Layout/Layout.h"
+
 #include <string>
 
 #include "lowbit/Dialect/Lowbit/IR/LowbitEnums.h.inc"

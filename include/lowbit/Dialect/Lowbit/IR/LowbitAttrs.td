@@ -35,6 +35,72 @@ def Lowbit_BitOrder : I32EnumAttr<"BitOrder", "order of the codes' bits in a byt
   let cppNamespace = "::mlir::lowbit";
 }
 
+def Lowbit_LayoutKind : I32EnumAttr<"LayoutKind", "kind of a layout attribute", [
+    I32EnumAttrCase<"Affine", 0, "affine">,
+    I32EnumAttrCase<"Swizzle", 1, "swizzle">,
+    I32EnumAttrCase<"Bits", 2, "bits">]> {
+  let cppNamespace = "::mlir::lowbit";
+  let genSpecializedAttr = 0;
+}
+
+def Lowbit_BitLayoutKind : I32EnumAttr<"BitLayoutKind", "a family of bit layouts", [
+    I32EnumAttrCase<"LSBFirst", 0, "lsb_first">,
+    I32EnumAttrCase<"MSBFirst", 1, "msb_first">,
+    I32EnumAttrCase<"Interleaved", 2, "interleaved">,
+    I32EnumAttrCase<"Planes", 3, "planes">,
+    I32EnumAttrCase<"PlanesTiled", 4, "planes_tiled">]> {
+  let cppNamespace = "::mlir::lowbit";
+  let genSpecializedAttr = 0;
+}
+
+//===----------------------------------------------------------------------===//
+// Layout
+//===----------------------------------------------------------------------===//
+
+def Lowbit_LayoutAttr : AttrDef<Lowbit_Dialect, "Layout"> {
+  let mnemonic = "layout";
+  let summary = "a data layout: CuTe shape:stride, an F2 swizzle, or a bit layout";
+  let description = [{
+    Three forms, all backed by the `lowbit/Layout` library (see
+    docs/layouts.md for the notation and the algebra):
+
+    * `#lowbit.layout<(4,(2,2)):(2,(1,8))>`: a hierarchical shape:stride
+      layout in CuTe notation (a bare shape is column-major). Printed in
+      the library's canonical form.
+    * `#lowbit.layout<swizzle<B, M, S>>`: CuTe's `Swizzle<B, M, S>`, the
+      F2-linear map that XORs the B bits at M + S into the B bits at M.
+    * `#lowbit.layout<bits<KIND, W, ...>>`: where every bit of every W-bit
+      code of a rows x k matrix (row-major elements) is stored:
+      `bits<lsb_first, W>` and `bits<msb_first, W>` (dense),
+      `bits<interleaved, W, [0, 2, 4, 6, 1, 3, 5, 7]>` (slot j of each
+      group holds element order[j]), `bits<planes, W>` ([bit][row][k]) and
+      `bits<planes_tiled, W, T>` (bit planes tiled in words of T
+      consecutive k). `lowbit.pack`/`lowbit.unpack` take these, and
+      `lowbit-plan-layout` assigns them to matrix weights.
+
+    ```mlir
+    #a = #lowbit.layout<(4,(2,2)):(2,(1,8))>
+    #s = #lowbit.layout<swizzle<3, 4, 3>>
+    #p = #lowbit.layout<bits<planes_tiled, 4, 32>>
+    ```
+  }];
+  let parameters = (ins "::mlir::lowbit::LayoutKind":$kind,
+                        StringRefParameter<"CuTe text of an affine layout">:$cute,
+                        "::mlir::lowbit::BitLayoutKind":$bitKind,
+                        ArrayRefParameter<"int64_t">:$args);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The shape:stride layout (affine form only).
+    ::lowbit::layout::Layout getAffineLayout() const;
+    /// Bits of one code (bits form only).
+    unsigned getElementBits() const { return static_cast<unsigned>(getArgs()[0]); }
+    /// The bit layout of a rows x k row-major matrix of codes (bits form).
+    ::lowbit::layout::Expected<::lowbit::layout::BitLayout>
+    getBitLayout(int64_t rows, int64_t k) const;
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Scheme
 //===----------------------------------------------------------------------===//

@@ -39,5 +39,14 @@ bool hasNumberFormat(Type type);
 ::lowbit::num::TensorScheme getTensorScheme(SchemeAttr scheme, Type elementType,
                                             ArrayRef<int64_t> shape);
 
+/// lowbit.pack and lowbit.unpack on host arrays (folding, the reference
+/// evaluator): codes of `shape` (row-major), exactly one of order / layout.
+std::vector<uint8_t> packCodes(ArrayRef<uint64_t> codes, ArrayRef<int64_t> shape,
+                               unsigned bits, std::optional<BitOrder> order,
+                               LayoutAttr layout);
+std::vector<uint64_t> unpackCodes(ArrayRef<uint8_t> bytes, ArrayRef<int64_t> shape,
+                                  unsigned bits, std::optional<BitOrder> order,
+                                  LayoutAttr layout);
+
 } // namespace mlir::lowbit
 #endif

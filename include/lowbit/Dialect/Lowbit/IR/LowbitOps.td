@@ -161,6 +161,10 @@ def Lowbit_MpGemmOp : Lowbit_Op<"mpgemm", [Pure, AttrSizedOperandSegments]> {
     The result element type is f32, f16 or bf16 (rounded once from the
     accumulator), or i32 with an i32 accumulator and no scales.
 
+    `b_layout` (set by `lowbit-plan-layout`) is the storage layout planned
+    for B's codes; `lowbit-fold-repack` makes it real. It does not change
+    the result.
+
     ```mlir
     %c = lowbit.mpgemm %a, %w [%s, %z]
         {b_scheme = #lowbit.scheme<gptq_u4_g128>, acc_type = f32, transpose_b}
@@ -176,7 +180,8 @@ def Lowbit_MpGemmOp : Lowbit_Op<"mpgemm", [Pure, AttrSizedOperandSegments]> {
                        OptionalAttr<Lowbit_SchemeAttr>:$a_scheme,
                        OptionalAttr<Lowbit_SchemeAttr>:$b_scheme,
                        UnitAttr:$transpose_b,
-                       TypeAttr:$acc_type);
+                       TypeAttr:$acc_type,
+                       OptionalAttr<Lowbit_LayoutAttr>:$b_layout);
   let results = (outs AnyRankedTensor:$c);
   let assemblyFormat = [{
     $a (`[` $a_params^ `]`)? `,` $b (`[` $b_params^ `]`)? attr-dict `:`
@@ -196,43 +201,56 @@ def Lowbit_MpGemmOp : Lowbit_Op<"mpgemm", [Pure, AttrSizedOperandSegments]> {
 //===----------------------------------------------------------------------===//
 
 def Lowbit_PackOp : Lowbit_Op<"pack", [Pure]> {
-  let summary = "codes -> bytes, densely along the last axis";
+  let summary = "codes -> bytes, in a bit order or a bit layout";
   let description = [{
-    Packs the codes of each row (the last axis) densely into bytes: K codes
-    of b bits take ceil(K * b / 8) bytes and every row starts on a byte.
-    `lsb_first` puts code i at bits [i*b, (i+1)*b) counting from the least
-    significant bit of byte 0 (the DLPack and llama.cpp convention);
-    `msb_first` fills each byte from its most significant bit and writes
-    each code top bit first (int4 [1, 2] -> 0x12). Padding bits are 0.
+    With `order`, packs the codes of each row (the last axis) densely into
+    bytes: K codes of b bits take ceil(K * b / 8) bytes and every row starts
+    on a byte. `lsb_first` puts code i at bits [i*b, (i+1)*b) counting from
+    the least significant bit of byte 0 (the DLPack and llama.cpp
+    convention); `msb_first` fills each byte from its most significant bit
+    and writes each code top bit first (int4 [1, 2] -> 0x12). Padding bits
+    are 0.
+
+    With a `layout` (`#lowbit.layout<bits<...>>`, see the layout
+    attribute), the codes of a rows x k matrix (or of a vector) go to the
+    storage bits the layout gives, in one 1-D byte tensor: bit planes, tiled
+    planes, interleaves. Packing a constant folds at compile time.
 
     ```mlir
     %p = lowbit.pack %codes order lsb_first
         : tensor<64x128x!lowbit.int<4>> -> tensor<64x64xi8>
+    %q = lowbit.pack %codes {layout = #lowbit.layout<bits<planes_tiled, 4, 32>>}
+        : tensor<64x128x!lowbit.int<4>> -> tensor<4096xi8>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$codes, Lowbit_BitOrder:$order);
+  let arguments = (ins AnyRankedTensor:$codes, OptionalAttr<Lowbit_BitOrder>:$order,
+                       OptionalAttr<Lowbit_LayoutAttr>:$layout);
   let results = (outs AnyRankedTensor:$packed);
   let assemblyFormat = [{
-    $codes `order` $order attr-dict `:` type($codes) `->` type($packed)
+    $codes (`order` $order^)? attr-dict `:` type($codes) `->` type($packed)
   }];
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Lowbit_UnpackOp : Lowbit_Op<"unpack", [Pure]> {
   let summary = "bytes -> codes, the inverse of lowbit.pack";
   let description = [{
-    Reads each row's codes from bytes packed by `lowbit.pack` with the same
-    order; the result type says the format and the row length.
+    Reads codes from bytes packed by `lowbit.pack` with the same `order` or
+    `layout`; the result type says the format and the shape.
 
     ```mlir
     %codes = lowbit.unpack %p order lsb_first
         : tensor<64x64xi8> -> tensor<64x128x!lowbit.int<4>>
+    %w = lowbit.unpack %q {layout = #lowbit.layout<bits<planes_tiled, 4, 32>>}
+        : tensor<4096xi8> -> tensor<64x128x!lowbit.int<4>>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$packed, Lowbit_BitOrder:$order);
+  let arguments = (ins AnyRankedTensor:$packed, OptionalAttr<Lowbit_BitOrder>:$order,
+                       OptionalAttr<Lowbit_LayoutAttr>:$layout);
   let results = (outs AnyRankedTensor:$codes);
   let assemblyFormat = [{
-    $packed `order` $order attr-dict `:` type($packed) `->` type($codes)
+    $packed (`order` $order^)? attr-dict `:` type($packed) `->` type($codes)
   }];
   let hasVerifier = 1;
 }
