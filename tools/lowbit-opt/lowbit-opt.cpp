@@ -10,6 +10,7 @@
 #include "lowbit/Dialect/Lowbit/IR/LowbitDialect.h"
 #include "lowbit/Pipelines/ReferencePipeline.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"
+#include "lowbit/Dialect/Lowbit/Transforms/Passes.h"
 
 #include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -33,6 +34,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::lowbit::registerLowbitConversionPasses();
+  mlir::lowbit::registerLowbitTransformsPasses();
   mlir::lowbit::registerReferencePipeline();
 
   mlir::DialectRegistry registry;

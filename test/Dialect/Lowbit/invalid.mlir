@@ -270,3 +270,72 @@ func.func @f() {
   %k = lowbit.constant dense<[1, 2]> : tensor<2xi8> -> tensor<2x!lowbit.int<4>>
   return
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Layout attribute and layout packing
+//===----------------------------------------------------------------------===//
+
+// expected-error @below {{invalid layout '(4,(2,2)):(2,(1))': shape (4,(2,2)) and stride (2,(1)) are not congruent}}
+func.func private @f() attributes {a = #lowbit.layout<(4,(2,2)):(2,(1))>}
+
+// -----
+
+// expected-error @below {{unknown bit layout 'bitplanes'; expected lsb_first, msb_first, interleaved, planes or planes_tiled}}
+func.func private @f() attributes {a = #lowbit.layout<bits<bitplanes, 4>>}
+
+// -----
+
+// expected-error @below {{planes_tiled needs a positive word size: bits<planes_tiled, W, T>}}
+func.func private @f() attributes {a = #lowbit.layout<bits<planes_tiled, 4>>}
+
+// -----
+
+// expected-error @below {{unknown layout form 'tile'; expected a CuTe layout, swizzle<B, M, S> or bits<...>}}
+func.func private @f() attributes {a = #lowbit.layout<tile<4>>}
+
+// -----
+
+// expected-error @below {{invalid interleave}}
+func.func private @f() attributes {a = #lowbit.layout<bits<interleaved, 4, [0, 0, 1, 2]>>}
+
+// -----
+
+func.func @f(%q: tensor<4x9x!lowbit.int<3>>) {
+  // expected-error @below {{needs exactly one of a bit order or a layout}}
+  %p = lowbit.pack %q order lsb_first {layout = #lowbit.layout<bits<lsb_first, 3>>} : tensor<4x9x!lowbit.int<3>> -> tensor<4x4xi8>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<4x9x!lowbit.int<3>>) {
+  // expected-error @below {{the layout is for 4-bit codes, not 3-bit ones}}
+  %p = lowbit.pack %q {layout = #lowbit.layout<bits<lsb_first, 4>>} : tensor<4x9x!lowbit.int<3>> -> tensor<18xi8>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<4x48x!lowbit.int<4>>) {
+  // expected-error @below {{layout does not fit codes 4x48}}
+  %p = lowbit.pack %q {layout = #lowbit.layout<bits<planes_tiled, 4, 32>>} : tensor<4x48x!lowbit.int<4>> -> tensor<96xi8>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<4x64x!lowbit.int<4>>) {
+  // expected-error @below {{codes 4x64 take 128 bytes in this layout, not 4x32}}
+  %p = lowbit.pack %q {layout = #lowbit.layout<bits<planes_tiled, 4, 32>>} : tensor<4x64x!lowbit.int<4>> -> tensor<4x32xi8>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<4x64x!lowbit.int<4>>) {
+  // expected-error @below {{packing needs a bit layout (#lowbit.layout<bits<...>>), got #lowbit.layout<(4,8):(8,1)>}}
+  %p = lowbit.pack %q {layout = #lowbit.layout<(4,8):(8,1)>} : tensor<4x64x!lowbit.int<4>> -> tensor<128xi8>
+  return
+}

@@ -64,3 +64,24 @@ func.func @packing(%q: tensor<4x9x!lowbit.int<3>>) {
   %k = lowbit.constant dense<[1, 15, 8, 0]> : tensor<4xi4> -> tensor<4x!lowbit.int<4>>
   return
 }
+
+// The layout attribute: CuTe (canonical form), swizzle and bit layouts;
+// pack/unpack through a bit layout.
+// CHECK-LABEL: func.func @layouts
+// CHECK-SAME: a = #lowbit.layout<(4,(2,2)):(2,(1,8))>
+// CHECK-SAME: b = #lowbit.layout<(4,8):(1,4)>
+// CHECK-SAME: i = #lowbit.layout<bits<interleaved, 4, [0, 2, 4, 6, 1, 3, 5, 7]>>
+// CHECK-SAME: p = #lowbit.layout<bits<planes_tiled, 4, 32>>
+// CHECK-SAME: s = #lowbit.layout<swizzle<3, 4, 3>>
+// CHECK: lowbit.pack %{{.*}} {layout = #lowbit.layout<bits<planes, 2>>} : tensor<3x40x!lowbit.int<2>> -> tensor<30xi8>
+// CHECK: lowbit.unpack %{{.*}} {layout = #lowbit.layout<bits<planes, 2>>} : tensor<30xi8> -> tensor<3x40x!lowbit.int<2>>
+// CHECK: b_layout = #lowbit.layout<bits<msb_first, 2>>
+func.func @layouts(%q: tensor<3x40x!lowbit.int<2>>, %a: tensor<1x40xf32>) attributes {
+    a = #lowbit.layout<(4,(2,2)):(2,(1,8))>, b = #lowbit.layout<(4,8)>,
+    s = #lowbit.layout<swizzle<3, 4, 3>>, p = #lowbit.layout<bits<planes_tiled, 4, 32>>,
+    i = #lowbit.layout<bits<interleaved, 4, [0, 2, 4, 6, 1, 3, 5, 7]>>} {
+  %p = lowbit.pack %q {layout = #lowbit.layout<bits<planes, 2>>} : tensor<3x40x!lowbit.int<2>> -> tensor<30xi8>
+  %u = lowbit.unpack %p {layout = #lowbit.layout<bits<planes, 2>>} : tensor<30xi8> -> tensor<3x40x!lowbit.int<2>>
+  %c = lowbit.mpgemm %a, %u {acc_type = f32, transpose_b, b_layout = #lowbit.layout<bits<msb_first, 2>>} : tensor<1x40xf32>, tensor<3x40x!lowbit.int<2>> -> tensor<1x3xf32>
+  return
+}
