@@ -297,14 +297,15 @@ TEST_P(ElementwiseEndToEnd, CastDequantizePackMatchLibrary) {
                        c.overflow + "\"}";
   std::ostringstream os;
   os << "func.func @f(%x: " << x << ", %big: " << x << ", %c: " << q << ") -> (" << q << ", "
-     << q << ", " << x << ", " << bytes << ", " << q << ") {\n"
+     << q << ", " << x << ", " << bytes << ", " << q << ", " << bytes << ") {\n"
      << "  %0 = lowbit.cast %x " << policy << " : " << x << " to " << q << "\n"
      << "  %1 = lowbit.cast %big " << policy << " : " << x << " to " << q << "\n"
      << "  %2 = lowbit.dequantize %c : " << q << " -> " << x << "\n"
      << "  %3 = lowbit.pack %c order msb_first : " << q << " -> " << bytes << "\n"
      << "  %4 = lowbit.unpack %3 order msb_first : " << bytes << " -> " << q << "\n"
-     << "  return %0, %1, %2, %3, %4 : " << q << ", " << q << ", " << x << ", " << bytes
-     << ", " << q << "\n}\n";
+     << "  %5 = lowbit.pack %c order lsb_first : " << q << " -> " << bytes << "\n"
+     << "  return %0, %1, %2, %3, %4, %5 : " << q << ", " << q << ", " << x << ", " << bytes
+     << ", " << q << ", " << bytes << "\n}\n";
   std::string source = os.str();
   ASSERT_EQ(h.compile(source, "f"), "") << source;
   // %big: values over a wide range, with ties, zeros, Inf and NaN.
