@@ -4,6 +4,7 @@
 
 #include "lowbit/Conversion/StorageTypes.h"
 #include "lowbit/Pipelines/ReferencePipeline.h"
+#include "lowbit/Runtime/WideCodec.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -15,6 +16,8 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/Mangling.h"
+#include "llvm/ExecutionEngine/Orc/Shared/ExecutorSymbolDef.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
@@ -193,6 +196,15 @@ lowbit::rt::compile(const std::string &source, const CompileOptions &options,
     return nullptr;
   }
   result->impl->engine = std::move(*engine);
+  // The wide-format codec that generated code calls (WideCodec.h).
+  result->impl->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    symbols[interner("lowbit_rt_decode")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&lowbit_rt_decode), llvm::JITSymbolFlags::Exported};
+    symbols[interner("lowbit_rt_encode")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&lowbit_rt_encode), llvm::JITSymbolFlags::Exported};
+    return symbols;
+  });
   for (const FunctionSignature &s : result->signatures) {
     auto fn = result->impl->engine->lookupPacked(s.name);
     if (!fn) {

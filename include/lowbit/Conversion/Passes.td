@@ -21,7 +21,10 @@ def ConvertLowbitToLinalg : Pass<"convert-lowbit-to-linalg", "ModuleOp"> {
       found with the library's encoder. Generated code therefore gives the
       library's bits by construction, for every format of at most 16 bits.
       Wider integers are decoded arithmetically; other formats wider than
-      16 bits are rejected with a diagnostic.
+      16 bits (posit<32, 2>, float<e8m20>, ...) and every encode to a
+      format wider than 16 bits call the runtime's Numerics codec
+      (`lowbit_rt_decode` / `lowbit_rt_encode`, declared in the module; the
+      JIT provides them), since a table of 2^32 codes is not an option.
     * `lowbit.quantize` computes group statistics with a reduction over the
       tensor reshaped to (groups, group extent) per axis, then scales and
       codes with the library's operation order (docs/schemes.md).

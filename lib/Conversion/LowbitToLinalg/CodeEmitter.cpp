@@ -14,8 +14,10 @@
 #include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"
 #include "lowbit/Numerics/CodeSteps.h"
 #include "lowbit/Numerics/Codec.h"
+#include "lowbit/Numerics/FormatDescriptor.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -52,6 +54,27 @@ Value toWidth(OpBuilder &b, Location loc, Value v, unsigned width) {
   if (w > width)
     return arith::TruncIOp::create(b, loc, t, v);
   return v;
+}
+/// Declares a runtime function in the enclosing module once. Formats wider
+/// than 16 bits have too many codes for tables; their codes go through the
+/// Numerics library in the runtime (lowbit/Runtime/WideCodec.h).
+FlatSymbolRefAttr runtimeFunction(OpBuilder &b, Location loc, StringRef name,
+                                  FunctionType type) {
+  Operation *module = b.getInsertionBlock()->getParentOp();
+  while (module && !isa<ModuleOp>(module))
+    module = module->getParentOp();
+  auto moduleOp = cast<ModuleOp>(module);
+  if (!moduleOp.lookupSymbol(name)) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(moduleOp.getBody());
+    auto f = func::FuncOp::create(b, loc, name, type);
+    f.setPrivate();
+  }
+  return FlatSymbolRefAttr::get(b.getContext(), name);
+}
+
+Value constI64(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
 }
 } // namespace
 
@@ -119,12 +142,14 @@ std::optional<Decoder> Decoder::get(OpBuilder &b, Location loc, Type elementType
     return d;
   }
   if (f->bits() > kMaxTableBits) {
-    if (!f->isInt()) {
-      error = "the reference lowering decodes formats wider than 16 bits only "
-              "when they are integers or f32, not " + f->str();
-      return std::nullopt;
+    if (f->isInt()) {
+      d.kind = Kind::WideInt;
+      return d;
     }
-    d.kind = Kind::WideInt;
+    d.kind = Kind::Call;
+    d.callee = runtimeFunction(
+        b, loc, "lowbit_rt_decode",
+        b.getFunctionType({b.getI64Type(), b.getI64Type()}, {b.getF64Type()}));
     return d;
   }
   d.kind = Kind::Table;
@@ -187,8 +212,22 @@ Value wideIntValue(OpBuilder &b, Location loc, const num::Format &f, Value stora
 }
 } // namespace
 
+namespace {
+Value callDecode(OpBuilder &b, Location loc, const Decoder &d, Value storage) {
+  Value code = toWidth(b, loc, storageBits(b, loc, storage), 64);
+  code = arith::AndIOp::create(b, loc, code,
+                               constI64(b, loc, static_cast<int64_t>(d.format.codeMask())));
+  return func::CallOp::create(b, loc, d.callee, TypeRange{b.getF64Type()},
+                              ValueRange{constI64(b, loc, ::lowbit::num::packFormat(d.format)),
+                                         code})
+      .getResult(0);
+}
+} // namespace
+
 Value Decoder::f64(OpBuilder &b, Location loc, Value storage) const {
   switch (kind) {
+  case Kind::Call:
+    return callDecode(b, loc, *this, storage);
   case Kind::Float:
     return castFloat(b, loc, storage, b.getF64Type());
   case Kind::WideInt:
@@ -204,6 +243,8 @@ Value Decoder::f64(OpBuilder &b, Location loc, Value storage) const {
 
 Value Decoder::f32(OpBuilder &b, Location loc, Value storage) const {
   switch (kind) {
+  case Kind::Call: // the exact value, rounded once
+    return castFloat(b, loc, callDecode(b, loc, *this, storage), b.getF32Type());
   case Kind::Float:
     return castFloat(b, loc, storage, b.getF32Type());
   case Kind::WideInt:
@@ -256,9 +297,15 @@ std::optional<Encoder> Encoder::get(OpBuilder &b, Location loc, Type elementType
     return e;
   }
   if (f->bits() > kMaxTableBits) {
-    error = "the reference lowering encodes formats of at most 16 bits (and "
-            "f32), not " + f->str();
-    return std::nullopt;
+    if (policy.rounding == num::Rounding::Stochastic) {
+      error = "stochastic rounding is not a deterministic encoder";
+      return std::nullopt;
+    }
+    e.kind = Kind::Call;
+    e.callee = runtimeFunction(
+        b, loc, "lowbit_rt_encode",
+        b.getFunctionType({b.getI64Type(), b.getI64Type(), b.getF64Type()}, {b.getI64Type()}));
+    return e;
   }
   e.kind = Kind::Steps;
   num::F64EncodeSteps s = num::f64EncodeSteps(*f, policy);
@@ -298,6 +345,18 @@ Value Encoder::encode(OpBuilder &b, Location loc, Value x) const {
         b, loc, b.getFloatAttr(ft, APFloat::getLargest(cast<FloatType>(ft).getFloatSemantics())));
     Value sat = math::CopySignOp::create(b, loc, maxF, r);
     return arith::SelectOp::create(b, loc, overflowed, sat, r);
+  }
+  if (kind == Kind::Call) {
+    Value code = func::CallOp::create(
+                     b, loc, callee, TypeRange{b.getI64Type()},
+                     ValueRange{constI64(b, loc, ::lowbit::num::packFormat(format)),
+                                constI64(b, loc, ::lowbit::num::packPolicy(policy)),
+                                castFloat(b, loc, x, b.getF64Type())})
+                     .getResult(0);
+    Value bits = toWidth(b, loc, code, storage.getIntOrFloatBitWidth());
+    if (isa<FloatType>(storage))
+      return arith::BitcastOp::create(b, loc, storage, bits);
+    return bits;
   }
   // Branch-free search: j ends at the last step whose pattern is <= u.
   Value u = arith::BitcastOp::create(b, loc, b.getI64Type(), castFloat(b, loc, x, b.getF64Type()));

@@ -13,6 +13,7 @@
 #include "lowbit/Numerics/Policy.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Value.h"
 
 #include <optional>
@@ -22,13 +23,14 @@ namespace mlir::lowbit {
 
 /// Reads codes of one element type.
 struct Decoder {
-  enum class Kind { Table, Float, WideInt };
+  enum class Kind { Table, Float, WideInt, Call };
   Kind kind = Kind::Float;
   ::lowbit::num::Format format = ::lowbit::num::Format::integer(8);
   Type storage;
   Value table;          ///< f32 or f64 values of every code (Kind::Table)
   Value intTable;       ///< i32 values (integer-valued formats), if asked for
   bool tableIsF64 = false;
+  FlatSymbolRefAttr callee; ///< lowbit_rt_decode (Kind::Call)
 
   /// Prepares the tables at `b`'s insertion point; an error text if the
   /// reference lowering cannot decode this type.
@@ -46,13 +48,14 @@ struct Decoder {
 
 /// Writes codes of one element type from f64 values under a policy.
 struct Encoder {
-  enum class Kind { Steps, F32 };
+  enum class Kind { Steps, F32, Call };
   Kind kind = Kind::F32;
   ::lowbit::num::Format format = ::lowbit::num::Format::integer(8);
   ::lowbit::num::EncodePolicy policy;
   Type storage;
   Value steps, codes; ///< sorted u64 patterns and their codes, padded
   unsigned searchBits = 0;
+  FlatSymbolRefAttr callee; ///< lowbit_rt_encode (Kind::Call)
 
   static std::optional<Encoder> get(OpBuilder &b, Location loc, Type elementType,
                                     const ::lowbit::num::EncodePolicy &policy,
