@@ -87,15 +87,19 @@ std::string signatureOf(mlir::func::FuncOp f, FunctionSignature &sig) {
     if (!rt || !rt.hasStaticShape())
       return "function '" + sig.name + "': arguments and results must be tensors of "
              "static shape, got " + printed(t);
-    mlir::Type storage = mlir::lowbit::getStorageElementType(rt.getElementType());
+    mlir::RankedTensorType storage = mlir::lowbit::getStorageTensorType(rt);
     if (!storage)
-      return "function '" + sig.name + "': element type " +
-             printed(rt.getElementType()) + " has no number format";
-    out.shape.assign(rt.getShape().begin(), rt.getShape().end());
+      return "function '" + sig.name + "': no storage for " + printed(rt) +
+             " (an element type without a number format, or a layout that does not fit)";
+    out.shape.assign(storage.getShape().begin(), storage.getShape().end());
     out.type = printed(rt);
     out.elementType = printed(rt.getElementType());
-    out.storageType = printed(storage);
-    out.storageBytes = storage.getIntOrFloatBitWidth() / 8;
+    out.storageType = printed(storage.getElementType());
+    out.storageBytes = storage.getElementType().getIntOrFloatBitWidth() / 8;
+    if (rt.getEncoding()) {
+      llvm::raw_string_ostream os(out.layout);
+      rt.getEncoding().print(os);
+    }
     return {};
   };
   for (mlir::Type t : f.getArgumentTypes()) {

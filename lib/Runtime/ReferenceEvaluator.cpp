@@ -39,13 +39,16 @@ uint64_t encodeReal(Type t, double v) {
   return num::encode(formatOf(t), v, p);
 }
 
-HostTensor make(Value v) {
+HostTensor empty(mlir::RankedTensorType t) {
   HostTensor h;
-  h.shape = shapeOf(v);
-  h.elementType = elementOf(v);
+  h.shape.assign(t.getShape().begin(), t.getShape().end());
+  h.elementType = t.getElementType();
+  h.encoding = t.getEncoding();
   h.codes.assign(num::numElements(h.shape), 0);
   return h;
 }
+
+HostTensor make(Value v) { return empty(llvm::cast<mlir::RankedTensorType>(v.getType())); }
 
 HostTensor fromAttr(Value result, mlir::DenseElementsAttr attr) {
   HostTensor h = make(result);
@@ -94,17 +97,18 @@ std::vector<float> dequantized(const HostTensor &codes, mlir::lowbit::SchemeAttr
 }
 } // namespace
 
-HostTensor HostTensor::fromStorage(std::vector<int64_t> shape, Type elementType,
-                                   const void *data) {
-  HostTensor h;
-  h.shape = std::move(shape);
-  h.elementType = elementType;
-  size_t n = num::numElements(h.shape);
-  unsigned w = storageBytesOf(elementType);
-  uint64_t mask = formatOf(elementType).codeMask();
-  h.codes.resize(n);
+HostTensor HostTensor::fromStorage(mlir::RankedTensorType type, const void *data) {
+  HostTensor h = empty(type);
   const auto *bytes = static_cast<const uint8_t *>(data);
-  for (size_t i = 0; i < n; ++i) {
+  if (auto layout = llvm::dyn_cast_or_null<mlir::lowbit::LayoutAttr>(h.encoding)) {
+    size_t n = mlir::lowbit::getStorageTensorType(type).getNumElements();
+    h.codes = mlir::lowbit::unpackCodes(llvm::ArrayRef<uint8_t>(bytes, n), h.shape,
+                                        layout.getElementBits(), std::nullopt, layout);
+    return h;
+  }
+  unsigned w = storageBytesOf(h.elementType);
+  uint64_t mask = formatOf(h.elementType).codeMask();
+  for (size_t i = 0; i < h.codes.size(); ++i) {
     uint64_t c = 0;
     std::memcpy(&c, bytes + i * w, w); // little-endian hosts
     h.codes[i] = c & mask;
@@ -113,31 +117,32 @@ HostTensor HostTensor::fromStorage(std::vector<int64_t> shape, Type elementType,
 }
 
 void HostTensor::toStorage(void *data) const {
-  unsigned w = storageBytesOf(elementType);
   auto *bytes = static_cast<uint8_t *>(data);
+  if (auto layout = llvm::dyn_cast_or_null<mlir::lowbit::LayoutAttr>(encoding)) {
+    std::vector<uint8_t> packed = mlir::lowbit::packCodes(codes, shape, layout.getElementBits(),
+                                                          std::nullopt, layout);
+    std::memcpy(bytes, packed.data(), packed.size());
+    return;
+  }
+  unsigned w = storageBytesOf(elementType);
   for (size_t i = 0; i < codes.size(); ++i)
     std::memcpy(bytes + i * w, &codes[i], w);
 }
 
-HostTensor HostTensor::random(std::vector<int64_t> shape, Type elem, std::mt19937_64 &rng) {
-  HostTensor h;
-  h.shape = std::move(shape);
-  h.elementType = elem;
+HostTensor HostTensor::random(mlir::RankedTensorType type, std::mt19937_64 &rng) {
+  HostTensor h = empty(type);
+  Type elem = h.elementType;
   num::Format f = formatOf(elem);
-  size_t n = num::numElements(h.shape);
-  h.codes.resize(n);
   bool real = elem.isF32() || elem.isF16() || elem.isBF16() || elem.isF64();
   std::uniform_real_distribution<double> u(-1.0, 1.0);
-  for (size_t i = 0; i < n; ++i) {
+  for (uint64_t &code : h.codes) {
     if (real) {
-      h.codes[i] = num::encode(f, u(rng));
+      code = num::encode(f, u(rng));
       continue;
     }
-    uint64_t c;
     do
-      c = rng() % (uint64_t(1) << f.bits());
-    while (num::isNaNCode(f, c));
-    h.codes[i] = c;
+      code = rng() % (uint64_t(1) << f.bits());
+    while (num::isNaNCode(f, code));
   }
   return h;
 }
@@ -289,6 +294,11 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
     } else if (auto p = llvm::dyn_cast<PackOp>(op)) {
       const HostTensor &in = get(p.getCodes());
       HostTensor out = make(p.getPacked());
+      if (out.encoding) { // the same codes, stored in the layout
+        out.codes = in.codes;
+        env[p.getPacked()] = out;
+        continue;
+      }
       std::vector<uint8_t> bytes = packCodes(in.codes, in.shape, formatOf(in.elementType).bits(),
                                              p.getOrder(), p.getLayoutAttr());
       out.codes.assign(bytes.begin(), bytes.end());
@@ -296,6 +306,11 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
     } else if (auto p = llvm::dyn_cast<UnpackOp>(op)) {
       const HostTensor &in = get(p.getPacked());
       HostTensor out = make(p.getCodes());
+      if (in.encoding) {
+        out.codes = in.codes;
+        env[p.getCodes()] = out;
+        continue;
+      }
       std::vector<uint8_t> bytes(in.codes.begin(), in.codes.end());
       out.codes = unpackCodes(bytes, out.shape, formatOf(out.elementType).bits(), p.getOrder(),
                               p.getLayoutAttr());

@@ -96,8 +96,7 @@ int main(int argc, char **argv) {
   std::vector<HostTensor> inputs;
   for (size_t i = 0; i < sig->inputs.size(); ++i)
     inputs.push_back(HostTensor::random(
-        sig->inputs[i].shape,
-        llvm::cast<mlir::RankedTensorType>(func.getArgumentTypes()[i]).getElementType(), rng));
+        llvm::cast<mlir::RankedTensorType>(func.getArgumentTypes()[i]), rng));
   for (const std::string &spec : inputNpy) {
     unsigned idx;
     std::string path;
@@ -110,7 +109,8 @@ int main(int argc, char **argv) {
     if (a.shape != ts.shape || lowbit::npy::itemSize(a.descr) != ts.storageBytes)
       return fail("'" + path + "' does not hold " + ts.type + " in storage form (" +
                   ts.storageType + ")");
-    inputs[idx] = HostTensor::fromStorage(ts.shape, inputs[idx].elementType, a.data.data());
+    inputs[idx] = HostTensor::fromStorage(
+        llvm::cast<mlir::RankedTensorType>(func.getArgumentTypes()[idx]), a.data.data());
   }
 
   std::vector<std::vector<uint8_t>> storage;
@@ -135,10 +135,9 @@ int main(int argc, char **argv) {
 
   std::vector<HostTensor> outputs;
   for (size_t i = 0; i < sig->outputs.size(); ++i) {
-    mlir::Type elem =
-        llvm::cast<mlir::RankedTensorType>(func.getResultTypes()[i]).getElementType();
-    outputs.push_back(HostTensor::fromStorage(sig->outputs[i].shape, elem,
-                                              storage[inputs.size() + i].data()));
+    outputs.push_back(
+        HostTensor::fromStorage(llvm::cast<mlir::RankedTensorType>(func.getResultTypes()[i]),
+                                storage[inputs.size() + i].data()));
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
     const HostTensor &o = outputs[i];

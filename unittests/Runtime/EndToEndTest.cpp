@@ -50,9 +50,9 @@ public:
     parsed = mlir::parseSourceString<mlir::ModuleOp>(source, &ctx);
     func = parsed->lookupSymbol<mlir::func::FuncOp>(function);
     std::mt19937_64 rng(std::hash<std::string>{}(source));
-    for (size_t i = 0; i < sig->inputs.size(); ++i)
-      inputs.push_back(lowbit::ref::HostTensor::random(
-          sig->inputs[i].shape, elementType(func.getArgumentTypes()[i]), rng));
+    for (mlir::Type t : func.getArgumentTypes())
+      inputs.push_back(
+          lowbit::ref::HostTensor::random(llvm::cast<mlir::RankedTensorType>(t), rng));
     return {};
   }
 
@@ -73,7 +73,7 @@ public:
     ASSERT_EQ(lowbit::ref::evaluate(func, inputs, expected), "");
     for (size_t i = 0; i < sig->outputs.size(); ++i)
       actual.push_back(lowbit::ref::HostTensor::fromStorage(
-          sig->outputs[i].shape, elementType(func.getResultTypes()[i]),
+          llvm::cast<mlir::RankedTensorType>(func.getResultTypes()[i]),
           storage[inputs.size() + i].data()));
   }
 
@@ -85,9 +85,6 @@ private:
     mlir::DialectRegistry r;
     mlir::lowbit::registerReferencePipelineDialects(r);
     return r;
-  }
-  static mlir::Type elementType(mlir::Type t) {
-    return llvm::cast<mlir::RankedTensorType>(t).getElementType();
   }
   std::string name;
   std::shared_ptr<const lowbit::rt::CompiledModule> module;

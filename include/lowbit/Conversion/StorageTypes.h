@@ -2,6 +2,7 @@
 #ifndef LOWBIT_CONVERSION_STORAGETYPES_H
 #define LOWBIT_CONVERSION_STORAGETYPES_H
 
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Types.h"
 
 namespace mlir::lowbit {
@@ -10,6 +11,11 @@ namespace mlir::lowbit {
 /// width (one code per storage element, in its low bits). Null for types
 /// without a number format.
 Type getStorageElementType(Type elementType);
+
+/// The storage of a tensor: its shape in storage elements, or, for codes
+/// with a `#lowbit.layout<bits<...>>` encoding, the bytes of that layout
+/// (tensor<N x i8>). Null where the element type has no storage.
+RankedTensorType getStorageTensorType(RankedTensorType type);
 } // namespace mlir::lowbit
 
 #endif

@@ -30,11 +30,14 @@ namespace lowbit::rt {
 
 /// One tensor argument or result.
 struct TensorSpec {
+  /// The storage shape: the tensor's shape, or {bytes} for codes stored in
+  /// a bit layout (a #lowbit.layout encoding, see `layout`).
   std::vector<int64_t> shape;
   std::string type;         ///< the MLIR tensor type, e.g. "tensor<4x8x!lowbit.int<4>>"
   std::string elementType;  ///< the MLIR element type, e.g. "!lowbit.int<4>"
   std::string storageType;  ///< "f32", "f16", "bf16", "f64", "i8", "i16", "i32", "i64"
   unsigned storageBytes = 0;
+  std::string layout;       ///< the layout encoding, e.g. "#lowbit.layout<bits<planes, 4>>"
 
   int64_t numElements() const;
   size_t bytes() const { return static_cast<size_t>(numElements()) * storageBytes; }

@@ -13,6 +13,8 @@
 #ifndef LOWBIT_RUNTIME_REFERENCEEVALUATOR_H
 #define LOWBIT_RUNTIME_REFERENCEEVALUATOR_H
 
+#include "mlir/IR/Attributes.h"
+#include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Types.h"
 
 #include <cstdint>
@@ -27,23 +29,24 @@ class FuncOp;
 namespace lowbit::ref {
 
 /// A tensor as codes of its element format (f32/f16/bf16: bit patterns).
+/// A tensor with a layout encoding holds its codes here and their packed
+/// bytes in storage form.
 struct HostTensor {
   std::vector<int64_t> shape;
   mlir::Type elementType;
+  mlir::Attribute encoding; ///< a #lowbit.layout, or null
   std::vector<uint64_t> codes;
   std::vector<double> tolerance; ///< absolute, per element; empty: exact
 
   /// Reads a dense buffer in storage form (StorageTypes.h).
-  static HostTensor fromStorage(std::vector<int64_t> shape, mlir::Type elementType,
-                                const void *data);
+  static HostTensor fromStorage(mlir::RankedTensorType type, const void *data);
   /// Writes this tensor in storage form.
   void toStorage(void *data) const;
   double value(size_t i) const; ///< the exact value of element i
 
   /// Random contents: real types (f32/f16/bf16/f64) uniform in [-1, 1),
   /// other formats uniform over their non-NaN codes.
-  static HostTensor random(std::vector<int64_t> shape, mlir::Type elementType,
-                           std::mt19937_64 &rng);
+  static HostTensor random(mlir::RankedTensorType type, std::mt19937_64 &rng);
 };
 
 /// Evaluates `f` on `inputs`; returns an error text (empty on success).

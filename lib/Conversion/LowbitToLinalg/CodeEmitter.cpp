@@ -11,6 +11,7 @@
 
 #include "CodeEmitter.h"
 
+#include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"
 #include "lowbit/Numerics/CodeSteps.h"
 #include "lowbit/Numerics/Codec.h"
@@ -92,6 +93,18 @@ Type mlir::lowbit::getStorageElementType(Type t) {
     return {};
   unsigned bits = f->bits();
   return IntegerType::get(ctx, bits <= 8 ? 8 : bits <= 16 ? 16 : 32);
+}
+
+RankedTensorType mlir::lowbit::getStorageTensorType(RankedTensorType t) {
+  if (LayoutAttr layout = getLayoutEncoding(t)) {
+    int64_t rows = t.getRank() == 2 ? t.getDimSize(0) : 1;
+    auto bits = layout.getBitLayout(rows, t.getShape().back());
+    if (!bits)
+      return {};
+    return RankedTensorType::get({bits->storageBytes()}, IntegerType::get(t.getContext(), 8));
+  }
+  Type s = getStorageElementType(t.getElementType());
+  return s ? RankedTensorType::get(t.getShape(), s) : RankedTensorType();
 }
 
 Value mlir::lowbit::constF64(OpBuilder &b, Location loc, double v) {

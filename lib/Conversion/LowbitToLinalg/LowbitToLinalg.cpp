@@ -46,8 +46,24 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ConstantOp op, OpAdaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    RankedTensorType type = storageTensor(op.getResult().getType());
+    RankedTensorType resultType = op.getResult().getType();
     auto codes = cast<DenseIntElementsAttr>(op.getValue());
+    if (LayoutAttr layout = getLayoutEncoding(resultType)) {
+      // Codes stored in a bit layout: packed here, at compile time.
+      SmallVector<uint64_t> values;
+      for (const APInt &c : codes.getValues<APInt>())
+        values.push_back(c.getZExtValue());
+      std::vector<uint8_t> bytes =
+          packCodes(values, resultType.getShape(), layout.getElementBits(), std::nullopt, layout);
+      SmallVector<APInt> ints;
+      for (uint8_t b : bytes)
+        ints.emplace_back(8, b);
+      RankedTensorType bytesType = getStorageTensorType(resultType);
+      rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+          op, bytesType, DenseIntElementsAttr::get(bytesType, ints));
+      return success();
+    }
+    RankedTensorType type = storageTensor(resultType);
     Type storage = type.getElementType();
     DenseElementsAttr value;
     if (auto ft = dyn_cast<FloatType>(storage)) {
@@ -180,10 +196,8 @@ struct ConvertLowbitToLinalgPass
     TypeConverter converter;
     converter.addConversion([](Type t) -> std::optional<Type> { return t; });
     converter.addConversion([](RankedTensorType t) -> std::optional<Type> {
-      Type s = getStorageElementType(t.getElementType());
-      if (!s)
-        return t;
-      return RankedTensorType::get(t.getShape(), s);
+      RankedTensorType s = getStorageTensorType(t);
+      return s ? s : t;
     });
     auto materialize = [](OpBuilder &b, Type type, ValueRange inputs,
                           Location loc) -> Value {

@@ -136,6 +136,13 @@ struct Placement {
   }
 };
 
+/// The layout attribute, or the layout encoding of the packed tensor.
+template <class Op> LayoutAttr effectiveLayout(Op op) {
+  if (LayoutAttr l = op.getLayoutAttr())
+    return l;
+  return getLayoutEncoding(op.getPacked().getType());
+}
+
 SmallVector<Value> indices(OpBuilder &b, Location l, unsigned rank) {
   SmallVector<Value> idx;
   for (unsigned d = 0; d < rank; ++d)
@@ -155,8 +162,8 @@ struct PackLowering : OpConversionPattern<PackOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     RankedTensorType codesType = op.getCodes().getType();
-    RankedTensorType bytesType = op.getPacked().getType();
-    Placement p = Placement::get(op.getOrder(), op.getLayoutAttr(), codesType);
+    RankedTensorType bytesType = getStorageTensorType(op.getPacked().getType());
+    Placement p = Placement::get(op.getOrder(), effectiveLayout(op), codesType);
     unsigned rank = bytesType.getRank();
     Value codes = adaptor.getCodes();
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank, op.getContext());
@@ -201,7 +208,7 @@ struct UnpackLowering : OpConversionPattern<UnpackOp> {
     Location loc = op.getLoc();
     RankedTensorType codesType = op.getCodes().getType();
     RankedTensorType outType = storageTensor(codesType);
-    Placement p = Placement::get(op.getOrder(), op.getLayoutAttr(), codesType);
+    Placement p = Placement::get(op.getOrder(), effectiveLayout(op), codesType);
     unsigned rank = codesType.getRank();
     Type storage = outType.getElementType();
     Value bytes = adaptor.getPacked();

@@ -339,3 +339,27 @@ func.func @f(%q: tensor<4x64x!lowbit.int<4>>) {
   %p = lowbit.pack %q {layout = #lowbit.layout<(4,8):(8,1)>} : tensor<4x64x!lowbit.int<4>> -> tensor<128xi8>
   return
 }
+
+// -----
+
+func.func @f(%a: tensor<2x64xf32>, %w: tensor<8x64x!lowbit.int<4>, #lowbit.layout<bits<planes, 4>>>) {
+  // expected-error @below {{B is stored in a layout (#lowbit.layout<bits<planes, 4>>); lowbit.unpack it first}}
+  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<2x64xf32>, tensor<8x64x!lowbit.int<4>, #lowbit.layout<bits<planes, 4>>> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<4x64x!lowbit.int<4>>) {
+  // expected-error @below {{a layout-encoded tensor carries its layout; give no order or layout attribute}}
+  %p = lowbit.pack %q order lsb_first : tensor<4x64x!lowbit.int<4>> -> tensor<4x64x!lowbit.int<4>, #lowbit.layout<bits<planes, 4>>>
+  return
+}
+
+// -----
+
+func.func @f() {
+  // expected-error @below {{result: layout does not fit 2x48}}
+  %k = lowbit.constant dense<0> : tensor<2x48xui4> -> tensor<2x48x!lowbit.int<4>, #lowbit.layout<bits<planes_tiled, 4, 32>>>
+  return
+}

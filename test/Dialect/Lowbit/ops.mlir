@@ -85,3 +85,13 @@ func.func @layouts(%q: tensor<3x40x!lowbit.int<2>>, %a: tensor<1x40xf32>) attrib
   %c = lowbit.mpgemm %a, %u {acc_type = f32, transpose_b, b_layout = #lowbit.layout<bits<msb_first, 2>>} : tensor<1x40xf32>, tensor<3x40x!lowbit.int<2>> -> tensor<1x3xf32>
   return
 }
+
+// Codes with a layout encoding, packed into and unpacked from.
+// CHECK-LABEL: func.func @encoded
+// CHECK: lowbit.pack %{{.*}} : tensor<8x64x!lowbit.int<4>> -> tensor<8x64x!lowbit.int<4>, #lowbit.layout<bits<planes_tiled, 4, 32>>>
+// CHECK: lowbit.unpack %{{.*}} : tensor<8x64x!lowbit.int<4>, #lowbit.layout<bits<planes_tiled, 4, 32>>> -> tensor<8x64x!lowbit.int<4>>
+func.func @encoded(%q: tensor<8x64x!lowbit.int<4>>) {
+  %p = lowbit.pack %q : tensor<8x64x!lowbit.int<4>> -> tensor<8x64x!lowbit.int<4>, #lowbit.layout<bits<planes_tiled, 4, 32>>>
+  %u = lowbit.unpack %p : tensor<8x64x!lowbit.int<4>, #lowbit.layout<bits<planes_tiled, 4, 32>>> -> tensor<8x64x!lowbit.int<4>>
+  return
+}

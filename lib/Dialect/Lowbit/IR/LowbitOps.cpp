@@ -68,6 +68,38 @@ std::string shapeStr(ArrayRef<int64_t> shape) {
   return s.empty() ? "scalar" : s;
 }
 
+/// A tensor's encoding: none, or (where `allowed`) a bit layout that fits
+/// its codes. Ops compute on codes, so a tensor stored in a layout must be
+/// unpacked first; lowbit.constant and lowbit.pack produce such tensors and
+/// lowbit.unpack reads them.
+LogicalResult verifyEncoding(Operation *op, RankedTensorType type, StringRef what,
+                             bool allowed) {
+  Attribute enc = type.getEncoding();
+  if (!enc)
+    return success();
+  auto layout = dyn_cast<LayoutAttr>(enc);
+  if (!layout)
+    return op->emitOpError() << what << " has an encoding lowbit does not know: " << enc;
+  if (!allowed)
+    return op->emitOpError() << what << " is stored in a layout (" << layout
+                             << "); lowbit.unpack it first";
+  if (layout.getKind() != LayoutKind::Bits)
+    return op->emitOpError() << what << ": a tensor encoding must be a bit layout, got "
+                             << layout;
+  std::optional<num::Format> f = getFormat(type.getElementType());
+  if (!f || f->bits() != layout.getElementBits())
+    return op->emitOpError() << what << ": the layout is for " << layout.getElementBits()
+                             << "-bit codes, not " << type.getElementType();
+  if (type.getRank() < 1 || type.getRank() > 2 || !type.hasStaticShape())
+    return op->emitOpError() << what << ": a layout encodes a static vector or matrix";
+  auto bits = layout.getBitLayout(type.getRank() == 2 ? type.getDimSize(0) : 1,
+                                  type.getShape().back());
+  if (!bits)
+    return op->emitOpError() << what << ": layout does not fit " << shapeStr(type.getShape())
+                             << ": " << bits.error();
+  return success();
+}
+
 /// Checks the parameter tensors of codes quantized per `scheme`: the
 /// scales (scale grid shape, scale format), then zero points or the
 /// per-tensor scale. `what` names the operand in messages.
@@ -75,6 +107,8 @@ LogicalResult verifyQuantized(Operation *op, StringRef what, RankedTensorType co
                               TypeRange params, SchemeAttr scheme) {
   if (!codes.hasStaticShape())
     return op->emitOpError() << what << " must have a static shape";
+  if (failed(verifyEncoding(op, codes, what, false)))
+    return failure();
   if (!hasNumberFormat(codes.getElementType()))
     return op->emitOpError() << what << " element type " << codes.getElementType()
                              << " has no number format";
@@ -154,7 +188,7 @@ LogicalResult ConstantOp::verify() {
   if (codes.getType().getShape() != type.getShape())
     return emitOpError() << "value shape " << shapeStr(codes.getType().getShape())
                          << " differs from the result shape " << shapeStr(type.getShape());
-  return success();
+  return verifyEncoding(*this, type, "result", /*allowed=*/true);
 }
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
@@ -188,6 +222,9 @@ LogicalResult QuantizeOp::verify() {
   RankedTensorType in = getInput().getType();
   if (!isRealType(in.getElementType()))
     return emitOpError() << "input must be f32, f16 or bf16, got " << in.getElementType();
+  for (Value r : getResults())
+    if (failed(verifyEncoding(*this, cast<RankedTensorType>(r.getType()), "result", false)))
+      return failure();
   RankedTensorType codes = getCodes().getType();
   if (codes.getShape() != in.getShape())
     return emitOpError() << "codes shape " << shapeStr(codes.getShape())
@@ -262,6 +299,8 @@ LogicalResult QuantizeOp::fold(FoldAdaptor adaptor, SmallVectorImpl<OpFoldResult
 LogicalResult DequantizeOp::verify() {
   RankedTensorType codes = getCodes().getType();
   RankedTensorType result = getResult().getType();
+  if (failed(verifyEncoding(*this, result, "result", false)))
+    return failure();
   if (!isRealType(result.getElementType()))
     return emitOpError() << "result must be f32, f16 or bf16, got "
                          << result.getElementType();
@@ -277,6 +316,9 @@ LogicalResult DequantizeOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult CastOp::verify() {
+  if (failed(verifyEncoding(*this, getInput().getType(), "input", false)) ||
+      failed(verifyEncoding(*this, getResult().getType(), "result", false)))
+    return failure();
   Type from = getInput().getType().getElementType();
   Type to = getResult().getType().getElementType();
   if (!hasNumberFormat(from))
@@ -397,10 +439,25 @@ LogicalResult verifyPacking(Operation *op, RankedTensorType codes, RankedTensorT
   if (f->bits() > 16)
     return op->emitOpError() << "packing handles codes of at most 16 bits, got "
                              << f->bits();
-  if (!bytes.getElementType().isInteger(8))
-    return op->emitOpError() << "packed bytes must be i8, got " << bytes.getElementType();
   if (!codes.hasStaticShape() || !bytes.hasStaticShape() || codes.getRank() < 1)
     return op->emitOpError() << "codes and bytes must have static shapes of rank >= 1";
+  if (failed(verifyEncoding(op, codes, "codes", false)))
+    return failure();
+  if (getLayoutEncoding(bytes)) {
+    // Codes in a layout-encoded tensor: the encoding is the layout.
+    if (order || layout)
+      return op->emitOpError() << "a layout-encoded tensor carries its layout; give no "
+                                  "order or layout attribute";
+    if (bytes.getShape() != codes.getShape() ||
+        bytes.getElementType() != codes.getElementType())
+      return op->emitOpError() << "the layout-encoded tensor must have the codes' shape "
+                                  "and element type";
+    return verifyEncoding(op, bytes, "encoded tensor", true);
+  }
+  if (!bytes.getElementType().isInteger(8))
+    return op->emitOpError() << "packed bytes must be i8 (or the codes with a layout "
+                                "encoding), got "
+                             << bytes.getElementType();
   if (order.has_value() == static_cast<bool>(layout))
     return op->emitOpError() << "needs exactly one of a bit order or a layout";
   if (layout) {
@@ -485,10 +542,17 @@ std::vector<uint64_t> mlir::lowbit::unpackCodes(ArrayRef<uint8_t> bytes,
   return {c.begin(), c.end()};
 }
 
+LayoutAttr mlir::lowbit::getLayoutEncoding(Type type) {
+  auto t = dyn_cast<RankedTensorType>(type);
+  return t ? dyn_cast_or_null<LayoutAttr>(t.getEncoding()) : LayoutAttr();
+}
+
 OpFoldResult PackOp::fold(FoldAdaptor adaptor) {
   auto input = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getCodes());
   if (!input)
     return {};
+  if (getLayoutEncoding(getPacked().getType()))
+    return input; // the same codes, now a constant stored in the layout
   SmallVector<uint64_t> codes;
   unsigned bits = getFormat(getCodes().getType().getElementType())->bits();
   for (const APInt &v : input.getValues<APInt>())

@@ -31,6 +31,10 @@ struct QuantizedOperand {
   static QuantizedOperand get(Value codes, ValueRange params, SchemeAttr scheme);
 };
 
+/// The layout encoding of a tensor type (codes stored in a bit layout), or
+/// null.
+LayoutAttr getLayoutEncoding(Type type);
+
 /// Whether a type has a lowbit number format (lowbit types, builtin floats
 /// and integers of at most 32 bits).
 bool hasNumberFormat(Type type);
