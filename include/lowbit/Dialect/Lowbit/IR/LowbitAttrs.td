@@ -78,6 +78,14 @@ def Lowbit_LayoutAttr : AttrDef<Lowbit_Dialect, "Layout"> {
       consecutive k). `lowbit.pack`/`lowbit.unpack` take these, and
       `lowbit-plan-layout` assigns them to matrix weights.
 
+    A bit layout is also a tensor encoding: `tensor<8x64x!lowbit.int<4>,
+    #lowbit.layout<bits<planes_tiled, 4, 32>>>` holds 8 x 64 codes stored
+    in that layout (the reference lowering turns it into the layout's 256
+    bytes, so function arguments and results pass the packed weights).
+    `lowbit.constant` (packed at compile time) and `lowbit.pack` produce
+    such tensors and `lowbit.unpack` reads them; other ops need plain codes
+    and say so.
+
     ```mlir
     #a = #lowbit.layout<(4,(2,2)):(2,(1,8))>
     #s = #lowbit.layout<swizzle<3, 4, 3>>
