@@ -32,54 +32,38 @@ constexpr int64_t kN = 4096, kK = 4096;
 
 struct Format {
   const char *name;
-  const char *codes;  ///< element type of B
-  const char *scheme; ///< preset or nullptr
-  const char *params; ///< parameter tensor types, "" if none
+  const char *codes;               ///< element type of B
+  const char *scheme;              ///< preset or nullptr
+  std::vector<const char *> params; ///< B's scale tensor types
 };
 
 const Format kFormats[] = {
-    {"f32 weights", "f32", nullptr, ""},
-    {"int4", "!lowbit.int<4>", nullptr, ""},
-    {"posit<8,0>", "!lowbit.posit<8, 0>", nullptr, ""},
-    {"mxfp4", "f4E2M1FN", "mxfp4", "tensor<4096x128xf8E8M0FNU>"},
+    {"f32 weights", "f32", nullptr, {}},
+    {"int4", "!lowbit.int<4>", nullptr, {}},
+    {"posit<8,0>", "!lowbit.posit<8, 0>", nullptr, {}},
+    {"mxfp4", "f4E2M1FN", "mxfp4", {"tensor<4096x128xf8E8M0FNU>"}},
     {"gptq_u4_g128", "!lowbit.int<4, unsigned>", "gptq_u4_g128",
-     "tensor<4096x32xf16>, tensor<4096x32x!lowbit.int<4, unsigned>>"},
+     {"tensor<4096x32xf16>", "tensor<4096x32x!lowbit.int<4, unsigned>>"}},
 };
 
 std::string program(const Format &f, int64_t m) {
   std::string a = "tensor<" + std::to_string(m) + "x4096xf32>";
   std::string b = std::string("tensor<4096x4096x") + f.codes + ">";
   std::string c = "tensor<" + std::to_string(m) + "x4096xf32>";
-  std::string params = f.params;
-  std::ostringstream os;
-  os << "func.func @mm(%a: " << a << ", %b: " << b;
-  int n = 0;
-  std::string names, types = params;
-  if (!params.empty()) {
-    std::stringstream ss(params);
-    std::string t;
-    // Split the parameter list on "tensor<" boundaries.
-    size_t pos = 0;
-    while ((pos = params.find("tensor<", pos)) != std::string::npos) {
-      size_t end = params.find(">,", pos);
-      std::string one = params.substr(pos, end == std::string::npos ? std::string::npos
-                                                                    : end + 1 - pos);
-      os << ", %p" << n << ": " << one;
-      names += (n ? ", %p" : "%p") + std::to_string(n);
-      ++n;
-      pos += 7;
-    }
+  std::string args, names, types;
+  for (size_t i = 0; i < f.params.size(); ++i) {
+    std::string sep = i ? ", " : "";
+    args += ", %p" + std::to_string(i) + ": " + f.params[i];
+    names += sep + "%p" + std::to_string(i);
+    types += sep + f.params[i];
   }
-  os << ") -> " << c << " {\n  %c = lowbit.mpgemm %a, %b";
-  if (n)
-    os << " [" << names << "]";
-  os << " {acc_type = f32, transpose_b"
-     << (f.scheme ? std::string(", b_scheme = #lowbit.scheme<") + f.scheme + ">" : "")
-     << "} : " << a << ", " << b;
-  if (n)
-    os << " [" << types << "]";
-  os << " -> " << c << "\n  return %c : " << c << "\n}\n";
-  return os.str();
+  std::string bracket = f.params.empty() ? "" : " [" + names + "]";
+  std::string bracketTypes = f.params.empty() ? "" : " [" + types + "]";
+  std::string scheme =
+      f.scheme ? std::string(", b_scheme = #lowbit.scheme<") + f.scheme + ">" : "";
+  return "func.func @mm(%a: " + a + ", %b: " + b + args + ") -> " + c + " {\n" +
+         "  %c = lowbit.mpgemm %a, %b" + bracket + " {acc_type = f32, transpose_b" + scheme +
+         "} : " + a + ", " + b + bracketTypes + " -> " + c + "\n  return %c : " + c + "\n}\n";
 }
 
 double seconds(std::chrono::steady_clock::time_point t0) {

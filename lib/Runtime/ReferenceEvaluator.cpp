@@ -25,10 +25,6 @@ num::Format formatOf(Type t) { return *mlir::lowbit::getFormat(t); }
 unsigned storageBytesOf(Type t) {
   return mlir::lowbit::getStorageElementType(t).getIntOrFloatBitWidth() / 8;
 }
-std::vector<int64_t> shapeOf(Value v) {
-  auto t = llvm::cast<mlir::RankedTensorType>(v.getType());
-  return {t.getShape().begin(), t.getShape().end()};
-}
 Type elementOf(Value v) { return llvm::cast<mlir::RankedTensorType>(v.getType()).getElementType(); }
 
 /// Float results (f32/f16/bf16) round to nearest-even and overflow to Inf,

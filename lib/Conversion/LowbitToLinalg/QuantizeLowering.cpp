@@ -363,7 +363,6 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
     if (tensorScale)
       results.push_back(tensorScale);
     rewriter.replaceOp(op, results);
-    (void)f32;
     return success();
   }
 };
