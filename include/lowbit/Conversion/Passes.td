@@ -28,11 +28,14 @@ def ConvertLowbitToLinalg : Pass<"convert-lowbit-to-linalg", "ModuleOp"> {
     * `lowbit.quantize` computes group statistics with a reduction over the
       tensor reshaped to (groups, group extent) per axis, then scales and
       codes with the library's operation order (docs/schemes.md).
-    * `lowbit.mpgemm` is one `linalg.generic` over (m, n) whose body sums
-      over k in an `scf.for` with the accumulator in a register, decoding
-      and scaling both operands in the loop; float accumulation is marked
-      `reassoc` so LLVM may vectorize the sum (the end-to-end tests bound
-      the error for any order).
+    * `lowbit.mpgemm` sums over k in an `scf.for` with the accumulators in
+      registers, decoding and scaling both operands in the loop; rows go in
+      blocks of up to 8 summed together so that each code of B is decoded
+      once per block (`scf.for` over blocks and columns with
+      `tensor.insert`; a `linalg.generic` over (m, n) when M has no such
+      divisor). Float accumulation is marked `reassoc` so LLVM may
+      vectorize the sums (the end-to-end tests bound the error for any
+      order).
 
     Example:
 

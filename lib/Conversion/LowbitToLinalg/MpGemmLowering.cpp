@@ -1,13 +1,15 @@
 //===- MpGemmLowering.cpp - lowbit.mpgemm to linalg -----------------------===//
 //
-// One linalg.generic over (m, n) whose body sums over k in an scf.for with
-// the accumulator in a register (a reduction dimension of the generic would
-// be lowered to a load and a store of C per step, which no later pass turns
-// back into a register); both operands are decoded and scaled in the loop.
-// A second, elementwise generic converts (and for an i32 accumulator with
-// scales, scales) the sums. The float sum is marked `reassoc` so that LLVM
-// may vectorize it: the result then depends on the summation order, which
-// the end-to-end tests' error bound allows for.
+// The sums over k run in an scf.for with the accumulators in registers (a
+// reduction dimension of a linalg.generic would load and store C at every
+// step). Rows are taken in blocks of R (the largest divisor of M up to 8)
+// summed together, so that each code of B is decoded once per block: two
+// scf.for loops over blocks and columns insert the R sums; for R = 1 a
+// linalg.generic over (m, n) holds the loop. A second, elementwise generic
+// converts (and for an i32 accumulator with scales, scales) the sums. The
+// float sums are marked `reassoc` so that LLVM may vectorize them: the
+// result then depends on the summation order, which the end-to-end tests'
+// error bound allows for.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,6 +21,9 @@ using namespace mlir;
 using namespace mlir::lowbit;
 
 namespace {
+
+/// Rows of C summed in one pass over B (registers for their sums).
+constexpr int64_t kMaxRowsPerBlock = 8;
 
 /// Reads element (i, j) of one operand (codes plus scheme tensors, all
 /// captured by the loop body) as a dequantized f32 or an integer value.
@@ -94,36 +99,82 @@ struct MpGemmLowering : OpConversionPattern<MpGemmOp> {
         ctx, arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
     auto accType = RankedTensorType::get(cShape, acc);
     Value init = emptyLike(rewriter, loc, cShape, acc);
-    AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
-    auto main = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{accType}, ValueRange{}, ValueRange{init},
-        ArrayRef<AffineMap>{id2},
-        {utils::IteratorType::parallel, utils::IteratorType::parallel},
-        [&](OpBuilder &b, Location l, ValueRange) {
-          Value i = linalg::IndexOp::create(b, l, 0), j = linalg::IndexOp::create(b, l, 1);
-          Value zero = arith::ConstantOp::create(b, l, b.getZeroAttr(acc));
-          auto loop = scf::ForOp::create(
-              b, l, arith::ConstantIndexOp::create(b, l, 0),
-              arith::ConstantIndexOp::create(b, l, kSize),
-              arith::ConstantIndexOp::create(b, l, 1), ValueRange{zero},
-              [&](OpBuilder &lb, Location ll, Value k, ValueRange iter) {
-                Value av = accA.read(lb, ll, i, k, intAcc);
-                Value bv = transposeB ? accB.read(lb, ll, j, k, intAcc)
-                                      : accB.read(lb, ll, k, j, intAcc);
-                Value sum = iter[0];
-                if (intAcc) {
-                  sum = arith::AddIOp::create(lb, ll, sum, arith::MulIOp::create(lb, ll, av, bv));
-                } else {
-                  av = castFloat(lb, ll, av, acc);
-                  bv = castFloat(lb, ll, bv, acc);
-                  sum = arith::AddFOp::create(lb, ll, sum,
-                                              arith::MulFOp::create(lb, ll, av, bv, fm), fm);
-                }
-                scf::YieldOp::create(lb, ll, sum);
-              });
-          linalg::YieldOp::create(b, l, loop.getResults());
-        });
-    Value sums = main.getResult(0);
+    int64_t m = cShape[0], n = cShape[1];
+    // Rows summed together: each code of B is decoded once per block of R
+    // rows (R the largest divisor of M up to 8), not once per row.
+    int64_t rowsPerBlock = 1;
+    for (int64_t r = std::min<int64_t>(m, kMaxRowsPerBlock); r > 1; --r)
+      if (m % r == 0) {
+        rowsPerBlock = r;
+        break;
+      }
+    auto idx = [&](OpBuilder &b, Location l, int64_t v) {
+      return arith::ConstantIndexOp::create(b, l, v).getResult();
+    };
+    // The sums of rows [m0, m0 + R) at column j, over k in registers.
+    auto sumRows = [&](OpBuilder &b, Location l, Value m0, Value j) {
+      Value zero = arith::ConstantOp::create(b, l, b.getZeroAttr(acc));
+      SmallVector<Value> zeros(rowsPerBlock, zero);
+      return scf::ForOp::create(
+                 b, l, idx(b, l, 0), idx(b, l, kSize), idx(b, l, 1), zeros,
+                 [&](OpBuilder &lb, Location ll, Value k, ValueRange sums) {
+                   Value bv = transposeB ? accB.read(lb, ll, j, k, intAcc)
+                                         : accB.read(lb, ll, k, j, intAcc);
+                   if (!intAcc)
+                     bv = castFloat(lb, ll, bv, acc);
+                   SmallVector<Value> next;
+                   for (int64_t r = 0; r < rowsPerBlock; ++r) {
+                     Value row = r ? arith::AddIOp::create(lb, ll, m0, idx(lb, ll, r)).getResult()
+                                   : m0;
+                     Value av = accA.read(lb, ll, row, k, intAcc);
+                     if (intAcc) {
+                       next.push_back(arith::AddIOp::create(
+                           lb, ll, sums[r], arith::MulIOp::create(lb, ll, av, bv)));
+                     } else {
+                       av = castFloat(lb, ll, av, acc);
+                       next.push_back(arith::AddFOp::create(
+                           lb, ll, sums[r], arith::MulFOp::create(lb, ll, av, bv, fm), fm));
+                     }
+                   }
+                   scf::YieldOp::create(lb, ll, next);
+                 })
+          .getResults();
+    };
+    Value sums;
+    if (rowsPerBlock == 1) {
+      AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+      auto main = linalg::GenericOp::create(
+          rewriter, loc, TypeRange{accType}, ValueRange{}, ValueRange{init},
+          ArrayRef<AffineMap>{id2},
+          {utils::IteratorType::parallel, utils::IteratorType::parallel},
+          [&](OpBuilder &b, Location l, ValueRange) {
+            Value i = linalg::IndexOp::create(b, l, 0), j = linalg::IndexOp::create(b, l, 1);
+            linalg::YieldOp::create(b, l, sumRows(b, l, i, j));
+          });
+      sums = main.getResult(0);
+    } else {
+      auto blocks = scf::ForOp::create(
+          rewriter, loc, idx(rewriter, loc, 0), idx(rewriter, loc, m / rowsPerBlock),
+          idx(rewriter, loc, 1), ValueRange{init},
+          [&](OpBuilder &b, Location l, Value blk, ValueRange outer) {
+            Value m0 = arith::MulIOp::create(b, l, blk, idx(b, l, rowsPerBlock));
+            auto cols = scf::ForOp::create(
+                b, l, idx(b, l, 0), idx(b, l, n), idx(b, l, 1), ValueRange{outer[0]},
+                [&](OpBuilder &cb, Location cl, Value j, ValueRange inner) {
+                  ValueRange rowSums = sumRows(cb, cl, m0, j);
+                  Value c = inner[0];
+                  for (int64_t r = 0; r < rowsPerBlock; ++r) {
+                    Value row =
+                        r ? arith::AddIOp::create(cb, cl, m0, idx(cb, cl, r)).getResult() : m0;
+                    c = tensor::InsertOp::create(cb, cl, rowSums[r], c, ValueRange{row, j});
+                  }
+                  scf::YieldOp::create(cb, cl, c);
+                });
+            scf::YieldOp::create(b, l, cols.getResults());
+          });
+      sums = blocks.getResult(0);
+    }
+
     Type outElem = cType.getElementType();
     if ((intAcc && !aScheme && !bScheme) || (!intAcc && acc == outElem)) {
       rewriter.replaceOp(op, sums);

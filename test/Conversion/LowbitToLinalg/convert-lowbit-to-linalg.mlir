@@ -32,21 +32,37 @@ func.func @cast_e3m2(%x: tensor<8xf32>) -> tensor<8x!lowbit.float<e3m2>> {
 
 // -----
 
-// mpgemm: one generic over (m, n) whose body sums over k in registers,
-// reading each scale at k / 32, with a reassociable f32 sum; no epilogue
-// when the accumulator is the result type.
+// mpgemm: blocks of rows (here both rows, M = 2) summed together over k in
+// registers, so each code of B is decoded once per block; scales read at
+// k / 32; a reassociable f32 sum; no epilogue when the accumulator is the
+// result type.
 // CHECK-LABEL: func.func @mpgemm_mxfp4
-// CHECK: %[[C:.*]] = linalg.generic {indexing_maps = [#{{.*}}], iterator_types = ["parallel", "parallel"]}
-// CHECK: scf.for %[[K:.*]] = %c0 to %c64 step %c1 iter_args
+// CHECK: %[[C:.*]] = scf.for {{.*}} -> (tensor<2x8xf32>)
+// CHECK: scf.for {{.*}} -> (tensor<2x8xf32>)
+// CHECK: %[[S:.*]]:2 = scf.for %[[K:.*]] = %{{.*}} to %c64 step %{{.*}} iter_args({{.*}}) -> (f32, f32)
 // CHECK: arith.divui %[[K]], %c32 : index
 // CHECK: arith.mulf %{{.*}}, %{{.*}} : f64
 // CHECK: arith.truncf %{{.*}} : f64 to f32
 // CHECK: arith.addf %{{.*}} fastmath<reassoc,contract> : f32
+// CHECK: tensor.insert %[[S]]#0
+// CHECK: tensor.insert %[[S]]#1
 // CHECK-NOT: linalg.generic
 // CHECK: return %[[C]]
 func.func @mpgemm_mxfp4(%a: tensor<2x64xf32>, %b: tensor<8x64xf4E2M1FN>, %s: tensor<8x2xf8E8M0FNU>) -> tensor<2x8xf32> {
   %c = lowbit.mpgemm %a, %b [%s] {b_scheme = #lowbit.scheme<mxfp4>, acc_type = f32, transpose_b} : tensor<2x64xf32>, tensor<8x64xf4E2M1FN> [tensor<8x2xf8E8M0FNU>] -> tensor<2x8xf32>
   return %c : tensor<2x8xf32>
+}
+
+// -----
+
+// M = 1 (and M without a divisor up to 8): one row per point of a
+// linalg.generic over (m, n).
+// CHECK-LABEL: func.func @gemv
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}], iterator_types = ["parallel", "parallel"]}
+// CHECK: scf.for {{.*}} -> (f32)
+func.func @gemv(%a: tensor<1x64xf32>, %b: tensor<8x64x!lowbit.int<4>>) -> tensor<1x8xf32> {
+  %c = lowbit.mpgemm %a, %b {acc_type = f32, transpose_b} : tensor<1x64xf32>, tensor<8x64x!lowbit.int<4>> -> tensor<1x8xf32>
+  return %c : tensor<1x8xf32>
 }
 
 // -----
