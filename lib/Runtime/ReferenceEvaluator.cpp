@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 #include <cstring>
@@ -25,6 +26,15 @@ num::Format formatOf(Type t) { return *mlir::lowbit::getFormat(t); }
 unsigned storageBytesOf(Type t) {
   return mlir::lowbit::getStorageElementType(t).getIntOrFloatBitWidth() / 8;
 }
+const char *kEvaluable = "; it evaluates lowbit ops, dense tensor constants and func.return";
+
+std::string describe(mlir::Operation &op) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << "'" << op.getName() << "' at " << op.getLoc();
+  return s;
+}
+
 Type elementOf(Value v) { return llvm::cast<mlir::RankedTensorType>(v.getType()).getElementType(); }
 
 /// Float results (f32/f16/bf16) round to nearest-even and overflow to Inf,
@@ -158,7 +168,7 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
     if (auto c = llvm::dyn_cast<mlir::arith::ConstantOp>(op)) {
       auto attr = llvm::dyn_cast<mlir::DenseElementsAttr>(c.getValue());
       if (!attr || !getFormat(elementOf(c.getResult())))
-        return "--check: unsupported constant";
+        return "--check cannot evaluate " + describe(op) + kEvaluable;
       env[c.getResult()] = fromAttr(c.getResult(), attr);
     } else if (auto c = llvm::dyn_cast<ConstantOp>(op)) {
       env[c.getResult()] = fromAttr(c.getResult(), llvm::cast<mlir::DenseElementsAttr>(c.getValue()));
@@ -316,7 +326,7 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
       for (Value v : r.getOperands())
         outputs.push_back(get(v));
     } else {
-      return "--check cannot evaluate '" + op.getName().getStringRef().str() + "'";
+      return "--check cannot evaluate " + describe(op) + kEvaluable;
     }
   }
   return {};

@@ -89,7 +89,7 @@ int main(int argc, char **argv) {
   mlir::lowbit::registerReferencePipelineDialects(registry);
   mlir::MLIRContext ctx(registry);
   mlir::OwningOpRef<mlir::ModuleOp> parsed =
-      mlir::parseSourceString<mlir::ModuleOp>(source, &ctx);
+      mlir::parseSourceString<mlir::ModuleOp>(source, mlir::ParserConfig(&ctx), inputFile);
   auto func = parsed->lookupSymbol<mlir::func::FuncOp>(sig->name);
 
   std::mt19937_64 rng(seed);
