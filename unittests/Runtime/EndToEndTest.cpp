@@ -418,3 +418,41 @@ TEST_P(QuantizeEndToEnd, QuantizeAndDequantizeMatchLibrary) {
 INSTANTIATE_TEST_SUITE_P(Schemes, QuantizeEndToEnd, testing::ValuesIn(kSchemeCases),
                          schemeName);
 } // namespace
+
+//===----------------------------------------------------------------------===//
+// Activations quantized per a scheme too (a_scheme): MX activations with
+// MX weights in f32, and W8A8 (int8 per token x int8 per channel) summed
+// exactly in i32 and scaled once.
+//===----------------------------------------------------------------------===//
+
+namespace {
+TEST(ScaledActivations, MxTimesMxAndW8A8) {
+  const char *sources[] = {
+      R"mlir(
+func.func @mm(%x: tensor<3x96xf32>, %w: tensor<16x96xf32>) -> tensor<3x16xf32> {
+  %a, %as = lowbit.quantize %x {scheme = #lowbit.scheme<mxfp8_e4m3>} : tensor<3x96xf32> -> tensor<3x96xf8E4M3FN>, tensor<3x3xf8E8M0FNU>
+  %b, %bs = lowbit.quantize %w {scheme = #lowbit.scheme<mxfp4>} : tensor<16x96xf32> -> tensor<16x96xf4E2M1FN>, tensor<16x3xf8E8M0FNU>
+  %c = lowbit.mpgemm %a [%as], %b [%bs] {a_scheme = #lowbit.scheme<mxfp8_e4m3>, b_scheme = #lowbit.scheme<mxfp4>, acc_type = f32, transpose_b}
+      : tensor<3x96xf8E4M3FN> [tensor<3x3xf8E8M0FNU>], tensor<16x96xf4E2M1FN> [tensor<16x3xf8E8M0FNU>] -> tensor<3x16xf32>
+  return %c : tensor<3x16xf32>
+}
+)mlir",
+      R"mlir(
+func.func @mm(%x: tensor<4x70xf32>, %w: tensor<8x70xf32>) -> tensor<4x8xbf16> {
+  %a, %as = lowbit.quantize %x {scheme = #lowbit.scheme<rule = absmax, channel, scale = f32>} : tensor<4x70xf32> -> tensor<4x70xi8>, tensor<4x1xf32>
+  %b, %bs = lowbit.quantize %w {scheme = #lowbit.scheme<int8_per_channel>} : tensor<8x70xf32> -> tensor<8x70xi8>, tensor<8x1xf32>
+  %c = lowbit.mpgemm %a [%as], %b [%bs] {a_scheme = #lowbit.scheme<rule = absmax, channel, scale = f32>, b_scheme = #lowbit.scheme<int8_per_channel>, acc_type = i32, transpose_b}
+      : tensor<4x70xi8> [tensor<4x1xf32>], tensor<8x70xi8> [tensor<8x1xf32>] -> tensor<4x8xbf16>
+  return %c : tensor<4x8xbf16>
+}
+)mlir"};
+  for (const char *source : sources) {
+    Harness h;
+    ASSERT_EQ(h.compile(source, "mm"), "") << source;
+    std::vector<lowbit::ref::HostTensor> actual, expected;
+    h.run(actual, expected);
+    lowbit::ref::Comparison cmp = lowbit::ref::compare(expected[0], actual[0]);
+    EXPECT_EQ(cmp.mismatches, 0u) << "max error " << cmp.maxError << "\n" << source;
+  }
+}
+} // namespace
