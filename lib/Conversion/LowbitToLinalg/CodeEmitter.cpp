@@ -142,9 +142,8 @@ Value mlir::lowbit::castFloat(OpBuilder &b, Location loc, Value v, Type to) {
 std::optional<Decoder> Decoder::get(OpBuilder &b, Location loc, Type elementType,
                                     bool wantInt, std::string &error) {
   Decoder d;
-  d.storage = getStorageElementType(elementType);
   std::optional<num::Format> f = getFormat(elementType);
-  if (!f || !d.storage) {
+  if (!f || !getStorageElementType(elementType)) {
     error = "the reference lowering cannot decode elements of this type";
     return std::nullopt;
   }
@@ -175,7 +174,6 @@ std::optional<Decoder> Decoder::get(OpBuilder &b, Location loc, Type elementType
     if (!std::isnan(v) && static_cast<double>(static_cast<float>(v)) != v)
       f32Exact = false;
   }
-  d.tableIsF64 = !f32Exact;
   Type tableElem = f32Exact ? Type(b.getF32Type()) : Type(b.getF64Type());
   SmallVector<Attribute> attrs;
   attrs.reserve(n);
@@ -225,51 +223,41 @@ Value wideIntValue(OpBuilder &b, Location loc, const num::Format &f, Value stora
 }
 } // namespace
 
-namespace {
-Value callDecode(OpBuilder &b, Location loc, const Decoder &d, Value storage) {
-  Value code = toWidth(b, loc, storageBits(b, loc, storage), 64);
-  code = arith::AndIOp::create(b, loc, code,
-                               constI64(b, loc, static_cast<int64_t>(d.format.codeMask())));
-  return func::CallOp::create(b, loc, d.callee, TypeRange{b.getF64Type()},
-                              ValueRange{constI64(b, loc, ::lowbit::num::packFormat(d.format)),
-                                         code})
-      .getResult(0);
+Value Decoder::exact(OpBuilder &b, Location loc, Value storage) const {
+  switch (kind) {
+  case Kind::Float:
+    return storage;
+  case Kind::Table:
+    return tensor::ExtractOp::create(b, loc, table, index(b, loc, storage));
+  case Kind::Call: {
+    Value code = toWidth(b, loc, storageBits(b, loc, storage), 64);
+    code = arith::AndIOp::create(b, loc, code,
+                                 constI64(b, loc, static_cast<int64_t>(format.codeMask())));
+    Value desc = constI64(b, loc, ::lowbit::num::packFormat(format));
+    return func::CallOp::create(b, loc, callee, TypeRange{b.getF64Type()},
+                                ValueRange{desc, code})
+        .getResult(0);
+  }
+  case Kind::WideInt:
+    break;
+  }
+  llvm_unreachable("integers are converted by the caller");
 }
-} // namespace
 
 Value Decoder::f64(OpBuilder &b, Location loc, Value storage) const {
-  switch (kind) {
-  case Kind::Call:
-    return callDecode(b, loc, *this, storage);
-  case Kind::Float:
-    return castFloat(b, loc, storage, b.getF64Type());
-  case Kind::WideInt:
+  if (kind == Kind::WideInt)
     return arith::SIToFPOp::create(b, loc, b.getF64Type(),
                                    wideIntValue(b, loc, format, storage));
-  case Kind::Table: {
-    Value v = tensor::ExtractOp::create(b, loc, table, index(b, loc, storage));
-    return castFloat(b, loc, v, b.getF64Type());
-  }
-  }
-  return {};
+  return castFloat(b, loc, exact(b, loc, storage), b.getF64Type());
 }
 
 Value Decoder::f32(OpBuilder &b, Location loc, Value storage) const {
-  switch (kind) {
-  case Kind::Call: // the exact value, rounded once
-    return castFloat(b, loc, callDecode(b, loc, *this, storage), b.getF32Type());
-  case Kind::Float:
-    return castFloat(b, loc, storage, b.getF32Type());
-  case Kind::WideInt:
+  // One rounding from the exact value, as decodeToF32 (a no-op for f32
+  // tables and storage).
+  if (kind == Kind::WideInt)
     return arith::SIToFPOp::create(b, loc, b.getF32Type(),
                                    wideIntValue(b, loc, format, storage));
-  case Kind::Table: {
-    Value v = tensor::ExtractOp::create(b, loc, table, index(b, loc, storage));
-    // An f64 table holds exact values: one rounding, as decodeToF32.
-    return castFloat(b, loc, v, b.getF32Type());
-  }
-  }
-  return {};
+  return castFloat(b, loc, exact(b, loc, storage), b.getF32Type());
 }
 
 Value Decoder::i32(OpBuilder &b, Location loc, Value storage) const {

@@ -26,10 +26,8 @@ struct Decoder {
   enum class Kind { Table, Float, WideInt, Call };
   Kind kind = Kind::Float;
   ::lowbit::num::Format format = ::lowbit::num::Format::integer(8);
-  Type storage;
   Value table;          ///< f32 or f64 values of every code (Kind::Table)
   Value intTable;       ///< i32 values (integer-valued formats), if asked for
-  bool tableIsF64 = false;
   FlatSymbolRefAttr callee; ///< lowbit_rt_decode (Kind::Call)
 
   /// Prepares the tables at `b`'s insertion point; an error text if the
@@ -44,6 +42,12 @@ struct Decoder {
   Value i32(OpBuilder &b, Location loc, Value storage) const;
   /// The code as an index (table formats).
   Value index(OpBuilder &b, Location loc, Value storage) const;
+
+private:
+  /// The exact value in the type it comes in (the storage float, the
+  /// table's f32 or f64, the runtime's f64); integers are converted by
+  /// their callers, in one rounding to the type they want.
+  Value exact(OpBuilder &b, Location loc, Value storage) const;
 };
 
 /// Writes codes of one element type from f64 values under a policy.

@@ -47,34 +47,19 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
   LogicalResult matchAndRewrite(ConstantOp op, OpAdaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     RankedTensorType resultType = op.getResult().getType();
+    RankedTensorType storageType = getStorageTensorType(resultType);
     auto codes = cast<DenseIntElementsAttr>(op.getValue());
+    DenseElementsAttr value;
     if (LayoutAttr layout = getLayoutEncoding(resultType)) {
       // Codes stored in a bit layout: packed here, at compile time.
-      SmallVector<uint64_t> values;
-      for (const APInt &c : codes.getValues<APInt>())
-        values.push_back(c.getZExtValue());
-      std::vector<uint8_t> bytes =
-          packCodes(values, resultType.getShape(), layout.getElementBits(), std::nullopt, layout);
-      SmallVector<APInt> ints;
-      for (uint8_t b : bytes)
-        ints.emplace_back(8, b);
-      RankedTensorType bytesType = getStorageTensorType(resultType);
-      rewriter.replaceOpWithNewOp<arith::ConstantOp>(
-          op, bytesType, DenseIntElementsAttr::get(bytesType, ints));
-      return success();
-    }
-    RankedTensorType type = storageTensor(resultType);
-    Type storage = type.getElementType();
-    DenseElementsAttr value;
-    if (auto ft = dyn_cast<FloatType>(storage)) {
-      value = codes.mapValues(storage, [&](const APInt &c) {
-        return APFloat(ft.getFloatSemantics(), c).bitcastToAPInt();
-      });
+      value = packCodesAttr(codes, resultType.getShape(), std::nullopt, layout, storageType);
     } else {
-      unsigned w = storage.getIntOrFloatBitWidth();
-      value = codes.mapValues(storage, [&](const APInt &c) { return c.zext(w); });
+      // One code per storage element (a float storage takes the bits as they are).
+      unsigned w = storageType.getElementTypeBitWidth();
+      value = codes.mapValues(storageType.getElementType(),
+                              [&](const APInt &c) { return c.zext(w); });
     }
-    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, type, value);
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, storageType, value);
     return success();
   }
 };
@@ -97,14 +82,12 @@ struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
     if (failed(reader))
       return failure();
     unsigned rank = codesType.getRank();
-    SmallVector<AffineExpr> dims = dimExprs(ctx, iota(rank));
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
     SmallVector<Value> inputs{adaptor.getCodes()};
     SmallVector<AffineMap> maps{id};
     QuantizedOperand q = QuantizedOperand::get(adaptor.getCodes(), adaptor.getParams(), scheme);
     if (scheme) {
-      SmallVector<int64_t> ext = scheme.getGroupExtents(codesType.getShape());
-      AffineMap g = gridMap(ctx, rank, dims, codesType.getShape(), ext);
+      AffineMap g = ScaleGrid(scheme, codesType.getShape()).map(ctx);
       inputs.push_back(q.scales);
       maps.push_back(g);
       if (q.zeroPoints) {
@@ -164,7 +147,7 @@ struct CastLowering : OpConversionPattern<CastOp> {
         Encoder::get(rewriter, loc, out.getElementType(), policy, error);
     if (!enc)
       return op.emitOpError() << error;
-    RankedTensorType outStorage = storageTensor(out);
+    RankedTensorType outStorage = getStorageTensorType(out);
     unsigned rank = in.getRank();
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
     Value init = emptyLike(rewriter, loc, out.getShape(), outStorage.getElementType());

@@ -21,10 +21,6 @@ namespace num = ::lowbit::num;
 // Helpers
 //===----------------------------------------------------------------------===//
 
-inline RankedTensorType storageTensor(RankedTensorType t) {
-  return RankedTensorType::get(t.getShape(), getStorageElementType(t.getElementType()));
-}
-
 inline Value emptyLike(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type elem) {
   return tensor::EmptyOp::create(b, loc, shape, elem);
 }
@@ -36,37 +32,47 @@ inline Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type el
   return linalg::FillOp::create(b, loc, v, init).getResult(0);
 }
 
-/// The map from iteration dims to the scale grid of an operand whose
-/// indices are `exprs`: index floordiv group extent (0 where the grid has
-/// one entry).
-inline AffineMap gridMap(MLIRContext *ctx, unsigned numDims, ArrayRef<AffineExpr> exprs,
-                  ArrayRef<int64_t> shape, ArrayRef<int64_t> extents) {
-  SmallVector<AffineExpr> out;
-  for (size_t i = 0; i < exprs.size(); ++i) {
-    int64_t grid = llvm::divideCeil(shape[i], extents[i]);
-    if (grid == 1)
-      out.push_back(getAffineConstantExpr(0, ctx));
-    else if (extents[i] == 1)
-      out.push_back(exprs[i]);
-    else
-      out.push_back(exprs[i].floorDiv(extents[i]));
+/// Which entry of a scheme's scale grid an element falls in: along each
+/// axis, index / group extent, or 0 where the grid has a single entry. The
+/// same rule as an affine map (linalg indexing maps) or as index values
+/// (reads inside loop bodies).
+struct ScaleGrid {
+  SmallVector<int64_t> extents, shape; ///< group extents; the grid's shape
+
+  ScaleGrid(SchemeAttr scheme, ArrayRef<int64_t> tensorShape)
+      : extents(scheme.getGroupExtents(tensorShape)),
+        shape(scheme.getScaleShape(tensorShape)) {}
+
+  /// The grid index of the element whose indices are `exprs` of `numDims`
+  /// iteration dims.
+  AffineMap map(MLIRContext *ctx, unsigned numDims, ArrayRef<AffineExpr> exprs) const {
+    SmallVector<AffineExpr> out;
+    for (auto [d, e] : llvm::enumerate(exprs))
+      out.push_back(shape[d] == 1    ? getAffineConstantExpr(0, ctx)
+                    : extents[d] == 1 ? e
+                                      : e.floorDiv(extents[d]));
+    return AffineMap::get(numDims, 0, out, ctx);
   }
-  return AffineMap::get(numDims, 0, out, ctx);
-}
-
-inline SmallVector<AffineExpr> dimExprs(MLIRContext *ctx, ArrayRef<unsigned> dims) {
-  SmallVector<AffineExpr> e;
-  for (unsigned d : dims)
-    e.push_back(getAffineDimExpr(d, ctx));
-  return e;
-}
-
-inline SmallVector<unsigned> iota(unsigned n) {
-  SmallVector<unsigned> v(n);
-  for (unsigned i = 0; i < n; ++i)
-    v[i] = i;
-  return v;
-}
+  /// The map over the tensor's own indices.
+  AffineMap map(MLIRContext *ctx) const {
+    unsigned rank = extents.size();
+    return map(ctx, rank, AffineMap::getMultiDimIdentityMap(rank, ctx).getResults());
+  }
+  /// The grid index of the element at `idx`.
+  SmallVector<Value> index(OpBuilder &b, Location l, ValueRange idx) const {
+    SmallVector<Value> out;
+    for (auto [d, v] : llvm::enumerate(idx)) {
+      if (shape[d] == 1)
+        out.push_back(arith::ConstantIndexOp::create(b, l, 0));
+      else if (extents[d] == 1)
+        out.push_back(v);
+      else
+        out.push_back(arith::DivUIOp::create(
+            b, l, v, arith::ConstantIndexOp::create(b, l, extents[d])));
+    }
+    return out;
+  }
+};
 
 /// A clamp with std::clamp's comparisons: v < lo ? lo : (hi < v ? hi : v).
 inline Value clampF32(OpBuilder &b, Location loc, Value v, float lo, float hi) {

@@ -30,35 +30,19 @@ constexpr int64_t kMaxRowsPerBlock = 8;
 struct OperandAccess {
   const OperandReader *reader;
   QuantizedOperand q;
-  SmallVector<int64_t, 2> extents, grid;
+  std::optional<ScaleGrid> grid;
 
   OperandAccess(const OperandReader &r, const QuantizedOperand &q, RankedTensorType type)
       : reader(&r), q(q) {
-    if (q.scheme) {
-      extents = q.scheme.getGroupExtents(type.getShape());
-      grid = q.scheme.getScaleShape(type.getShape());
-    }
-  }
-
-  SmallVector<Value> gridIndex(OpBuilder &b, Location l, Value i, Value j) const {
-    SmallVector<Value> idx;
-    for (auto [d, v] : llvm::enumerate(SmallVector<Value>{i, j})) {
-      if (grid[d] == 1)
-        idx.push_back(arith::ConstantIndexOp::create(b, l, 0));
-      else if (extents[d] == 1)
-        idx.push_back(v);
-      else
-        idx.push_back(arith::DivUIOp::create(b, l, v,
-                                             arith::ConstantIndexOp::create(b, l, extents[d])));
-    }
-    return idx;
+    if (q.scheme)
+      grid.emplace(q.scheme, type.getShape());
   }
 
   Value read(OpBuilder &b, Location l, Value i, Value j, bool intAcc) const {
     Value code = tensor::ExtractOp::create(b, l, q.codes, ValueRange{i, j});
     Value scale, zero, st;
     if (q.scheme) {
-      SmallVector<Value> g = gridIndex(b, l, i, j);
+      SmallVector<Value> g = grid->index(b, l, {i, j});
       scale = tensor::ExtractOp::create(b, l, q.scales, g);
       if (q.zeroPoints)
         zero = tensor::ExtractOp::create(b, l, q.zeroPoints, g);
@@ -111,10 +95,17 @@ struct MpGemmLowering : OpConversionPattern<MpGemmOp> {
     auto idx = [&](OpBuilder &b, Location l, int64_t v) {
       return arith::ConstantIndexOp::create(b, l, v).getResult();
     };
-    // The sums of rows [m0, m0 + R) at column j, over k in registers.
-    auto sumRows = [&](OpBuilder &b, Location l, Value m0, Value j) {
+    // The rows of one block, from its first.
+    auto blockRows = [&](OpBuilder &b, Location l, Value m0) {
+      SmallVector<Value> rows{m0};
+      for (int64_t r = 1; r < rowsPerBlock; ++r)
+        rows.push_back(arith::AddIOp::create(b, l, m0, idx(b, l, r)));
+      return rows;
+    };
+    // The sums of `rows` at column j, over k in registers.
+    auto sumRows = [&](OpBuilder &b, Location l, ArrayRef<Value> rows, Value j) {
       Value zero = arith::ConstantOp::create(b, l, b.getZeroAttr(acc));
-      SmallVector<Value> zeros(rowsPerBlock, zero);
+      SmallVector<Value> zeros(rows.size(), zero);
       return scf::ForOp::create(
                  b, l, idx(b, l, 0), idx(b, l, kSize), idx(b, l, 1), zeros,
                  [&](OpBuilder &lb, Location ll, Value k, ValueRange sums) {
@@ -123,9 +114,7 @@ struct MpGemmLowering : OpConversionPattern<MpGemmOp> {
                    if (!intAcc)
                      bv = castFloat(lb, ll, bv, acc);
                    SmallVector<Value> next;
-                   for (int64_t r = 0; r < rowsPerBlock; ++r) {
-                     Value row = r ? arith::AddIOp::create(lb, ll, m0, idx(lb, ll, r)).getResult()
-                                   : m0;
+                   for (auto [r, row] : llvm::enumerate(rows)) {
                      Value av = accA.read(lb, ll, row, k, intAcc);
                      if (intAcc) {
                        next.push_back(arith::AddIOp::create(
@@ -149,7 +138,7 @@ struct MpGemmLowering : OpConversionPattern<MpGemmOp> {
           {utils::IteratorType::parallel, utils::IteratorType::parallel},
           [&](OpBuilder &b, Location l, ValueRange) {
             Value i = linalg::IndexOp::create(b, l, 0), j = linalg::IndexOp::create(b, l, 1);
-            linalg::YieldOp::create(b, l, sumRows(b, l, i, j));
+            linalg::YieldOp::create(b, l, sumRows(b, l, {i}, j));
           });
       sums = main.getResult(0);
     } else {
@@ -157,17 +146,15 @@ struct MpGemmLowering : OpConversionPattern<MpGemmOp> {
           rewriter, loc, idx(rewriter, loc, 0), idx(rewriter, loc, m / rowsPerBlock),
           idx(rewriter, loc, 1), ValueRange{init},
           [&](OpBuilder &b, Location l, Value blk, ValueRange outer) {
-            Value m0 = arith::MulIOp::create(b, l, blk, idx(b, l, rowsPerBlock));
+            SmallVector<Value> rows =
+                blockRows(b, l, arith::MulIOp::create(b, l, blk, idx(b, l, rowsPerBlock)));
             auto cols = scf::ForOp::create(
                 b, l, idx(b, l, 0), idx(b, l, n), idx(b, l, 1), ValueRange{outer[0]},
                 [&](OpBuilder &cb, Location cl, Value j, ValueRange inner) {
-                  ValueRange rowSums = sumRows(cb, cl, m0, j);
+                  ValueRange rowSums = sumRows(cb, cl, rows, j);
                   Value c = inner[0];
-                  for (int64_t r = 0; r < rowsPerBlock; ++r) {
-                    Value row =
-                        r ? arith::AddIOp::create(cb, cl, m0, idx(cb, cl, r)).getResult() : m0;
-                    c = tensor::InsertOp::create(cb, cl, rowSums[r], c, ValueRange{row, j});
-                  }
+                  for (auto [row, sum] : llvm::zip(rows, rowSums))
+                    c = tensor::InsertOp::create(cb, cl, sum, c, ValueRange{row, j});
                   scf::YieldOp::create(cb, cl, c);
                 });
             scf::YieldOp::create(b, l, cols.getResults());
@@ -190,15 +177,13 @@ struct MpGemmLowering : OpConversionPattern<MpGemmOp> {
     bool scaleA = intAcc && aScheme, scaleB = intAcc && bScheme;
     if (scaleA) {
       epInputs.push_back(qa.scales);
-      epMaps.push_back(gridMap(ctx, 2, {em, zero}, aType.getShape(),
-                               aScheme.getGroupExtents(aType.getShape())));
+      epMaps.push_back(accA.grid->map(ctx, 2, {em, zero}));
     }
     if (scaleB) {
       SmallVector<AffineExpr> e = op.getTransposeB() ? SmallVector<AffineExpr>{en, zero}
                                                      : SmallVector<AffineExpr>{zero, en};
       epInputs.push_back(qb.scales);
-      epMaps.push_back(gridMap(ctx, 2, e, bType.getShape(),
-                               bScheme.getGroupExtents(bType.getShape())));
+      epMaps.push_back(accB.grid->map(ctx, 2, e));
     }
     epMaps.push_back(AffineMap::getMultiDimIdentityMap(2, ctx));
     Value out = emptyLike(rewriter, loc, cShape, outElem);

@@ -207,7 +207,7 @@ struct UnpackLowering : OpConversionPattern<UnpackOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     RankedTensorType codesType = op.getCodes().getType();
-    RankedTensorType outType = storageTensor(codesType);
+    RankedTensorType outType = getStorageTensorType(codesType);
     Placement p = Placement::get(op.getOrder(), effectiveLayout(op), codesType);
     unsigned rank = codesType.getRank();
     Type storage = outType.getElementType();

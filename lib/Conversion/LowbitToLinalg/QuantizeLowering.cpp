@@ -289,9 +289,8 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
         });
 
     // 3. Codes.
-    SmallVector<AffineExpr> dims = dimExprs(ctx, iota(rank));
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
-    AffineMap toGrid = gridMap(ctx, rank, dims, shape, ext);
+    AffineMap toGrid = ScaleGrid(scheme, shape).map(ctx);
     unsigned auxIndex = scheme.getZeroType() ? 2 : 1;
     SmallVector<Value> codeIns{x, params.getResult(auxIndex)};
     SmallVector<AffineMap> codeMaps{id, toGrid};

@@ -547,20 +547,28 @@ LayoutAttr mlir::lowbit::getLayoutEncoding(Type type) {
   return t ? dyn_cast_or_null<LayoutAttr>(t.getEncoding()) : LayoutAttr();
 }
 
+DenseIntElementsAttr mlir::lowbit::packCodesAttr(DenseIntElementsAttr codes,
+                                                 ArrayRef<int64_t> shape,
+                                                 std::optional<BitOrder> order,
+                                                 LayoutAttr layout,
+                                                 RankedTensorType bytesType) {
+  unsigned bits = codes.getElementType().getIntOrFloatBitWidth();
+  SmallVector<uint64_t> values;
+  for (const APInt &v : codes.getValues<APInt>())
+    values.push_back(v.getZExtValue());
+  std::vector<uint8_t> bytes = packCodes(values, shape, bits, order, layout);
+  SmallVector<APInt> vals;
+  for (uint8_t b : bytes)
+    vals.emplace_back(8, b);
+  return DenseIntElementsAttr::get(bytesType, vals);
+}
+
 OpFoldResult PackOp::fold(FoldAdaptor adaptor) {
   auto input = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getCodes());
   if (!input)
     return {};
   if (getLayoutEncoding(getPacked().getType()))
     return input; // the same codes, now a constant stored in the layout
-  SmallVector<uint64_t> codes;
-  unsigned bits = getFormat(getCodes().getType().getElementType())->bits();
-  for (const APInt &v : input.getValues<APInt>())
-    codes.push_back(v.getZExtValue() & ((uint64_t(1) << bits) - 1));
-  std::vector<uint8_t> bytes =
-      packCodes(codes, getCodes().getType().getShape(), bits, getOrder(), getLayoutAttr());
-  SmallVector<APInt> vals;
-  for (uint8_t b : bytes)
-    vals.emplace_back(8, b);
-  return DenseIntElementsAttr::get(getPacked().getType(), vals);
+  return packCodesAttr(input, getCodes().getType().getShape(), getOrder(), getLayoutAttr(),
+                       getPacked().getType());
 }

@@ -48,6 +48,11 @@ bool hasNumberFormat(Type type);
 std::vector<uint8_t> packCodes(ArrayRef<uint64_t> codes, ArrayRef<int64_t> shape,
                                unsigned bits, std::optional<BitOrder> order,
                                LayoutAttr layout);
+/// packCodes of a constant's codes (iN/uiN, N the code width), as a dense
+/// attribute of type `bytesType`.
+DenseIntElementsAttr packCodesAttr(DenseIntElementsAttr codes, ArrayRef<int64_t> shape,
+                                   std::optional<BitOrder> order, LayoutAttr layout,
+                                   RankedTensorType bytesType);
 std::vector<uint64_t> unpackCodes(ArrayRef<uint8_t> bytes, ArrayRef<int64_t> shape,
                                   unsigned bits, std::optional<BitOrder> order,
                                   LayoutAttr layout);
