@@ -51,15 +51,44 @@ IntScaleRule intRule(SchemeRule r) {
                                        : IntScaleRule::AwqMinMax;
 }
 
-// Members of every group, in row-major order of the tensor (which is also
-// row-major order inside each group's box).
-std::vector<std::vector<size_t>> groupMembers(const std::vector<int64_t> &shape,
-                                              const std::vector<int64_t> &extents) {
-  std::vector<uint32_t> group = groupIndexOfElements(shape, extents);
-  std::vector<std::vector<size_t>> members(numElements(scaleGridShape(shape, extents)));
-  for (size_t i = 0; i < group.size(); ++i)
-    members[group[i]].push_back(i);
-  return members;
+// Calls fn(g, members) for every group g (row-major over the scale grid)
+// with the flat indices of its elements in row-major order. One buffer is
+// reused: no per-element index table, so folding a large weight costs no
+// more memory than its codes.
+template <class Fn>
+void forEachGroup(const std::vector<int64_t> &shape, const std::vector<int64_t> &extents,
+                  Fn fn) {
+  std::vector<int64_t> grid = scaleGridShape(shape, extents);
+  size_t rank = shape.size();
+  std::vector<int64_t> gidx(rank, 0), box(rank), idx(rank);
+  std::vector<size_t> members;
+  int64_t groups = numElements(grid);
+  for (int64_t g = 0; g < groups; ++g) {
+    members.clear();
+    int64_t count = 1;
+    for (size_t d = 0; d < rank; ++d) {
+      box[d] = std::min(extents[d], shape[d] - gidx[d] * extents[d]);
+      count *= box[d];
+    }
+    std::fill(idx.begin(), idx.end(), 0);
+    for (int64_t i = 0; i < count; ++i) {
+      size_t flat = 0;
+      for (size_t d = 0; d < rank; ++d)
+        flat = flat * shape[d] + gidx[d] * extents[d] + idx[d];
+      members.push_back(flat);
+      for (size_t d = rank; d-- > 0;) { // row-major odometer inside the box
+        if (++idx[d] < box[d])
+          break;
+        idx[d] = 0;
+      }
+    }
+    fn(static_cast<size_t>(g), members);
+    for (size_t d = rank; d-- > 0;) { // next group
+      if (++gidx[d] < grid[d])
+        break;
+      gidx[d] = 0;
+    }
+  }
 }
 } // namespace
 
@@ -69,10 +98,10 @@ QuantizedTensor lowbit::num::quantizeTensor(const TensorScheme &s,
   size_t n = numElements(shape);
   QuantizedTensor q;
   q.codes.assign(n, 0);
-  std::vector<std::vector<size_t>> members = groupMembers(shape, s.extents);
-  q.scales.assign(members.size(), 0);
+  size_t groups = numElements(scaleGridShape(shape, s.extents));
+  q.scales.assign(groups, 0);
   if (s.zero)
-    q.zeroPoints.assign(members.size(), 0);
+    q.zeroPoints.assign(groups, 0);
 
   float tensorAmax = 0;
   if (s.rule == SchemeRule::NvFp4) {
@@ -82,8 +111,7 @@ QuantizedTensor lowbit::num::quantizeTensor(const TensorScheme &s,
   }
   std::vector<float> buf;
   std::vector<uint8_t> codes;
-  for (size_t g = 0; g < members.size(); ++g) {
-    const std::vector<size_t> &m = members[g];
+  forEachGroup(shape, s.extents, [&](size_t g, const std::vector<size_t> &m) {
     buf.resize(m.size());
     codes.assign(m.size(), 0);
     for (size_t j = 0; j < m.size(); ++j)
@@ -107,7 +135,7 @@ QuantizedTensor lowbit::num::quantizeTensor(const TensorScheme &s,
     }
     for (size_t j = 0; j < m.size(); ++j)
       q.codes[m[j]] = codes[j];
-  }
+  });
   return q;
 }
 
@@ -133,9 +161,10 @@ float lowbit::num::dequantizeElement(const TensorScheme &s, const QuantizedTenso
 std::vector<float> lowbit::num::dequantizeTensor(const TensorScheme &s,
                                                  const std::vector<int64_t> &shape,
                                                  const QuantizedTensor &q) {
-  std::vector<uint32_t> group = groupIndexOfElements(shape, s.extents);
-  std::vector<float> out(group.size());
-  for (size_t i = 0; i < out.size(); ++i)
-    out[i] = dequantizeElement(s, q, i, group[i]);
+  std::vector<float> out(numElements(shape));
+  forEachGroup(shape, s.extents, [&](size_t g, const std::vector<size_t> &members) {
+    for (size_t i : members)
+      out[i] = dequantizeElement(s, q, i, g);
+  });
   return out;
 }
