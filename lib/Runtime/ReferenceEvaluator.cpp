@@ -7,12 +7,14 @@
 #include "lowbit/Numerics/Codec.h"
 #include "lowbit/Numerics/Packing.h"
 #include "lowbit/Numerics/TensorQuantization.h"
+#include "lowbit/Runtime/JIT.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
 
@@ -329,6 +331,40 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
       return "--check cannot evaluate " + describe(op) + kEvaluable;
     }
   }
+  return {};
+}
+
+std::string lowbit::ref::invokeOnHost(const lowbit::rt::CompiledModule &module,
+                                      mlir::func::FuncOp f,
+                                      const std::vector<HostTensor> &inputs,
+                                      std::vector<HostTensor> &outputs, unsigned repeats,
+                                      std::vector<double> *seconds) {
+  const lowbit::rt::FunctionSignature *sig = module.find(f.getName().str());
+  if (!sig)
+    return "no function '" + f.getName().str() + "' in the compiled module";
+  std::vector<std::vector<uint8_t>> storage;
+  for (size_t i = 0; i < inputs.size() && i < sig->inputs.size(); ++i) {
+    storage.emplace_back(sig->inputs[i].bytes());
+    inputs[i].toStorage(storage.back().data());
+  }
+  for (const auto &o : sig->outputs)
+    storage.emplace_back(o.bytes());
+  std::vector<void *> buffers;
+  for (auto &s : storage)
+    buffers.push_back(s.data());
+  for (unsigned r = 0; r < std::max(1u, repeats); ++r) {
+    auto t0 = std::chrono::steady_clock::now();
+    if (std::string e = module.invoke(sig->name, buffers); !e.empty())
+      return e;
+    if (seconds)
+      seconds->push_back(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  outputs.clear();
+  for (size_t i = 0; i < sig->outputs.size(); ++i)
+    outputs.push_back(HostTensor::fromStorage(
+        llvm::cast<mlir::RankedTensorType>(f.getResultTypes()[i]),
+        storage[sig->inputs.size() + i].data()));
   return {};
 }
 

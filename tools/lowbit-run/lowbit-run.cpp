@@ -113,32 +113,13 @@ int main(int argc, char **argv) {
         llvm::cast<mlir::RankedTensorType>(func.getArgumentTypes()[idx]), a.data.data());
   }
 
-  std::vector<std::vector<uint8_t>> storage;
-  std::vector<void *> buffers;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    storage.emplace_back(sig->inputs[i].bytes());
-    inputs[i].toStorage(storage.back().data());
-  }
-  for (const auto &o : sig->outputs)
-    storage.emplace_back(o.bytes());
-  for (auto &s : storage)
-    buffers.push_back(s.data());
-
+  std::vector<HostTensor> outputs;
   std::vector<double> times;
-  for (unsigned r = 0; r < std::max(1u, unsigned(repeat)); ++r) {
-    auto t0 = std::chrono::steady_clock::now();
-    if (std::string e = module->invoke(sig->name, buffers); !e.empty())
-      return fail(e);
-    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
+  if (std::string e = lowbit::ref::invokeOnHost(*module, func, inputs, outputs, repeat, &times);
+      !e.empty())
+    return fail(e);
   std::sort(times.begin(), times.end());
 
-  std::vector<HostTensor> outputs;
-  for (size_t i = 0; i < sig->outputs.size(); ++i) {
-    outputs.push_back(
-        HostTensor::fromStorage(llvm::cast<mlir::RankedTensorType>(func.getResultTypes()[i]),
-                                storage[inputs.size() + i].data()));
-  }
   for (size_t i = 0; i < outputs.size(); ++i) {
     const HostTensor &o = outputs[i];
     double mn = INFINITY, mx = -INFINITY, sum = 0;
@@ -168,7 +149,8 @@ int main(int argc, char **argv) {
     lowbit::npy::Array a;
     a.descr = lowbit::npy::descrOfStorage(sig->outputs[idx].storageType);
     a.shape = sig->outputs[idx].shape;
-    a.data = storage[inputs.size() + idx];
+    a.data.resize(sig->outputs[idx].bytes());
+    outputs[idx].toStorage(a.data.data());
     if (std::string e = lowbit::npy::write(path, a); !e.empty())
       return fail(e);
   }

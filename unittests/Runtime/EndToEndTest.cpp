@@ -41,12 +41,10 @@ public:
 
   /// Compiles; returns the diagnostics on failure (empty on success).
   std::string compile(const std::string &source, const std::string &function) {
-    name = function;
     std::string diagnostics;
     module = lowbit::rt::compile(source, {/*optLevel=*/1, function + ".mlir"}, diagnostics);
     if (!module)
       return diagnostics.empty() ? "compile failed" : diagnostics;
-    sig = module->find(function);
     parsed = mlir::parseSourceString<mlir::ModuleOp>(source, &ctx);
     func = parsed->lookupSymbol<mlir::func::FuncOp>(function);
     std::mt19937_64 rng(std::hash<std::string>{}(source));
@@ -59,22 +57,8 @@ public:
   /// Runs the JIT and the evaluator on `inputs`.
   void run(std::vector<lowbit::ref::HostTensor> &actual,
            std::vector<lowbit::ref::HostTensor> &expected) {
-    std::vector<std::vector<uint8_t>> storage;
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      storage.emplace_back(sig->inputs[i].bytes());
-      inputs[i].toStorage(storage.back().data());
-    }
-    for (const auto &o : sig->outputs)
-      storage.emplace_back(o.bytes());
-    std::vector<void *> buffers;
-    for (auto &s : storage)
-      buffers.push_back(s.data());
-    ASSERT_EQ(module->invoke(name, buffers), "");
+    ASSERT_EQ(lowbit::ref::invokeOnHost(*module, func, inputs, actual), "");
     ASSERT_EQ(lowbit::ref::evaluate(func, inputs, expected), "");
-    for (size_t i = 0; i < sig->outputs.size(); ++i)
-      actual.push_back(lowbit::ref::HostTensor::fromStorage(
-          llvm::cast<mlir::RankedTensorType>(func.getResultTypes()[i]),
-          storage[inputs.size() + i].data()));
   }
 
   std::vector<lowbit::ref::HostTensor> inputs;
@@ -86,9 +70,7 @@ private:
     mlir::lowbit::registerReferencePipelineDialects(r);
     return r;
   }
-  std::string name;
   std::shared_ptr<const lowbit::rt::CompiledModule> module;
-  const lowbit::rt::FunctionSignature *sig = nullptr;
   mlir::OwningOpRef<mlir::ModuleOp> parsed;
   mlir::func::FuncOp func;
 };

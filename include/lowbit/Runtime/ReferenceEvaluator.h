@@ -25,6 +25,9 @@
 namespace mlir::func {
 class FuncOp;
 }
+namespace lowbit::rt {
+class CompiledModule;
+}
 
 namespace lowbit::ref {
 
@@ -52,6 +55,14 @@ struct HostTensor {
 /// Evaluates `f` on `inputs`; returns an error text (empty on success).
 std::string evaluate(mlir::func::FuncOp f, const std::vector<HostTensor> &inputs,
                      std::vector<HostTensor> &outputs);
+
+/// Calls the compiled `f` on host tensors: writes the inputs in storage
+/// form, runs it `repeats` times (the wall time of each run goes to
+/// `seconds` if given), and reads the outputs. Returns an error text.
+std::string invokeOnHost(const lowbit::rt::CompiledModule &module, mlir::func::FuncOp f,
+                         const std::vector<HostTensor> &inputs,
+                         std::vector<HostTensor> &outputs, unsigned repeats = 1,
+                         std::vector<double> *seconds = nullptr);
 
 /// Compares `actual` with `expected` (its tolerance, NaN equal to NaN):
 /// the number of mismatching elements and the largest absolute error.
