@@ -7,8 +7,8 @@
 //     the extents;
 //  2. per group: the stored scale (and zero point) and what the codes need;
 //  3. per element: the code.
-// Each body repeats the operations of lowbit/Numerics/BlockScaling.cpp in
-// its order and precision; the comments name the function.
+// Each rule's bodies repeat the operations of lowbit/Numerics/BlockScaling.cpp
+// in its order and precision; the comments name the function.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,8 +18,6 @@
 
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/Utils/Utils.h"
-
-#include <cfloat>
 
 using namespace mlir;
 using namespace mlir::lowbit;
@@ -37,6 +35,273 @@ float largestScale(Type t) {
   return v.convertToFloat();
 }
 
+/// What the steps of one quantize share: the rule, the formats and the
+/// codecs prepared outside the loop bodies.
+struct Quantization {
+  ScaleRule rule;
+  num::Format elem = num::Format::integer(8);
+  Type codeStorage, scaleStorage, scaleType;
+  std::optional<Encoder> codes, scaleCodes, zeroCodes; ///< scaleCodes: NVFP4's E4M3
+  std::optional<Decoder> scaleValues;                  ///< NVFP4's E4M3
+  int emax = 0;
+  bool mxInt8 = false;
+  float qmaxSigned = 0, qmaxUnsigned = 0;
+
+  bool minMax() const {
+    return rule == ScaleRule::GptqMinMax || rule == ScaleRule::AwqMinMax;
+  }
+  Value storageConst(OpBuilder &b, Location l, int64_t c) const {
+    return arith::ConstantOp::create(b, l, b.getIntegerAttr(codeStorage, c));
+  }
+  /// Stored-scale rounding: RNE to the scale type, saturating.
+  Value storedScale(OpBuilder &b, Location l, Value s) const {
+    Value capped = arith::MinNumFOp::create(b, l, s, constF32(b, l, largestScale(scaleType)));
+    return castFloat(b, l, capped, scaleType);
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Step 1: statistics
+//===----------------------------------------------------------------------===//
+
+/// Per group: max |x| as f32 bit patterns (MX, mxBlockExponent's integer
+/// max), min and max (GPTQ/AWQ), or max |x| (NVFP4, absmax).
+linalg::GenericOp groupStatistics(OpBuilder &b, Location loc, const Quantization &qz,
+                                  Value x, RankedTensorType inType,
+                                  ArrayRef<int64_t> ext, ArrayRef<int64_t> grid) {
+  MLIRContext *ctx = b.getContext();
+  ArrayRef<int64_t> shape = inType.getShape();
+  unsigned rank = shape.size();
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  SmallVector<int64_t> padded, expanded;
+  SmallVector<ReassociationIndices> reassoc;
+  for (unsigned d = 0; d < rank; ++d) {
+    padded.push_back(grid[d] * ext[d]);
+    expanded.push_back(grid[d]);
+    expanded.push_back(ext[d]);
+    reassoc.push_back({int64_t(2 * d), int64_t(2 * d + 1)});
+  }
+  Type et = inType.getElementType();
+  Value source = x;
+  if (ArrayRef<int64_t>(padded) != shape) {
+    Value zeroPad = arith::ConstantOp::create(b, loc, b.getZeroAttr(et));
+    source = tensor::createPadHighOp(RankedTensorType::get(padded, et), x, zeroPad,
+                                     /*nofold=*/false, loc, b);
+  }
+  Value groups = tensor::ExpandShapeOp::create(b, loc, RankedTensorType::get(expanded, et),
+                                               source, reassoc);
+
+  SmallVector<Value> inits;
+  SmallVector<Type> types;
+  auto addStat = [&](Type t, TypedAttr init) {
+    inits.push_back(filled(b, loc, grid, t, init));
+    types.push_back(RankedTensorType::get(grid, t));
+  };
+  if (qz.rule == ScaleRule::MX) {
+    addStat(i32, b.getI32IntegerAttr(0));
+  } else if (qz.minMax()) {
+    addStat(f32, b.getF32FloatAttr(INFINITY));
+    addStat(f32, b.getF32FloatAttr(-INFINITY));
+  } else {
+    addStat(f32, b.getF32FloatAttr(0));
+  }
+  SmallVector<AffineExpr> gridDims;
+  SmallVector<utils::IteratorType> iters;
+  for (unsigned d = 0; d < rank; ++d) {
+    gridDims.push_back(getAffineDimExpr(2 * d, ctx));
+    iters.push_back(utils::IteratorType::parallel);
+    iters.push_back(utils::IteratorType::reduction);
+  }
+  SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(2 * rank, ctx)};
+  maps.append(inits.size(), AffineMap::get(2 * rank, 0, gridDims, ctx));
+  return linalg::GenericOp::create(
+      b, loc, types, ValueRange{groups}, inits, maps, iters,
+      [&](OpBuilder &bb, Location l, ValueRange args) {
+        Value v = f32Of(bb, l, args[0]);
+        SmallVector<Value> out;
+        if (qz.rule == ScaleRule::MX) {
+          Value bits = arith::AndIOp::create(
+              bb, l, arith::BitcastOp::create(bb, l, bb.getI32Type(), v),
+              constI32(bb, l, 0x7fffffff));
+          out.push_back(arith::MaxUIOp::create(bb, l, args[1], bits));
+        } else if (qz.minMax()) {
+          out.push_back(arith::MinNumFOp::create(bb, l, args[1], v));
+          out.push_back(arith::MaxNumFOp::create(bb, l, args[2], v));
+        } else {
+          out.push_back(
+              arith::MaxNumFOp::create(bb, l, args[1], math::AbsFOp::create(bb, l, v)));
+        }
+        linalg::YieldOp::create(bb, l, out);
+      });
+}
+
+/// NVFP4's per-tensor scale: nvfp4TensorScale(amax, Exact) = amax / 2688
+/// rounded once to f32. The f64 quotient rounded to f32 gives the same: a
+/// quotient of a 24-bit and a 5-bit significand is never within 2^-53
+/// (relative) of an f32 midpoint unless it equals one. A rank-0 tensor.
+Value nvfp4TensorScale(OpBuilder &b, Location loc, Value groupAmax, unsigned rank) {
+  MLIRContext *ctx = b.getContext();
+  Type f32 = b.getF32Type();
+  Value init = filled(b, loc, {}, f32, b.getF32FloatAttr(0));
+  auto red = linalg::GenericOp::create(
+      b, loc, TypeRange{RankedTensorType::get({}, f32)}, ValueRange{groupAmax},
+      ValueRange{init},
+      {AffineMap::getMultiDimIdentityMap(rank, ctx), AffineMap::get(rank, 0, {}, ctx)},
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::reduction),
+      [&](OpBuilder &bb, Location l, ValueRange args) {
+        linalg::YieldOp::create(bb, l,
+                                Value(arith::MaxNumFOp::create(bb, l, args[1], args[0])));
+      });
+  Value amax = tensor::ExtractOp::create(b, loc, red.getResult(0), ValueRange{});
+  Value q = arith::DivFOp::create(b, loc, f64Of(b, loc, amax), constF64(b, loc, 2688.0));
+  Value isZero =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, amax, constF32(b, loc, 0));
+  Value st = arith::SelectOp::create(b, loc, isZero, constF32(b, loc, 1.0f), f32Of(b, loc, q));
+  return tensor::FromElementsOp::create(b, loc, RankedTensorType::get({}, f32),
+                                        ValueRange{st});
+}
+
+//===----------------------------------------------------------------------===//
+// Step 2: per group. Each returns {stored scale, [stored zero], aux...}.
+//===----------------------------------------------------------------------===//
+
+/// mxSharedExponent: floor(log2 amax) - emax, clamped; amax == 0 counts as
+/// 2^-126; a subnormal amax from its leading one. Aux: the f64 multiplier
+/// 2^-e (x 64 for MXINT8), -1 for a non-finite block.
+SmallVector<Value> mxGroup(OpBuilder &b, Location l, const Quantization &qz, ValueRange args) {
+  Value bits = args[0];
+  Value nonFinite =
+      arith::CmpIOp::create(b, l, arith::CmpIPredicate::uge, bits, constI32(b, l, 0x7f800000));
+  Value biased = arith::ShRUIOp::create(b, l, bits, constI32(b, l, 23));
+  Value normal = arith::SubIOp::create(b, l, biased, constI32(b, l, 127));
+  Value lz = math::CountLeadingZerosOp::create(b, l, bits);
+  Value sub = arith::SubIOp::create(b, l, constI32(b, l, 31 - 149), lz);
+  Value isNormal =
+      arith::CmpIOp::create(b, l, arith::CmpIPredicate::ugt, biased, constI32(b, l, 0));
+  Value isZero = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, bits, constI32(b, l, 0));
+  Value fl = arith::SelectOp::create(b, l, isZero, constI32(b, l, -126),
+                                     arith::SelectOp::create(b, l, isNormal, normal, sub));
+  Value e = arith::SubIOp::create(b, l, fl, constI32(b, l, qz.emax));
+  e = arith::MaxSIOp::create(b, l, e, constI32(b, l, -127));
+  e = arith::MinSIOp::create(b, l, e, constI32(b, l, 127));
+  Value code = arith::SelectOp::create(b, l, nonFinite, constI32(b, l, 255),
+                                       arith::AddIOp::create(b, l, e, constI32(b, l, 127)));
+  Value k = arith::SubIOp::create(b, l, constI32(b, l, qz.mxInt8 ? 6 : 0), e);
+  return {toStorageInt(b, l, code, qz.scaleStorage),
+          arith::SelectOp::create(b, l, nonFinite, constF64(b, l, -1.0), exp2F64(b, l, k))};
+}
+
+/// nvfp4QuantizeBlock (Exact): every quotient in f64 is as good as the
+/// exact one for E4M3/E2M1 targets (see nvfp4TensorScale). Aux: the f64
+/// divisor s_block * s_tensor.
+SmallVector<Value> nvfp4Group(OpBuilder &b, Location l, const Quantization &qz,
+                              ValueRange args) {
+  Value amax = args[0], st64 = f64Of(b, l, args[1]);
+  Value q = arith::DivFOp::create(b, l, f64Of(b, l, amax),
+                                  arith::MulFOp::create(b, l, constF64(b, l, 6.0), st64));
+  Value isZero = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, amax, constF32(b, l, 0));
+  Value sc = qz.scaleCodes->encode(b, l, q);
+  sc = arith::SelectOp::create(
+      b, l, isZero, arith::ConstantOp::create(b, l, b.getIntegerAttr(sc.getType(), 0)), sc);
+  return {sc, arith::MulFOp::create(b, l, qz.scaleValues->f64(b, l, sc), st64)};
+}
+
+/// quantizeGroup, AbsMax: fmax(amax, 1e-5) / qmax. Aux: the f32 scale.
+SmallVector<Value> absMaxGroup(OpBuilder &b, Location l, const Quantization &qz,
+                               ValueRange args) {
+  Value s = arith::DivFOp::create(
+      b, l, arith::MaxNumFOp::create(b, l, args[0], constF32(b, l, 1e-5f)),
+      constF32(b, l, qz.qmaxSigned));
+  return {qz.storedScale(b, l, s), s};
+}
+
+/// quantizeGroup, GPTQ/AWQ min/max. Aux: the f32 scale and zero point.
+SmallVector<Value> minMaxGroup(OpBuilder &b, Location l, const Quantization &qz,
+                               ValueRange args) {
+  Value mn = args[0], mx = args[1];
+  Value zero = constF32(b, l, 0.0f);
+  auto lt = [&](Value x, Value y) {
+    return arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x, y);
+  };
+  Value range;
+  if (qz.rule == ScaleRule::GptqMinMax) {
+    mn = arith::SelectOp::create(b, l, lt(zero, mn), zero, mn); // std::min(mn, 0)
+    mx = arith::SelectOp::create(b, l, lt(mx, zero), zero, mx); // std::max(mx, 0)
+    Value both = arith::AndIOp::create(
+        b, l, arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, mn, zero),
+        arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, mx, zero));
+    mn = arith::SelectOp::create(b, l, both, constF32(b, l, -1.0f), mn);
+    mx = arith::SelectOp::create(b, l, both, constF32(b, l, 1.0f), mx);
+    range = arith::SubFOp::create(b, l, mx, mn);
+  } else {
+    range = arith::MaxNumFOp::create(b, l, arith::SubFOp::create(b, l, mx, mn),
+                                     constF32(b, l, 1e-5f));
+  }
+  Value s = arith::DivFOp::create(b, l, range, constF32(b, l, qz.qmaxUnsigned));
+  Value z = clampF32(b, l,
+                     math::RoundEvenOp::create(
+                         b, l, arith::DivFOp::create(b, l, arith::NegFOp::create(b, l, mn), s)),
+                     0.0f, qz.qmaxUnsigned);
+  return {qz.storedScale(b, l, s), qz.zeroCodes->encode(b, l, f64Of(b, l, z)), s, z};
+}
+
+//===----------------------------------------------------------------------===//
+// Step 3: per element
+//===----------------------------------------------------------------------===//
+
+/// mxQuantizeBlock: encode(x * 2^(-e)) exactly; x == 0 gives +0 (MX zero
+/// sign); MXINT8 saturates to +-127; non-finite blocks (multiplier -1) get
+/// zero codes.
+Value mxCode(OpBuilder &b, Location l, const Quantization &qz, Value v, Value multiplier) {
+  Value code = qz.codes->encode(b, l, arith::MulFOp::create(b, l, f64Of(b, l, v), multiplier));
+  if (qz.mxInt8) {
+    Value isMin = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, code,
+                                        qz.storageConst(b, l, 0x80));
+    code = arith::SelectOp::create(b, l, isMin, qz.storageConst(b, l, 0x81), code);
+  } else {
+    Value isZero = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, v, constF32(b, l, 0));
+    code = arith::SelectOp::create(b, l, isZero, qz.storageConst(b, l, 0), code);
+  }
+  Value nonFinite =
+      arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, multiplier, constF64(b, l, 0));
+  return arith::SelectOp::create(b, l, nonFinite, qz.storageConst(b, l, 0), code);
+}
+
+/// nvfp4QuantizeBlock: e2m1(x / divisor), or a signed zero in a zero block.
+Value nvfp4Code(OpBuilder &b, Location l, const Quantization &qz, Value v, Value divisor) {
+  Value y = arith::DivFOp::create(b, l, f64Of(b, l, v), divisor);
+  Value positive =
+      arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, divisor, constF64(b, l, 0));
+  Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
+                                    arith::BitcastOp::create(b, l, b.getI32Type(), v),
+                                    constI32(b, l, 0));
+  Value signedZero = arith::SelectOp::create(b, l, neg, qz.storageConst(b, l, 8),
+                                             qz.storageConst(b, l, 0));
+  return arith::SelectOp::create(b, l, positive, qz.codes->encode(b, l, y), signedZero);
+}
+
+/// quantizeGroup, AbsMax: clamp(round(x / s), -qmax - 1, qmax) as codes.
+Value absMaxCode(OpBuilder &b, Location l, const Quantization &qz, Value v, Value scale) {
+  Value q = clampF32(b, l, math::RoundEvenOp::create(b, l, arith::DivFOp::create(b, l, v, scale)),
+                     -qz.qmaxSigned - 1, qz.qmaxSigned);
+  Value qi = arith::FPToSIOp::create(b, l, b.getI32Type(), q);
+  qi = arith::AndIOp::create(b, l, qi, constI32(b, l, static_cast<int32_t>(qz.elem.codeMask())));
+  return toStorageInt(b, l, qi, qz.codeStorage);
+}
+
+/// quantizeGroup, min/max: clamp(round(x / s) + zero, 0, qmax).
+Value minMaxCode(OpBuilder &b, Location l, const Quantization &qz, Value v, Value scale,
+                 Value zero) {
+  Value r = arith::AddFOp::create(
+      b, l, math::RoundEvenOp::create(b, l, arith::DivFOp::create(b, l, v, scale)), zero);
+  Value q = clampF32(b, l, r, 0.0f, qz.qmaxUnsigned);
+  return toStorageInt(b, l, arith::FPToUIOp::create(b, l, b.getI32Type(), q), qz.codeStorage);
+}
+
+//===----------------------------------------------------------------------===//
+// The pattern
+//===----------------------------------------------------------------------===//
+
 struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -50,139 +315,49 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
     RankedTensorType codesType = op.getCodes().getType();
     ArrayRef<int64_t> shape = inType.getShape();
     unsigned rank = shape.size();
-    SmallVector<int64_t> ext = scheme.getGroupExtents(shape);
-    SmallVector<int64_t> grid = scheme.getScaleShape(shape);
-    ScaleRule rule = scheme.getRule();
-    num::Format elem = *getFormat(codesType.getElementType());
-    Type codeStorage = getStorageElementType(codesType.getElementType());
-    Type scaleStorage = getStorageElementType(scheme.getScaleType());
-    Type f32 = b.getF32Type(), f64 = b.getF64Type(), i32 = b.getI32Type();
+    ScaleGrid grid(scheme, shape);
 
+    Quantization qz;
+    qz.rule = scheme.getRule();
+    qz.elem = *getFormat(codesType.getElementType());
+    qz.codeStorage = getStorageElementType(codesType.getElementType());
+    qz.scaleType = scheme.getScaleType();
+    qz.scaleStorage = getStorageElementType(qz.scaleType);
+    qz.emax = num::mxElementEmax(qz.elem);
+    qz.mxInt8 = qz.rule == ScaleRule::MX && qz.elem.isInt();
+    qz.qmaxSigned = float((1 << (qz.elem.bits() - 1)) - 1);
+    qz.qmaxUnsigned = float((1u << qz.elem.bits()) - 1);
     std::string error;
-    std::optional<Encoder> enc = Encoder::get(b, loc, codesType.getElementType(), {}, error);
-    if (!enc)
-      return op.emitOpError() << error;
-
-    // 1. Statistics over (groups, extent) per axis.
-    Value x = adaptor.getInput();
-    SmallVector<int64_t> padded, expanded;
-    SmallVector<ReassociationIndices> reassoc;
-    for (unsigned d = 0; d < rank; ++d) {
-      padded.push_back(grid[d] * ext[d]);
-      expanded.push_back(grid[d]);
-      expanded.push_back(ext[d]);
-      reassoc.push_back({int64_t(2 * d), int64_t(2 * d + 1)});
-    }
-    Value source = x;
-    if (ArrayRef<int64_t>(padded) != shape) {
-      Type et = inType.getElementType();
-      Value zeroPad = arith::ConstantOp::create(b, loc, b.getZeroAttr(et));
-      source = tensor::createPadHighOp(RankedTensorType::get(padded, et), x, zeroPad,
-                                       /*nofold=*/false, loc, b);
-    }
-    Value groups = tensor::ExpandShapeOp::create(
-        b, loc, RankedTensorType::get(expanded, inType.getElementType()), source, reassoc);
-
-    bool minMax = rule == ScaleRule::GptqMinMax || rule == ScaleRule::AwqMinMax;
-    SmallVector<Value> statInits;
-    SmallVector<Type> statTypes;
-    auto addStat = [&](Type t, TypedAttr init) {
-      statInits.push_back(filled(b, loc, grid, t, init));
-      statTypes.push_back(RankedTensorType::get(grid, t));
-    };
-    if (rule == ScaleRule::MX) {
-      addStat(i32, b.getI32IntegerAttr(0)); // max |x| as f32 bit patterns
-    } else if (minMax) {
-      addStat(f32, b.getF32FloatAttr(INFINITY));
-      addStat(f32, b.getF32FloatAttr(-INFINITY));
-    } else {
-      addStat(f32, b.getF32FloatAttr(0));
-    }
-    SmallVector<AffineExpr> gridDims;
-    SmallVector<utils::IteratorType> statIters;
-    for (unsigned d = 0; d < rank; ++d) {
-      gridDims.push_back(getAffineDimExpr(2 * d, ctx));
-      statIters.push_back(utils::IteratorType::parallel);
-      statIters.push_back(utils::IteratorType::reduction);
-    }
-    AffineMap statIn = AffineMap::getMultiDimIdentityMap(2 * rank, ctx);
-    AffineMap statOut = AffineMap::get(2 * rank, 0, gridDims, ctx);
-    SmallVector<AffineMap> statMaps{statIn};
-    statMaps.append(statInits.size(), statOut);
-    auto stats = linalg::GenericOp::create(
-        b, loc, statTypes, ValueRange{groups}, statInits, statMaps, statIters,
-        [&](OpBuilder &bb, Location l, ValueRange args) {
-          Value v = f32Of(bb, l, args[0]);
-          if (rule == ScaleRule::MX) {
-            // mxBlockExponent: integer max over |x| bit patterns.
-            Value bits = arith::AndIOp::create(
-                bb, l, arith::BitcastOp::create(bb, l, bb.getI32Type(), v),
-                constI32(bb, l, 0x7fffffff));
-            linalg::YieldOp::create(bb, l, arith::MaxUIOp::create(bb, l, args[1], bits).getResult());
-          } else if (minMax) {
-            linalg::YieldOp::create(bb, l, ValueRange{
-                arith::MinNumFOp::create(bb, l, args[1], v).getResult(),
-                arith::MaxNumFOp::create(bb, l, args[2], v).getResult()});
-          } else {
-            Value a = math::AbsFOp::create(bb, l, v);
-            linalg::YieldOp::create(bb, l, arith::MaxNumFOp::create(bb, l, args[1], a).getResult());
-          }
-        });
-
-    // NVFP4's per-tensor scale: nvfp4TensorScale(amax, Exact) =
-    // amax / 2688 rounded once to f32. The f64 quotient rounded to f32 gives
-    // the same: a quotient of a 24-bit and a 5-bit significand is never
-    // within 2^-53 (relative) of an f32 midpoint unless it equals one.
-    Value tensorScale;
-    if (rule == ScaleRule::NvFp4) {
-      SmallVector<utils::IteratorType> allRed(rank, utils::IteratorType::reduction);
-      Value init0 = filled(b, loc, {}, f32, b.getF32FloatAttr(0));
-      auto red = linalg::GenericOp::create(
-          b, loc, TypeRange{RankedTensorType::get({}, f32)}, ValueRange{stats.getResult(0)},
-          ValueRange{init0},
-          {AffineMap::getMultiDimIdentityMap(rank, ctx), AffineMap::get(rank, 0, {}, ctx)},
-          allRed, [&](OpBuilder &bb, Location l, ValueRange args) {
-            linalg::YieldOp::create(bb, l, arith::MaxNumFOp::create(bb, l, args[1], args[0]).getResult());
-          });
-      Value amax = tensor::ExtractOp::create(b, loc, red.getResult(0), ValueRange{});
-      Value q = arith::DivFOp::create(b, loc, f64Of(b, loc, amax), constF64(b, loc, 2688.0));
-      Value isZero = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, amax,
-                                           constF32(b, loc, 0));
-      Value st = arith::SelectOp::create(b, loc, isZero, constF32(b, loc, 1.0f), f32Of(b, loc, q));
-      tensorScale = tensor::FromElementsOp::create(b, loc, RankedTensorType::get({}, f32),
-                                                   ValueRange{st});
-    }
-
-    // 2. Per group: stored scale (and zero point), and the aux values the
-    // codes need.
-    std::optional<Encoder> e4m3, zeroEnc;
-    std::optional<Decoder> e4m3Dec;
-    if (rule == ScaleRule::NvFp4) {
-      e4m3 = Encoder::get(b, loc, scheme.getScaleType(), {}, error);
-      e4m3Dec = Decoder::get(b, loc, scheme.getScaleType(), false, error);
+    qz.codes = Encoder::get(b, loc, codesType.getElementType(), {}, error);
+    if (qz.rule == ScaleRule::NvFp4) {
+      qz.scaleCodes = Encoder::get(b, loc, qz.scaleType, {}, error);
+      qz.scaleValues = Decoder::get(b, loc, qz.scaleType, false, error);
     }
     if (scheme.getZeroType())
-      zeroEnc = Encoder::get(b, loc, scheme.getZeroType(), {}, error);
-    if ((rule == ScaleRule::NvFp4 && (!e4m3 || !e4m3Dec)) ||
-        (scheme.getZeroType() && !zeroEnc))
+      qz.zeroCodes = Encoder::get(b, loc, scheme.getZeroType(), {}, error);
+    if (!error.empty())
       return op.emitOpError() << error;
 
-    SmallVector<Type> paramTypes{RankedTensorType::get(grid, scaleStorage)};
-    SmallVector<Value> paramInits{emptyLike(b, loc, grid, scaleStorage)};
-    Type zeroStorage;
-    if (scheme.getZeroType()) {
-      zeroStorage = getStorageElementType(scheme.getZeroType());
-      paramTypes.push_back(RankedTensorType::get(grid, zeroStorage));
-      paramInits.push_back(emptyLike(b, loc, grid, zeroStorage));
-    }
-    // aux[0]: f64 multiplier (MX) or divisor (NVFP4), or the f32 scale;
-    // aux[1]: the f32 zero point (min/max rules).
-    Type auxType = (rule == ScaleRule::MX || rule == ScaleRule::NvFp4) ? f64 : f32;
-    paramTypes.push_back(RankedTensorType::get(grid, auxType));
-    paramInits.push_back(emptyLike(b, loc, grid, auxType));
-    if (minMax) {
-      paramTypes.push_back(RankedTensorType::get(grid, f32));
-      paramInits.push_back(emptyLike(b, loc, grid, f32));
+    // 1. Statistics.
+    Value x = adaptor.getInput();
+    linalg::GenericOp stats = groupStatistics(b, loc, qz, x, inType, grid.extents, grid.shape);
+    Value tensorScale;
+    if (qz.rule == ScaleRule::NvFp4)
+      tensorScale = nvfp4TensorScale(b, loc, stats.getResult(0), rank);
+
+    // 2. Per group: {stored scale, [stored zero], aux...}.
+    Type f32 = b.getF32Type(), f64 = b.getF64Type();
+    SmallVector<Type> paramElems{qz.scaleStorage};
+    if (scheme.getZeroType())
+      paramElems.push_back(getStorageElementType(scheme.getZeroType()));
+    paramElems.push_back(qz.rule == ScaleRule::MX || qz.rule == ScaleRule::NvFp4 ? f64 : f32);
+    if (qz.minMax())
+      paramElems.push_back(f32);
+    SmallVector<Type> paramTypes;
+    SmallVector<Value> paramInits;
+    for (Type t : paramElems) {
+      paramTypes.push_back(RankedTensorType::get(grid.shape, t));
+      paramInits.push_back(emptyLike(b, loc, grid.shape, t));
     }
     AffineMap gridId = AffineMap::getMultiDimIdentityMap(rank, ctx);
     SmallVector<Value> paramIns(stats.getResults());
@@ -192,166 +367,43 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
       paramMaps.push_back(AffineMap::get(rank, 0, {}, ctx));
     }
     paramMaps.append(paramInits.size(), gridId);
-    int emax = num::mxElementEmax(elem);
-    bool mxInt8 = rule == ScaleRule::MX && elem.isInt();
-    float qmaxSigned = float((1 << (elem.bits() - 1)) - 1);
-    float qmaxUnsigned = float((1u << elem.bits()) - 1);
-    Type scaleType = scheme.getScaleType();
-    auto storedScale = [&](OpBuilder &bb, Location l, Value s) -> Value {
-      // Stored-scale rounding: RNE to the scale type, saturating.
-      Value capped = arith::MinNumFOp::create(bb, l, s, constF32(bb, l, largestScale(scaleType)));
-      return castFloat(bb, l, capped, scaleType);
-    };
     auto params = linalg::GenericOp::create(
         b, loc, paramTypes, paramIns, paramInits, paramMaps,
         SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
         [&](OpBuilder &bb, Location l, ValueRange args) {
           SmallVector<Value> out;
-          if (rule == ScaleRule::MX) {
-            // mxSharedExponent: floor(log2 amax) - emax, clamped; amax == 0
-            // counts as 2^-126. Subnormal amax: from the leading one.
-            Value bits = args[0];
-            Value nonFinite = arith::CmpIOp::create(bb, l, arith::CmpIPredicate::uge, bits,
-                                                    constI32(bb, l, 0x7f800000));
-            Value biased = arith::ShRUIOp::create(bb, l, bits, constI32(bb, l, 23));
-            Value normal = arith::SubIOp::create(bb, l, biased, constI32(bb, l, 127));
-            Value lz = math::CountLeadingZerosOp::create(bb, l, bits);
-            Value sub = arith::SubIOp::create(bb, l, constI32(bb, l, 31 - 149), lz);
-            Value isNormal = arith::CmpIOp::create(bb, l, arith::CmpIPredicate::ugt, biased,
-                                                   constI32(bb, l, 0));
-            Value isZero = arith::CmpIOp::create(bb, l, arith::CmpIPredicate::eq, bits,
-                                                 constI32(bb, l, 0));
-            Value fl = arith::SelectOp::create(
-                bb, l, isZero, constI32(bb, l, -126),
-                arith::SelectOp::create(bb, l, isNormal, normal, sub));
-            Value e = arith::SubIOp::create(bb, l, fl, constI32(bb, l, emax));
-            e = arith::MaxSIOp::create(bb, l, e, constI32(bb, l, -127));
-            e = arith::MinSIOp::create(bb, l, e, constI32(bb, l, 127));
-            Value code = arith::SelectOp::create(
-                bb, l, nonFinite, constI32(bb, l, 255),
-                arith::AddIOp::create(bb, l, e, constI32(bb, l, 127)));
-            out.push_back(toStorageInt(bb, l, code, scaleStorage));
-            Value k = arith::SubIOp::create(bb, l, constI32(bb, l, mxInt8 ? 6 : 0), e);
-            out.push_back(arith::SelectOp::create(bb, l, nonFinite, constF64(bb, l, -1.0),
-                                                  exp2F64(bb, l, k)));
-          } else if (rule == ScaleRule::NvFp4) {
-            // nvfp4QuantizeBlock (Exact): every quotient in f64 is as good as
-            // the exact one for E4M3/E2M1 targets (see the tensor scale).
-            Value amax = args[0], st64 = f64Of(bb, l, args[1]);
-            Value q = arith::DivFOp::create(
-                bb, l, f64Of(bb, l, amax),
-                arith::MulFOp::create(bb, l, constF64(bb, l, 6.0), st64));
-            Value isZero = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OEQ, amax,
-                                                 constF32(bb, l, 0));
-            Value sc = e4m3->encode(bb, l, q);
-            sc = arith::SelectOp::create(
-                bb, l, isZero,
-                arith::ConstantOp::create(bb, l, bb.getIntegerAttr(sc.getType(), 0)), sc);
-            out.push_back(sc);
-            out.push_back(arith::MulFOp::create(bb, l, e4m3Dec->f64(bb, l, sc), st64));
-          } else if (rule == ScaleRule::AbsMax) {
-            // quantizeGroup, AbsMax: fmax(amax, 1e-5) / qmax.
-            Value s = arith::DivFOp::create(
-                bb, l, arith::MaxNumFOp::create(bb, l, args[0], constF32(bb, l, 1e-5f)),
-                constF32(bb, l, qmaxSigned));
-            out.push_back(storedScale(bb, l, s));
-            out.push_back(s);
-          } else {
-            // quantizeGroup, GPTQ/AWQ min/max.
-            Value mn = args[0], mx = args[1];
-            Value zero = constF32(bb, l, 0.0f);
-            Value range;
-            if (rule == ScaleRule::GptqMinMax) {
-              mn = arith::SelectOp::create(
-                  bb, l, arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OLT, zero, mn), zero, mn);
-              mx = arith::SelectOp::create(
-                  bb, l, arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OLT, mx, zero), zero, mx);
-              Value both = arith::AndIOp::create(
-                  bb, l, arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OEQ, mn, zero),
-                  arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OEQ, mx, zero));
-              mn = arith::SelectOp::create(bb, l, both, constF32(bb, l, -1.0f), mn);
-              mx = arith::SelectOp::create(bb, l, both, constF32(bb, l, 1.0f), mx);
-              range = arith::SubFOp::create(bb, l, mx, mn);
-            } else {
-              range = arith::MaxNumFOp::create(bb, l, arith::SubFOp::create(bb, l, mx, mn),
-                                               constF32(bb, l, 1e-5f));
-            }
-            Value s = arith::DivFOp::create(bb, l, range, constF32(bb, l, qmaxUnsigned));
-            Value negMn = arith::NegFOp::create(bb, l, mn);
-            Value z = clampF32(bb, l, math::RoundEvenOp::create(bb, l, arith::DivFOp::create(bb, l, negMn, s)),
-                               0.0f, qmaxUnsigned);
-            out.push_back(storedScale(bb, l, s));
-            out.push_back(zeroEnc->encode(bb, l, f64Of(bb, l, z)));
-            out.push_back(s);
-            out.push_back(z);
+          switch (qz.rule) {
+          case ScaleRule::MX: out = mxGroup(bb, l, qz, args); break;
+          case ScaleRule::NvFp4: out = nvfp4Group(bb, l, qz, args); break;
+          case ScaleRule::AbsMax: out = absMaxGroup(bb, l, qz, args); break;
+          default: out = minMaxGroup(bb, l, qz, args); break;
           }
           linalg::YieldOp::create(bb, l, out);
         });
 
-    // 3. Codes.
+    // 3. Codes, from the input and the aux values of its group.
     AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
-    AffineMap toGrid = ScaleGrid(scheme, shape).map(ctx);
+    AffineMap toGrid = grid.map(ctx);
     unsigned auxIndex = scheme.getZeroType() ? 2 : 1;
-    SmallVector<Value> codeIns{x, params.getResult(auxIndex)};
-    SmallVector<AffineMap> codeMaps{id, toGrid};
-    if (minMax) {
-      codeIns.push_back(params.getResult(auxIndex + 1));
+    SmallVector<Value> codeIns{x};
+    SmallVector<AffineMap> codeMaps{id};
+    for (unsigned i = auxIndex; i < params.getNumResults(); ++i) {
+      codeIns.push_back(params.getResult(i));
       codeMaps.push_back(toGrid);
     }
     codeMaps.push_back(id);
-    Value codeInit = emptyLike(b, loc, shape, codeStorage);
     auto codes = linalg::GenericOp::create(
-        b, loc, TypeRange{RankedTensorType::get(shape, codeStorage)}, codeIns,
-        ValueRange{codeInit}, codeMaps,
+        b, loc, TypeRange{RankedTensorType::get(shape, qz.codeStorage)}, codeIns,
+        ValueRange{emptyLike(b, loc, shape, qz.codeStorage)}, codeMaps,
         SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
         [&](OpBuilder &bb, Location l, ValueRange args) {
           Value v = f32Of(bb, l, args[0]);
-          Value aux = args[1];
-          auto storageConst = [&](int64_t c) {
-            return arith::ConstantOp::create(bb, l, bb.getIntegerAttr(codeStorage, c)).getResult();
-          };
           Value code;
-          if (rule == ScaleRule::MX) {
-            // mxQuantizeBlock: encode(x * 2^(-e)) exactly; x == 0 gives +0
-            // (MX zero sign); MXINT8 saturates to +-127; non-finite blocks
-            // (multiplier -1) get zero codes.
-            Value y = arith::MulFOp::create(bb, l, f64Of(bb, l, v), aux);
-            code = enc->encode(bb, l, y);
-            if (mxInt8) {
-              Value isMin = arith::CmpIOp::create(bb, l, arith::CmpIPredicate::eq, code,
-                                                  storageConst(0x80));
-              code = arith::SelectOp::create(bb, l, isMin, storageConst(0x81), code);
-            } else {
-              Value isZero = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OEQ, v,
-                                                   constF32(bb, l, 0));
-              code = arith::SelectOp::create(bb, l, isZero, storageConst(0), code);
-            }
-            Value nonFinite = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OLT, aux,
-                                                    constF64(bb, l, 0));
-            code = arith::SelectOp::create(bb, l, nonFinite, storageConst(0), code);
-          } else if (rule == ScaleRule::NvFp4) {
-            Value y = arith::DivFOp::create(bb, l, f64Of(bb, l, v), aux);
-            Value positive = arith::CmpFOp::create(bb, l, arith::CmpFPredicate::OGT, aux,
-                                                   constF64(bb, l, 0));
-            Value neg = arith::CmpIOp::create(
-                bb, l, arith::CmpIPredicate::slt,
-                arith::BitcastOp::create(bb, l, bb.getI32Type(), v), constI32(bb, l, 0));
-            Value signedZero = arith::SelectOp::create(bb, l, neg, storageConst(8), storageConst(0));
-            code = arith::SelectOp::create(bb, l, positive, enc->encode(bb, l, y), signedZero);
-          } else if (rule == ScaleRule::AbsMax) {
-            Value q = clampF32(bb, l, math::RoundEvenOp::create(bb, l, arith::DivFOp::create(bb, l, v, aux)),
-                               -qmaxSigned - 1, qmaxSigned);
-            Value qi = arith::FPToSIOp::create(bb, l, bb.getI32Type(), q);
-            qi = arith::AndIOp::create(bb, l, qi,
-                                       constI32(bb, l, static_cast<int32_t>(elem.codeMask())));
-            code = toStorageInt(bb, l, qi, codeStorage);
-          } else {
-            Value r = arith::AddFOp::create(
-                bb, l, math::RoundEvenOp::create(bb, l, arith::DivFOp::create(bb, l, v, aux)),
-                args[2]);
-            Value q = clampF32(bb, l, r, 0.0f, qmaxUnsigned);
-            code = toStorageInt(bb, l, arith::FPToUIOp::create(bb, l, bb.getI32Type(), q),
-                                codeStorage);
+          switch (qz.rule) {
+          case ScaleRule::MX: code = mxCode(bb, l, qz, v, args[1]); break;
+          case ScaleRule::NvFp4: code = nvfp4Code(bb, l, qz, v, args[1]); break;
+          case ScaleRule::AbsMax: code = absMaxCode(bb, l, qz, v, args[1]); break;
+          default: code = minMaxCode(bb, l, qz, v, args[1], args[2]); break;
           }
           linalg::YieldOp::create(bb, l, code);
         });
