@@ -230,52 +230,62 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
       if (acc.isInteger(32)) {
         // Exact integer sums of (code value - zero point); scales per row /
         // column applied as ((float)sum * fa) * fb in f32.
-        auto intValues = [&](const HostTensor &t, SchemeAttr s,
-                             llvm::ArrayRef<const HostTensor *> params) {
-          std::vector<int64_t> v(t.codes.size());
+        // Per element: the code's value minus its zero point, and the
+        // factor of its group (1 without a scheme).
+        struct IntOperand {
+          std::vector<int64_t> values;
+          std::vector<float> factors;
+        };
+        auto intOperand = [&](const HostTensor &t, SchemeAttr s,
+                              llvm::ArrayRef<const HostTensor *> params) {
+          IntOperand r;
+          r.values.resize(t.codes.size());
+          r.factors.assign(t.codes.size(), 1.0f);
           std::vector<uint32_t> group;
           num::TensorScheme ts;
+          std::vector<float> groupFactor;
           if (s) {
             ts = getTensorScheme(s, t.elementType, t.shape);
             group = num::groupIndexOfElements(t.shape, ts.extents);
+            for (uint64_t sc : params[0]->codes) // MX: 2^(s - 127), / 64 for MXINT8
+              groupFactor.push_back(
+                  ts.rule != num::SchemeRule::MX ? static_cast<float>(num::decode(ts.scale, sc))
+                  : sc == 255                    ? NAN
+                                                 : static_cast<float>(std::ldexp(
+                                                       1.0, int(sc) - 127 -
+                                                                (ts.element.isInt() ? 6 : 0))));
           }
-          for (size_t i = 0; i < v.size(); ++i) {
+          for (size_t i = 0; i < t.codes.size(); ++i) {
             double x = t.value(i);
-            v[i] = std::isnan(x) ? 0 : static_cast<int64_t>(x);
-            if (s && s.hasZeroPoint())
-              v[i] -= static_cast<int64_t>(num::decode(*ts.zero, params[1]->codes[group[i]]));
+            r.values[i] = std::isnan(x) ? 0 : static_cast<int64_t>(x);
+            if (!s)
+              continue;
+            if (s.hasZeroPoint())
+              r.values[i] -= static_cast<int64_t>(num::decode(*ts.zero, params[1]->codes[group[i]]));
+            r.factors[i] = groupFactor[group[i]];
           }
-          return std::make_pair(v, group);
+          return r;
         };
-        auto [av, ag] = intValues(a, mm.getASchemeAttr(), ap);
-        auto [bv, bg] = intValues(b, mm.getBSchemeAttr(), bp);
-        auto factor = [&](SchemeAttr s, const HostTensor &codes,
-                          llvm::ArrayRef<const HostTensor *> params, uint32_t g) {
-          num::TensorScheme ts = getTensorScheme(s, codes.elementType, codes.shape);
-          if (ts.rule == num::SchemeRule::MX) {
-            uint64_t sc = params[0]->codes[g];
-            return sc == 255 ? NAN
-                             : static_cast<float>(std::ldexp(
-                                   1.0, int(sc) - 127 - (ts.element.isInt() ? 6 : 0)));
-          }
-          return static_cast<float>(num::decode(ts.scale, params[0]->codes[g]));
-        };
+        IntOperand ia = intOperand(a, mm.getASchemeAttr(), ap);
+        IntOperand ib = intOperand(b, mm.getBSchemeAttr(), bp);
+        bool scaled = mm.getASchemeAttr() || mm.getBSchemeAttr();
         for (int64_t i = 0; i < m; ++i)
           for (int64_t j = 0; j < n; ++j) {
             int64_t sum = 0;
             for (int64_t kk = 0; kk < k; ++kk)
-              sum += av[i * k + kk] * bv[bIndex(kk, j)];
+              sum += ia.values[i * k + kk] * ib.values[bIndex(kk, j)];
             int32_t s32 = static_cast<int32_t>(sum);
             size_t o = i * n + j;
-            if (!mm.getASchemeAttr() && !mm.getBSchemeAttr()) {
+            if (!scaled) {
               out.codes[o] = static_cast<uint32_t>(s32);
               continue;
             }
+            // Scales are constant along K (verified): any k gives the factor.
             float v = static_cast<float>(s32);
             if (mm.getASchemeAttr())
-              v = v * factor(mm.getASchemeAttr(), a, ap, ag[i * k]);
+              v = v * ia.factors[i * k];
             if (mm.getBSchemeAttr())
-              v = v * factor(mm.getBSchemeAttr(), b, bp, bg[bIndex(0, j)]);
+              v = v * ib.factors[bIndex(0, j)];
             out.codes[o] = encodeReal(out.elementType, v);
           }
       } else {
