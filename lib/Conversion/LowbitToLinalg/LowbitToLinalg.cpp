@@ -73,7 +73,6 @@ struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
   LogicalResult matchAndRewrite(DequantizeOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = op.getContext();
     RankedTensorType codesType = op.getCodes().getType();
     RankedTensorType resultType = op.getResult().getType();
     SchemeAttr scheme = op.getSchemeAttr();
@@ -81,17 +80,19 @@ struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
         rewriter, loc, op, codesType.getElementType(), scheme, false);
     if (failed(reader))
       return failure();
+    // Codes and scale tensors are inputs of the generic: the scales through
+    // the scheme's grid map.
+    MLIRContext *ctx = op.getContext();
     unsigned rank = codesType.getRank();
-    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
-    SmallVector<Value> inputs{adaptor.getCodes()};
-    SmallVector<AffineMap> maps{id};
     QuantizedOperand q = QuantizedOperand::get(adaptor.getCodes(), adaptor.getParams(), scheme);
+    SmallVector<Value> inputs{q.codes};
+    SmallVector<AffineMap> maps{AffineMap::getMultiDimIdentityMap(rank, ctx)};
     if (scheme) {
       AffineMap g = ScaleGrid(scheme, codesType.getShape()).map(ctx);
-      inputs.push_back(q.scales);
-      maps.push_back(g);
-      if (q.zeroPoints) {
-        inputs.push_back(q.zeroPoints);
+      for (Value v : {q.scales, q.zeroPoints}) {
+        if (!v)
+          continue;
+        inputs.push_back(v);
         maps.push_back(g);
       }
       if (q.tensorScale) {
@@ -99,13 +100,9 @@ struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
         maps.push_back(AffineMap::get(rank, 0, {}, ctx));
       }
     }
-    maps.push_back(id);
     Type outElem = resultType.getElementType();
-    Value init = emptyLike(rewriter, loc, resultType.getShape(), outElem);
-    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{resultType}, inputs, ValueRange{init}, maps, iters,
-        [&](OpBuilder &b, Location l, ValueRange args) {
+    Value result = parallelGeneric(
+        rewriter, loc, resultType, inputs, maps, [&](OpBuilder &b, Location l, ValueRange args) {
           Value scale, zero, st;
           unsigned i = 1;
           if (scheme) {
@@ -115,10 +112,9 @@ struct DequantizeLowering : OpConversionPattern<DequantizeOp> {
             if (q.tensorScale)
               st = args[i++];
           }
-          Value v = reader->valueF32(b, l, args[0], scale, zero, st);
-          linalg::YieldOp::create(b, l, castFloat(b, l, v, outElem));
+          return castFloat(b, l, reader->valueF32(b, l, args[0], scale, zero, st), outElem);
         });
-    rewriter.replaceOp(op, generic.getResults());
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
@@ -147,24 +143,18 @@ struct CastLowering : OpConversionPattern<CastOp> {
         Encoder::get(rewriter, loc, out.getElementType(), policy, error);
     if (!enc)
       return op.emitOpError() << error;
-    RankedTensorType outStorage = getStorageTensorType(out);
-    unsigned rank = in.getRank();
-    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
-    Value init = emptyLike(rewriter, loc, out.getShape(), outStorage.getElementType());
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{outStorage}, ValueRange{adaptor.getInput()},
-        ValueRange{init}, ArrayRef<AffineMap>{id, id},
-        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          linalg::YieldOp::create(b, l, enc->encode(b, l, dec->f64(b, l, args[0])));
-        });
-    rewriter.replaceOp(op, generic.getResults());
+    AffineMap id = AffineMap::getMultiDimIdentityMap(in.getRank(), ctx);
+    Value result = parallelGeneric(rewriter, loc, getStorageTensorType(out),
+                                   {adaptor.getInput()}, {id},
+                                   [&](OpBuilder &b, Location l, ValueRange args) {
+                                     return enc->encode(b, l, dec->f64(b, l, args[0]));
+                                   });
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
 
 } // namespace
-
 
 //===----------------------------------------------------------------------===//
 // The pass

@@ -32,6 +32,33 @@ inline Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type el
   return linalg::FillOp::create(b, loc, v, init).getResult(0);
 }
 
+/// A linalg.generic with parallel iterators over the result's shape,
+/// writing a fresh tensor: `inputs` are read through `inputMaps`, and
+/// `body` returns the result element from the inputs' elements.
+inline Value parallelGeneric(OpBuilder &b, Location loc, RankedTensorType resultType,
+                             ValueRange inputs, ArrayRef<AffineMap> inputMaps,
+                             function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  unsigned rank = resultType.getRank();
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, b.getContext()));
+  Value init = emptyLike(b, loc, resultType.getShape(), resultType.getElementType());
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{resultType}, inputs, ValueRange{init}, maps,
+             SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+             [&](OpBuilder &bb, Location l, ValueRange args) {
+               linalg::YieldOp::create(bb, l, body(bb, l, args.drop_back()));
+             })
+      .getResult(0);
+}
+
+/// The indices of the current point of the enclosing linalg.generic.
+inline SmallVector<Value> loopIndices(OpBuilder &b, Location l, unsigned rank) {
+  SmallVector<Value> idx;
+  for (unsigned d = 0; d < rank; ++d)
+    idx.push_back(linalg::IndexOp::create(b, l, d));
+  return idx;
+}
+
 /// Which entry of a scheme's scale grid an element falls in: along each
 /// axis, index / group extent, or 0 where the grid has a single entry. The
 /// same rule as an affine map (linalg indexing maps) or as index values
@@ -179,6 +206,36 @@ private:
   }
 };
 
+/// Reads elements of one quantized operand (codes plus its scheme's
+/// tensors, captured by a loop body) at an index: the dequantized f32 value,
+/// or the integer value for i32 accumulation.
+struct OperandAccess {
+  const OperandReader *reader;
+  QuantizedOperand q;
+  std::optional<ScaleGrid> grid;
+
+  OperandAccess(const OperandReader &r, const QuantizedOperand &q, RankedTensorType type)
+      : reader(&r), q(q) {
+    if (q.scheme)
+      grid.emplace(q.scheme, type.getShape());
+  }
+
+  Value read(OpBuilder &b, Location l, ValueRange idx, bool asInt) const {
+    Value code = tensor::ExtractOp::create(b, l, q.codes, idx);
+    Value scale, zero, st;
+    if (q.scheme) {
+      SmallVector<Value> g = grid->index(b, l, idx);
+      scale = tensor::ExtractOp::create(b, l, q.scales, g);
+      if (q.zeroPoints)
+        zero = tensor::ExtractOp::create(b, l, q.zeroPoints, g);
+      if (q.tensorScale)
+        st = tensor::ExtractOp::create(b, l, q.tensorScale, ValueRange{});
+    }
+    if (asInt)
+      return reader->intValue(b, l, code, zero);
+    return reader->valueF32(b, l, code, scale, zero, st);
+  }
+};
 
 /// The patterns of the larger ops, one file each.
 void populateQuantizeLoweringPatterns(TypeConverter &converter, RewritePatternSet &patterns);

@@ -25,36 +25,6 @@ namespace {
 /// Rows of C summed in one pass over B (registers for their sums).
 constexpr int64_t kMaxRowsPerBlock = 8;
 
-/// Reads element (i, j) of one operand (codes plus scheme tensors, all
-/// captured by the loop body) as a dequantized f32 or an integer value.
-struct OperandAccess {
-  const OperandReader *reader;
-  QuantizedOperand q;
-  std::optional<ScaleGrid> grid;
-
-  OperandAccess(const OperandReader &r, const QuantizedOperand &q, RankedTensorType type)
-      : reader(&r), q(q) {
-    if (q.scheme)
-      grid.emplace(q.scheme, type.getShape());
-  }
-
-  Value read(OpBuilder &b, Location l, Value i, Value j, bool intAcc) const {
-    Value code = tensor::ExtractOp::create(b, l, q.codes, ValueRange{i, j});
-    Value scale, zero, st;
-    if (q.scheme) {
-      SmallVector<Value> g = grid->index(b, l, {i, j});
-      scale = tensor::ExtractOp::create(b, l, q.scales, g);
-      if (q.zeroPoints)
-        zero = tensor::ExtractOp::create(b, l, q.zeroPoints, g);
-      if (q.tensorScale)
-        st = tensor::ExtractOp::create(b, l, q.tensorScale, ValueRange{});
-    }
-    if (intAcc)
-      return reader->intValue(b, l, code, zero);
-    return reader->valueF32(b, l, code, scale, zero, st);
-  }
-};
-
 struct MpGemmLowering : OpConversionPattern<MpGemmOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(MpGemmOp op, OpAdaptor adaptor,
@@ -82,7 +52,7 @@ struct MpGemmLowering : OpConversionPattern<MpGemmOp> {
     auto fm = arith::FastMathFlagsAttr::get(
         ctx, arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
     auto accType = RankedTensorType::get(cShape, acc);
-    Value init = emptyLike(rewriter, loc, cShape, acc);
+    Value init = emptyLike(rewriter, loc, cShape, acc); // the blocks' sums
     int64_t m = cShape[0], n = cShape[1];
     // Rows summed together: each code of B is decoded once per block of R
     // rows (R the largest divisor of M up to 8), not once per row.
@@ -109,13 +79,13 @@ struct MpGemmLowering : OpConversionPattern<MpGemmOp> {
       return scf::ForOp::create(
                  b, l, idx(b, l, 0), idx(b, l, kSize), idx(b, l, 1), zeros,
                  [&](OpBuilder &lb, Location ll, Value k, ValueRange sums) {
-                   Value bv = transposeB ? accB.read(lb, ll, j, k, intAcc)
-                                         : accB.read(lb, ll, k, j, intAcc);
+                   Value bv = transposeB ? accB.read(lb, ll, {j, k}, intAcc)
+                                         : accB.read(lb, ll, {k, j}, intAcc);
                    if (!intAcc)
                      bv = castFloat(lb, ll, bv, acc);
                    SmallVector<Value> next;
                    for (auto [r, row] : llvm::enumerate(rows)) {
-                     Value av = accA.read(lb, ll, row, k, intAcc);
+                     Value av = accA.read(lb, ll, {row, k}, intAcc);
                      if (intAcc) {
                        next.push_back(arith::AddIOp::create(
                            lb, ll, sums[r], arith::MulIOp::create(lb, ll, av, bv)));
@@ -131,16 +101,11 @@ struct MpGemmLowering : OpConversionPattern<MpGemmOp> {
     };
     Value sums;
     if (rowsPerBlock == 1) {
-      AffineMap id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
-      auto main = linalg::GenericOp::create(
-          rewriter, loc, TypeRange{accType}, ValueRange{}, ValueRange{init},
-          ArrayRef<AffineMap>{id2},
-          {utils::IteratorType::parallel, utils::IteratorType::parallel},
-          [&](OpBuilder &b, Location l, ValueRange) {
-            Value i = linalg::IndexOp::create(b, l, 0), j = linalg::IndexOp::create(b, l, 1);
-            linalg::YieldOp::create(b, l, sumRows(b, l, {i}, j));
-          });
-      sums = main.getResult(0);
+      sums = parallelGeneric(rewriter, loc, accType, {}, {},
+                             [&](OpBuilder &b, Location l, ValueRange) {
+                               SmallVector<Value> ij = loopIndices(b, l, 2);
+                               return sumRows(b, l, {ij[0]}, ij[1])[0];
+                             });
     } else {
       auto blocks = scf::ForOp::create(
           rewriter, loc, idx(rewriter, loc, 0), idx(rewriter, loc, m / rowsPerBlock),
@@ -185,12 +150,8 @@ struct MpGemmLowering : OpConversionPattern<MpGemmOp> {
       epInputs.push_back(qb.scales);
       epMaps.push_back(accB.grid->map(ctx, 2, e));
     }
-    epMaps.push_back(AffineMap::getMultiDimIdentityMap(2, ctx));
-    Value out = emptyLike(rewriter, loc, cShape, outElem);
-    auto epilogue = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{cType}, epInputs, ValueRange{out}, epMaps,
-        {utils::IteratorType::parallel, utils::IteratorType::parallel},
-        [&](OpBuilder &b, Location l, ValueRange args) {
+    Value epilogue = parallelGeneric(
+        rewriter, loc, cType, epInputs, epMaps, [&](OpBuilder &b, Location l, ValueRange args) {
           Value v = args[0];
           if (intAcc) {
             // float(sum) * factorA * factorB, each step one f32 rounding.
@@ -201,9 +162,9 @@ struct MpGemmLowering : OpConversionPattern<MpGemmOp> {
             if (scaleB)
               v = arith::MulFOp::create(b, l, v, rb->factorF32(b, l, args[i++]));
           }
-          linalg::YieldOp::create(b, l, castFloat(b, l, v, outElem));
+          return castFloat(b, l, v, outElem);
         });
-    rewriter.replaceOp(op, epilogue.getResults());
+    rewriter.replaceOp(op, epilogue);
     return success();
   }
 };

@@ -143,12 +143,6 @@ template <class Op> LayoutAttr effectiveLayout(Op op) {
   return getLayoutEncoding(op.getPacked().getType());
 }
 
-SmallVector<Value> indices(OpBuilder &b, Location l, unsigned rank) {
-  SmallVector<Value> idx;
-  for (unsigned d = 0; d < rank; ++d)
-    idx.push_back(linalg::IndexOp::create(b, l, d));
-  return idx;
-}
 
 Value codeBits(OpBuilder &b, Location l, Value code) {
   unsigned w = code.getType().getIntOrFloatBitWidth();
@@ -164,17 +158,11 @@ struct PackLowering : OpConversionPattern<PackOp> {
     RankedTensorType codesType = op.getCodes().getType();
     RankedTensorType bytesType = getStorageTensorType(op.getPacked().getType());
     Placement p = Placement::get(op.getOrder(), effectiveLayout(op), codesType);
-    unsigned rank = bytesType.getRank();
     Value codes = adaptor.getCodes();
-    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, op.getContext());
-    Value init = emptyLike(rewriter, loc, bytesType.getShape(), rewriter.getI8Type());
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{bytesType}, ValueRange{}, ValueRange{init},
-        ArrayRef<AffineMap>{id},
-        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-        [&](OpBuilder &b, Location l, ValueRange) {
+    Value packed = parallelGeneric(
+        rewriter, loc, bytesType, {}, {}, [&](OpBuilder &b, Location l, ValueRange) {
           auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, l, v).getResult(); };
-          SmallVector<Value> idx = indices(b, l, rank);
+          SmallVector<Value> idx = loopIndices(b, l, bytesType.getRank());
           Value byteIdx = idx.back();
           idx.pop_back(); // the row, for per-row placements
           Value acc = constI32(b, l, 0);
@@ -194,9 +182,9 @@ struct PackLowering : OpConversionPattern<PackOp> {
             acc = arith::OrIOp::create(b, l, acc,
                                        arith::ShLIOp::create(b, l, one, constI32(b, l, j)));
           }
-          linalg::YieldOp::create(b, l, Value(arith::TruncIOp::create(b, l, b.getI8Type(), acc)));
+          return Value(arith::TruncIOp::create(b, l, b.getI8Type(), acc));
         });
-    rewriter.replaceOp(op, generic.getResults());
+    rewriter.replaceOp(op, packed);
     return success();
   }
 };
@@ -212,15 +200,10 @@ struct UnpackLowering : OpConversionPattern<UnpackOp> {
     unsigned rank = codesType.getRank();
     Type storage = outType.getElementType();
     Value bytes = adaptor.getPacked();
-    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, op.getContext());
-    Value init = emptyLike(rewriter, loc, codesType.getShape(), storage);
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{outType}, ValueRange{}, ValueRange{init},
-        ArrayRef<AffineMap>{id},
-        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
-        [&](OpBuilder &b, Location l, ValueRange) {
+    Value codes = parallelGeneric(
+        rewriter, loc, outType, {}, {}, [&](OpBuilder &b, Location l, ValueRange) {
           auto c = [&](int64_t v) { return arith::ConstantIndexOp::create(b, l, v).getResult(); };
-          SmallVector<Value> idx = indices(b, l, rank);
+          SmallVector<Value> idx = loopIndices(b, l, rank);
           Value element = idx.back();
           idx.pop_back();
           if (!p.perRow && rank == 2) { // row-major element of the whole matrix
@@ -245,9 +228,9 @@ struct UnpackLowering : OpConversionPattern<UnpackOp> {
           Value out = toStorageInt(b, l, acc, b.getIntegerType(storage.getIntOrFloatBitWidth()));
           if (isa<FloatType>(storage))
             out = arith::BitcastOp::create(b, l, storage, out);
-          linalg::YieldOp::create(b, l, out);
+          return out;
         });
-    rewriter.replaceOp(op, generic.getResults());
+    rewriter.replaceOp(op, codes);
     return success();
   }
 };

@@ -391,24 +391,19 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
       codeIns.push_back(params.getResult(i));
       codeMaps.push_back(toGrid);
     }
-    codeMaps.push_back(id);
-    auto codes = linalg::GenericOp::create(
-        b, loc, TypeRange{RankedTensorType::get(shape, qz.codeStorage)}, codeIns,
-        ValueRange{emptyLike(b, loc, shape, qz.codeStorage)}, codeMaps,
-        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+    Value codes = parallelGeneric(
+        b, loc, RankedTensorType::get(shape, qz.codeStorage), codeIns, codeMaps,
         [&](OpBuilder &bb, Location l, ValueRange args) {
           Value v = f32Of(bb, l, args[0]);
-          Value code;
           switch (qz.rule) {
-          case ScaleRule::MX: code = mxCode(bb, l, qz, v, args[1]); break;
-          case ScaleRule::NvFp4: code = nvfp4Code(bb, l, qz, v, args[1]); break;
-          case ScaleRule::AbsMax: code = absMaxCode(bb, l, qz, v, args[1]); break;
-          default: code = minMaxCode(bb, l, qz, v, args[1], args[2]); break;
+          case ScaleRule::MX: return mxCode(bb, l, qz, v, args[1]);
+          case ScaleRule::NvFp4: return nvfp4Code(bb, l, qz, v, args[1]);
+          case ScaleRule::AbsMax: return absMaxCode(bb, l, qz, v, args[1]);
+          default: return minMaxCode(bb, l, qz, v, args[1], args[2]);
           }
-          linalg::YieldOp::create(bb, l, code);
         });
 
-    SmallVector<Value> results{codes.getResult(0), params.getResult(0)};
+    SmallVector<Value> results{codes, params.getResult(0)};
     if (scheme.getZeroType())
       results.push_back(params.getResult(1));
     if (tensorScale)
