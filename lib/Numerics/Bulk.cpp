@@ -339,3 +339,19 @@ const BulkEncoder &lowbit::num::bulkEncoderFor(const Format &f,
   cache.push_back({policy, std::make_unique<BulkEncoder>(f, policy)});
   return *cache.back().encoder;
 }
+
+const F64EncodeSteps &lowbit::num::f64EncodeStepsFor(const Format &f,
+                                                     const EncodePolicy &policy) {
+  struct Entry {
+    Format format;
+    EncodePolicy policy;
+    std::unique_ptr<F64EncodeSteps> steps;
+  };
+  static std::vector<Entry> cache;
+  std::lock_guard<std::mutex> lock(cacheMutex);
+  for (auto &e : cache)
+    if (e.format == f && samePolicy(e.policy, policy))
+      return *e.steps;
+  cache.push_back({f, policy, std::make_unique<F64EncodeSteps>(f64EncodeSteps(f, policy))});
+  return *cache.back().steps;
+}

@@ -58,6 +58,9 @@ struct F64EncodeSteps {
   std::vector<uint32_t> codes;
 };
 F64EncodeSteps f64EncodeSteps(const Format &f, const EncodePolicy &policy);
+/// f64EncodeSteps, built once per (format, policy) and shared (thread-safe;
+/// a 16-bit format takes a few million scalar encodes to build).
+const F64EncodeSteps &f64EncodeStepsFor(const Format &f, const EncodePolicy &policy);
 
 } // namespace lowbit::num
 

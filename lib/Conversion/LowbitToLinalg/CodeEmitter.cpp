@@ -309,7 +309,7 @@ std::optional<Encoder> Encoder::get(OpBuilder &b, Location loc, Type elementType
     return e;
   }
   e.kind = Kind::Steps;
-  num::F64EncodeSteps s = num::f64EncodeSteps(*f, policy);
+  const num::F64EncodeSteps &s = num::f64EncodeStepsFor(*f, policy);
   size_t padded = 1;
   while (padded < s.steps.size())
     padded *= 2;
