@@ -151,8 +151,10 @@ def Lowbit_MpGemmOp : Lowbit_Op<"mpgemm", [Pure, AttrSizedOperandSegments]> {
     `b_scheme`. Each product is taken on the dequantized values (as
     `lowbit.dequantize` gives them, in f32) and accumulated in `acc_type`:
 
-    * `f32` (or `f64`): c += a * b in that type, k ascending;
-    * `i32`: both operands integer codes (int<N>, uint<N>, bipolar,
+    * `f32` (or `f64`): products and sums in that type, in an unspecified
+      order over k (the reference lowering lets LLVM reassociate the sum to
+      vectorize it; lowbit-run --check bounds the error for any order);
+    * `i32`: both operands integer codes (int<N>, int<N, unsigned>, bipolar,
       ternary, i8) and products accumulated exactly in int32; a scheme is
       then only allowed per tensor or per channel (a scale that is constant
       along K), applied to the sum in f32, with zero points subtracted from
