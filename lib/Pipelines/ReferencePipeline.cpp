@@ -23,6 +23,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/IR/TensorInferTypeOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -37,6 +39,7 @@
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -53,12 +56,13 @@ void mlir::lowbit::registerReferencePipelineDialects(DialectRegistry &registry) 
                   bufferization::BufferizationDialect, cf::ControlFlowDialect,
                   func::FuncDialect, index::IndexDialect, linalg::LinalgDialect,
                   LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
-                  scf::SCFDialect, tensor::TensorDialect>();
+                  scf::SCFDialect, tensor::TensorDialect, vector::VectorDialect>();
   registerBuiltinFormatInterfaceExternalModels(registry);
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
+  vector::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerAllDialectInterfaceImplementations(registry);
   tensor::registerInferTypeOpInterfaceExternalModels(registry);
@@ -73,9 +77,22 @@ void mlir::lowbit::registerReferencePipelineDialects(DialectRegistry &registry) 
 }
 
 void mlir::lowbit::buildReferencePipeline(OpPassManager &pm) {
+  buildCPUPipeline(pm, ::lowbit::target::CPUTargetKind::Generic);
+}
+
+void mlir::lowbit::buildCPUPipeline(OpPassManager &pm, ::lowbit::target::CPUTargetKind target,
+                                    bool reportFallbacks) {
   // Folding first: quantize and cast of constant weights become constant
   // codes here, computed once by the Numerics library.
   pm.addPass(createCanonicalizerPass());
+  if (target != ::lowbit::target::CPUTargetKind::Generic) {
+    ConvertLowbitToX86Options x86;
+    x86.target = target;
+    x86.reportFallbacks = reportFallbacks;
+    pm.addPass(createConvertLowbitToX86(x86));
+    // The weights the kernels repacked are dead now.
+    pm.addPass(createCanonicalizerPass());
+  }
   pm.addPass(createConvertLowbitToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -93,9 +110,15 @@ void mlir::lowbit::buildReferencePipeline(OpPassManager &pm) {
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // Before the intrinsics become LLVM calls: refuse any the target lacks.
+  LowbitCheckTargetFeaturesOptions check;
+  check.target = target;
+  pm.addPass(createLowbitCheckTargetFeatures(check));
+  pm.addPass(createConvertLowbitIntrinsicsToLLVM());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
@@ -108,7 +131,38 @@ void mlir::lowbit::buildReferencePipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
+namespace {
+struct CPUPipelineOptions : PassPipelineOptions<CPUPipelineOptions> {
+  PassOptions::Option<::lowbit::target::CPUTargetKind> target{
+      *this, "target", llvm::cl::desc("The CPU to generate code for"),
+      llvm::cl::init(::lowbit::target::CPUTargetKind::Host),
+      llvm::cl::values(
+          clEnumValN(::lowbit::target::CPUTargetKind::Host, "host", "the CPU this runs on"),
+          clEnumValN(::lowbit::target::CPUTargetKind::Generic, "generic",
+                     "no SIMD assumptions: the reference lowering only"),
+          clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V3, "x86-64-v3",
+                     "AVX2, FMA, F16C, BMI2"),
+          clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V4, "x86-64-v4",
+                     "x86-64-v3 + AVX-512 F/BW/DQ/VL"),
+          clEnumValN(::lowbit::target::CPUTargetKind::Znver4, "znver4",
+                     "x86-64-v4 + VBMI, VBMI2, VNNI, BF16, VPOPCNTDQ, BITALG"))};
+  PassOptions::Option<bool> reportFallbacks{
+      *this, "report-fallbacks",
+      llvm::cl::desc("Remark on every product left to the reference lowering"),
+      llvm::cl::init(false)};
+};
+} // namespace
+
 void mlir::lowbit::registerReferencePipeline() {
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "lowbit-cpu-pipeline",
+      "Lower tensor-level lowbit IR to the LLVM dialect for a CPU target: the x86 kernels "
+      "(convert-lowbit-to-x86) where they apply, the reference lowering elsewhere, then the "
+      "reference pipeline's bufferization and LLVM lowering, and a check that every intrinsic "
+      "is one the target has",
+      [](OpPassManager &pm, const CPUPipelineOptions &o) {
+        buildCPUPipeline(pm, o.target, o.reportFallbacks);
+      });
   PassPipelineRegistration<>(
       "lowbit-reference-pipeline",
       "Lower tensor-level lowbit IR to the LLVM dialect (the reference path): "

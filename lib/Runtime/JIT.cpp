@@ -21,6 +21,8 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
 
 #include <map>
 #include <mutex>
@@ -115,6 +117,23 @@ std::string signatureOf(mlir::func::FuncOp f, FunctionSignature &sig) {
   return {};
 }
 
+std::optional<lowbit::target::CPUTargetKind> cpuTargetKind(const std::string &name) {
+  using K = lowbit::target::CPUTargetKind;
+  for (auto [n, k] : {std::pair{"host", K::Host}, {"generic", K::Generic},
+                      {"x86-64-v3", K::X86_64_V3}, {"x86-64-v4", K::X86_64_V4},
+                      {"znver4", K::Znver4}})
+    if (name == n)
+      return k;
+  return std::nullopt;
+}
+
+std::string targetList() {
+  std::string s;
+  for (const std::string &n : lowbit::target::cpuTargetNames())
+    s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
 std::mutex cacheMutex;
 std::map<std::string, std::weak_ptr<const CompiledModule>> &cache() {
   static std::map<std::string, std::weak_ptr<const CompiledModule>> c;
@@ -125,11 +144,23 @@ std::map<std::string, std::weak_ptr<const CompiledModule>> &cache() {
 std::shared_ptr<const CompiledModule>
 lowbit::rt::compile(const std::string &source, const CompileOptions &options,
                     std::string &diagnostics) {
-  std::string key = std::to_string(options.optLevel) + "\n" + options.sourceName + "\n" + source;
+  std::string key = std::to_string(options.optLevel) + "\n" + options.target + "\n" +
+                    std::to_string(options.reportFallbacks) + "\n" + options.sourceName + "\n" +
+                    source;
   {
     std::lock_guard<std::mutex> lock(cacheMutex);
     if (auto hit = cache()[key].lock())
       return hit;
+  }
+  std::optional<lowbit::target::CPUTarget> target = lowbit::target::parseCPUTarget(options.target);
+  std::optional<lowbit::target::CPUTargetKind> kind = cpuTargetKind(options.target);
+  if (!target || !kind) {
+    diagnostics = "unknown target '" + options.target + "'; expected one of " + targetList() + "\n";
+    return nullptr;
+  }
+  if (std::string e = lowbit::target::checkRunnableOnHost(*target); !e.empty()) {
+    diagnostics = e + "\n";
+    return nullptr;
   }
   static std::once_flag llvmInit;
   std::call_once(llvmInit, [] {
@@ -166,16 +197,25 @@ lowbit::rt::compile(const std::string &source, const CompileOptions &options,
   }
 
   mlir::PassManager pm(&ctx);
-  mlir::lowbit::buildReferencePipeline(pm);
+  mlir::lowbit::buildCPUPipeline(pm, *kind, options.reportFallbacks);
   if (mlir::failed(pm.run(*module)))
     return nullptr;
 
-  // The optimizer needs the host's target machine: without one its cost
-  // model sees no vector registers and the loop vectorizer does nothing.
+  // The optimizer needs a target machine: without one its cost model sees
+  // no vector registers and the loop vectorizer does nothing. A named
+  // target gets its own CPU and features (so x86-64-v3 code uses no
+  // AVX-512 even on a host that has it); host and generic get the host's.
   auto hostBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!hostBuilder) {
     diag << "cannot describe the host CPU: " << llvm::toString(hostBuilder.takeError()) << "\n";
     return nullptr;
+  }
+  if (std::string features = target->llvmFeatureString(); !features.empty()) {
+    hostBuilder->setCPU(target->cpu);
+    llvm::SubtargetFeatures f;
+    f.addFeaturesVector(llvm::SmallVector<std::string>(
+        llvm::split(llvm::StringRef(features), ',')));
+    hostBuilder->setFeatures(f.getString());
   }
   auto targetMachine = hostBuilder->createTargetMachine();
   if (!targetMachine) {

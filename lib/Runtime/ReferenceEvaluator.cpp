@@ -158,7 +158,8 @@ HostTensor HostTensor::random(mlir::RankedTensorType type, std::mt19937_64 &rng)
 double HostTensor::value(size_t i) const { return num::decode(formatOf(elementType), codes[i]); }
 
 std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTensor> &inputs,
-                                  std::vector<HostTensor> &outputs) {
+                                  std::vector<HostTensor> &outputs,
+                                  const EvaluateOptions &options) {
   using namespace mlir::lowbit;
   llvm::DenseMap<Value, HostTensor> env;
   if (inputs.size() != f.getNumArguments())
@@ -295,18 +296,55 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
         num::Format of = formatOf(out.elementType);
         double uOut = std::ldexp(1.0, -static_cast<int>(of.mantissaBits()) - 1);
         out.tolerance.assign(out.codes.size(), 0.0);
-        for (int64_t i = 0; i < m; ++i)
+        // The int8-activation policy applies to float activations without
+        // a scheme. The kernels sum sw * sa * (operand - zb) * q in blocks:
+        // each term is at most |w| + 2 |w_lo| times |a| + sa / 2, where w_lo
+        // is the weight the format's lowest value dequantizes to in the same
+        // group (WeightCodes.h: operand 0 stands for that value).
+        bool int8Policy = options.int8ActivationBlocks && !mm.getASchemeAttr() &&
+                          !a.elementType.isInteger() && !acc.isF64();
+        std::vector<float> lowest;
+        if (int8Policy) {
+          num::Format bf = formatOf(b.elementType);
+          uint64_t lo = 0;
+          double loValue = INFINITY;
+          for (uint64_t c = 0; bf.bits() <= 16 && c < (uint64_t(1) << bf.bits()); ++c) {
+            double v = num::decode(bf, c);
+            if (!std::isnan(v) && v < loValue) {
+              loValue = v;
+              lo = c;
+            }
+          }
+          HostTensor bl = b;
+          std::fill(bl.codes.begin(), bl.codes.end(), lo);
+          lowest = dequantized(bl, mm.getBSchemeAttr(), bp);
+        }
+        for (int64_t i = 0; i < m; ++i) {
+          double amax = 0;
+          for (int64_t kk = 0; int8Policy && kk < k; ++kk)
+            amax = std::max(amax, std::fabs(static_cast<double>(av[i * k + kk])));
+          double half = amax / 254;
           for (int64_t j = 0; j < n; ++j) {
-            long double sum = 0, mag = 0;
+            long double sum = 0, mag = 0, wsum = 0, terms = 0;
             for (int64_t kk = 0; kk < k; ++kk) {
-              long double p = static_cast<long double>(av[i * k + kk]) * bv[bIndex(kk, j)];
+              float w = bv[bIndex(kk, j)];
+              long double p = static_cast<long double>(av[i * k + kk]) * w;
               sum += p;
               mag += std::fabs(p);
+              if (int8Policy) {
+                wsum += std::fabs(w);
+                terms += (std::fabs(w) + 2 * std::fabs(lowest[bIndex(kk, j)])) *
+                         (std::fabs(av[i * k + kk]) + half);
+              }
             }
             size_t o = i * n + j;
             out.codes[o] = encodeReal(out.elementType, static_cast<double>(sum));
             out.tolerance[o] = static_cast<double>(k * u * mag + std::fabs(sum) * uOut) * 1.0001;
+            if (int8Policy)
+              out.tolerance[o] +=
+                  static_cast<double>(half * wsum + k * std::ldexp(1.0, -24) * terms) * 1.0001;
           }
+        }
       }
       env[mm.getC()] = out;
     } else if (auto p = llvm::dyn_cast<PackOp>(op)) {

@@ -46,6 +46,12 @@ static cl::opt<bool> printAll("print", cl::desc("Print every output value"));
 static cl::opt<bool> check("check", cl::desc("Compare with the Numerics library's evaluation"));
 static cl::opt<unsigned> repeat("repeat", cl::desc("Run N times and report the median time"), cl::init(1));
 static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"), cl::init(3));
+static cl::opt<std::string> target("target",
+                                   cl::desc("CPU target: host, generic (the reference path), "
+                                            "x86-64-v3, x86-64-v4, znver4"),
+                                   cl::init("host"));
+static cl::opt<bool> reportFallbacks(
+    "report-fallbacks", cl::desc("Remark on every product that takes the reference path"));
 
 static int fail(const std::string &msg) {
   llvm::errs() << "lowbit-run: " << msg << "\n";
@@ -72,11 +78,14 @@ int main(int argc, char **argv) {
   lowbit::rt::CompileOptions options;
   options.optLevel = optLevel;
   options.sourceName = inputFile;
+  options.target = target;
+  options.reportFallbacks = reportFallbacks;
   auto module = lowbit::rt::compile(source, options, diagnostics);
   if (!module) {
     llvm::errs() << diagnostics;
     return 1;
   }
+  llvm::errs() << diagnostics; // remarks (--report-fallbacks)
   if (module->functions().empty())
     return fail("no public function in '" + inputFile + "'");
   const lowbit::rt::FunctionSignature *sig =
@@ -157,7 +166,9 @@ int main(int argc, char **argv) {
   if (!check)
     return 0;
   std::vector<HostTensor> expected;
-  if (std::string e = lowbit::ref::evaluate(func, inputs, expected); !e.empty())
+  lowbit::ref::EvaluateOptions policy;
+  policy.int8ActivationBlocks = target != "generic";
+  if (std::string e = lowbit::ref::evaluate(func, inputs, expected, policy); !e.empty())
     return fail(e);
   size_t bad = 0;
   for (size_t i = 0; i < outputs.size(); ++i) {

@@ -2,6 +2,8 @@
 #ifndef LOWBIT_CONVERSION_PASSES_H
 #define LOWBIT_CONVERSION_PASSES_H
 
+#include "lowbit/Target/CPUTarget.h"
+
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::lowbit {

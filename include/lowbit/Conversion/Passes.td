@@ -59,4 +59,107 @@ def ConvertLowbitToLinalg : Pass<"convert-lowbit-to-linalg", "ModuleOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def ConvertLowbitToX86 : Pass<"convert-lowbit-to-x86", "ModuleOp"> {
+  let summary = "Lower lowbit.mpgemm to x86 byte-dot kernels (AVX2, AVX-512, VNNI)";
+  let description = [{
+    Rewrites each `lowbit.mpgemm` that an x86 kernel covers into vector
+    code, and leaves every other op for `convert-lowbit-to-linalg` (the
+    reference lowering, which stays the oracle and the fallback):
+
+    * weights: constant codes of at most 8 bits whose values are evenly
+      spaced (every integer format: signed, unsigned, bipolar, ternary,
+      int8) or, up to 4 bits, integers times a power of two (e2m1, small
+      minifloats and posits), with or without a scheme (MX, NVFP4, GPTQ/AWQ,
+      absmax; per tensor, channel, group or block) whose scales are
+      constants. They are repacked at compile time into tiles of 16 output
+      rows x 4 consecutive k (see docs/cpu-kernels.md), scales folded into
+      f32 tables;
+    * activations: f32, f16 or bf16, quantized at run time to int8 per
+      block of `activation-block` k (smaller when a scale group needs it);
+    * products summed exactly in int32 by `vpdpbusd` (AVX-512 VNNI) or
+      `vpmaddubsw` + `vpmaddwd` (AVX-512BW, AVX2), byte codebooks looked up
+      by `vpshufb`, emitted as `llvm.call_intrinsic`; results in f32.
+
+    The only approximation is the activations' int8 rounding; the error
+    bound is derived in docs/cpu-kernels.md and checked by the tests. With
+    `report-fallbacks`, each product left for the reference lowering gets a
+    remark saying why (as LLVM's -Rpass-missed).
+
+    ```mlir
+    // lowbit-opt --convert-lowbit-to-x86=target=znver4
+    %w = lowbit.constant dense<...> : tensor<64x128xui4> -> tensor<64x128x!lowbit.int<4>>
+    %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b}
+        : tensor<1x128xf32>, tensor<64x128x!lowbit.int<4>> -> tensor<1x64xf32>
+    // becomes a scf.for nest over 16-row tiles and 32-k blocks around
+    //   %d = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%acc, %u, %a)
+    ```
+  }];
+  let options = [
+    Option<"target", "target", "::lowbit::target::CPUTargetKind",
+           /*default=*/"::lowbit::target::CPUTargetKind::Host",
+           "The CPU the kernels are generated for", [{::llvm::cl::values(
+             clEnumValN(::lowbit::target::CPUTargetKind::Host, "host",
+                        "the CPU this process runs on"),
+             clEnumValN(::lowbit::target::CPUTargetKind::Generic, "generic",
+                        "no SIMD assumptions: nothing is rewritten"),
+             clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V3, "x86-64-v3",
+                        "AVX2, FMA, F16C, BMI2"),
+             clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V4, "x86-64-v4",
+                        "x86-64-v3 + AVX-512 F/BW/DQ/VL"),
+             clEnumValN(::lowbit::target::CPUTargetKind::Znver4, "znver4",
+                        "x86-64-v4 + VBMI, VBMI2, VNNI, BF16, VPOPCNTDQ, BITALG"))}]>,
+    Option<"activationBlock", "activation-block", "int64_t", /*default=*/"32",
+           "k per int8 activation block (a power of two, 8 to 256)">,
+    Option<"reportFallbacks", "report-fallbacks", "bool", /*default=*/"false",
+           "Emit a remark for every product left to the reference lowering">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def LowbitCheckTargetFeatures : Pass<"lowbit-check-target-features", "ModuleOp"> {
+  let summary = "Refuse LLVM intrinsics that the target CPU does not have";
+  let description = [{
+    LLVM's code generator aborts without a diagnostic when IR uses an
+    instruction the target lacks (a 512-bit shuffle on x86-64-v3, vpermb
+    without VBMI). This pass runs before translation to LLVM IR and reports
+    every `lowbit.pure_intrinsic` and `llvm.call_intrinsic` of an x86
+    intrinsic whose features `target`
+    does not have, with its location, and every x86 intrinsic it does not
+    know (it cannot vouch for those).
+
+    ```mlir
+    // lowbit-opt --lowbit-check-target-features=target=x86-64-v3
+    %d = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%acc, %u, %a) : ...
+    // error: 'llvm.x86.avx512.vpdpbusd.512' needs avx512vnni, which target
+    //        'x86-64-v3' lacks
+    ```
+  }];
+  let options = [
+    Option<"target", "target", "::lowbit::target::CPUTargetKind",
+           /*default=*/"::lowbit::target::CPUTargetKind::Host",
+           "The CPU the code is generated for", [{::llvm::cl::values(
+             clEnumValN(::lowbit::target::CPUTargetKind::Host, "host", "this CPU"),
+             clEnumValN(::lowbit::target::CPUTargetKind::Generic, "generic",
+                        "no SIMD assumptions"),
+             clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V3, "x86-64-v3", "AVX2"),
+             clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V4, "x86-64-v4", "AVX-512"),
+             clEnumValN(::lowbit::target::CPUTargetKind::Znver4, "znver4", "Zen 4"))}]>
+  ];
+}
+
+def ConvertLowbitIntrinsicsToLLVM : Pass<"convert-lowbit-intrinsics-to-llvm"> {
+  let summary = "Turn lowbit.pure_intrinsic into llvm.call_intrinsic";
+  let description = [{
+    Runs after bufferization and buffer deallocation, which need to know
+    that the kernels' intrinsics have no memory effects: each
+    `lowbit.pure_intrinsic` becomes the `llvm.call_intrinsic` it stands for.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // LOWBIT_CONVERSION_PASSES_TD

@@ -2,6 +2,8 @@
 #ifndef LOWBIT_PIPELINES_REFERENCEPIPELINE_H
 #define LOWBIT_PIPELINES_REFERENCEPIPELINE_H
 
+#include "lowbit/Target/CPUTarget.h"
+
 namespace mlir {
 class DialectRegistry;
 class OpPassManager;
@@ -18,7 +20,15 @@ void registerReferencePipelineDialects(DialectRegistry &registry);
 /// -> tensor C` becomes `f(A*, B*, C*)` over storage elements.
 void buildReferencePipeline(OpPassManager &pm);
 
-/// Registers `--lowbit-reference-pipeline`.
+/// The pipeline for a CPU target: the x86 kernels (convert-lowbit-to-x86)
+/// for the products they cover, the reference lowering for the rest, the
+/// same bufferization and LLVM lowering, then lowbit-check-target-features.
+/// `Generic` is the reference pipeline. With `reportFallbacks`, products
+/// left to the reference lowering get a remark saying why.
+void buildCPUPipeline(OpPassManager &pm, ::lowbit::target::CPUTargetKind target,
+                      bool reportFallbacks = false);
+
+/// Registers `--lowbit-reference-pipeline` and `--lowbit-cpu-pipeline`.
 void registerReferencePipeline();
 
 } // namespace lowbit

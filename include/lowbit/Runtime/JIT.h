@@ -51,6 +51,13 @@ struct FunctionSignature {
 struct CompileOptions {
   unsigned optLevel = 3; ///< LLVM optimization level 0..3
   std::string sourceName = "<input>"; ///< the file name diagnostics show
+  /// The CPU target (lowbit/Target/CPUTarget.h): host, generic (the
+  /// reference path only), x86-64-v3, x86-64-v4 or znver4. A target this
+  /// host cannot execute is refused with an error.
+  std::string target = "host";
+  /// Report, as remarks in the diagnostics, every product that a fast path
+  /// does not cover (like LLVM's -Rpass-missed).
+  bool reportFallbacks = false;
 };
 
 class CompiledModule {

@@ -52,9 +52,19 @@ struct HostTensor {
   static HostTensor random(mlir::RankedTensorType type, std::mt19937_64 &rng);
 };
 
+/// What the compiled code may do differently from exact evaluation.
+struct EvaluateOptions {
+  /// The CPU fast paths' named policy (docs/cpu-kernels.md): float
+  /// activations of a product are rounded to int8 per block with scale
+  /// amax / 127. The tolerance of an f32 product then also holds
+  /// amax/254 * sum|w| and the rounding of the kernel's int32-to-f32
+  /// epilogue, for any block size.
+  bool int8ActivationBlocks = false;
+};
+
 /// Evaluates `f` on `inputs`; returns an error text (empty on success).
 std::string evaluate(mlir::func::FuncOp f, const std::vector<HostTensor> &inputs,
-                     std::vector<HostTensor> &outputs);
+                     std::vector<HostTensor> &outputs, const EvaluateOptions &options = {});
 
 /// Calls the compiled `f` on host tensors: writes the inputs in storage
 /// form, runs it `repeats` times (the wall time of each run goes to

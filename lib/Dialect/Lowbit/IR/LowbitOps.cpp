@@ -172,6 +172,12 @@ LogicalResult verifyQuantized(Operation *op, StringRef what, RankedTensorType co
 // ConstantOp
 //===----------------------------------------------------------------------===//
 
+LogicalResult PureIntrinsicOp::verify() {
+  if (!getIntrin().starts_with("llvm."))
+    return emitOpError() << "'" << getIntrin() << "' is not an LLVM intrinsic name (llvm.*)";
+  return success();
+}
+
 LogicalResult ConstantOp::verify() {
   auto type = getResult().getType();
   std::optional<num::Format> f = getFormat(type.getElementType());

@@ -257,4 +257,26 @@ def Lowbit_UnpackOp : Lowbit_Op<"unpack", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Lowbit_PureIntrinsicOp : Lowbit_Op<"pure_intrinsic", [Pure]> {
+  let summary = "an LLVM intrinsic without memory effects, on scalars and vectors";
+  let description = [{
+    Calls the LLVM intrinsic `intrin` on register values: the kernels that
+    `convert-lowbit-to-x86` generates use it for byte shuffles and integer
+    dot products that no upstream dialect has (vpshufb, vpdpbusd,
+    vpmaddubsw). Unlike `llvm.call_intrinsic` it declares that it has no
+    memory effects, so bufferization and buffer deallocation accept it; it
+    becomes `llvm.call_intrinsic` after them (`convert-lowbit-intrinsics-to-llvm`),
+    and `lowbit-check-target-features` checks the target has it.
+
+    ```mlir
+    %d = lowbit.pure_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%acc, %u, %a)
+        : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$intrin, Variadic<AnyTypeOf<[AnyVectorOfAnyRank, AnySignlessInteger, AnyFloat]>>:$args);
+  let results = (outs AnyTypeOf<[AnyVectorOfAnyRank, AnySignlessInteger, AnyFloat]>:$result);
+  let assemblyFormat = "$intrin `(` $args `)` attr-dict `:` functional-type($args, $result)";
+  let hasVerifier = 1;
+}
+
 #endif // LOWBIT_DIALECT_LOWBIT_IR_LOWBITOPS_TD

@@ -1,0 +1,599 @@
+//===- MpGemmToX86.cpp - lowbit.mpgemm to x86 byte-dot kernels ------------===//
+//
+// C = A x B^T with float activations A (M x K) and constant low-bit weights
+// B (N x K, or K x N without transpose_b), as generated vector code:
+//
+// 1. Weights are repacked at compile time into the kernel layout
+//    (WeightPacking.h): one unsigned byte operand per weight (WeightCodes.h),
+//    in slots of 1, 2, 4 or 8 bits. Scales and zero points become f32
+//    tables per (16-row tile, scale group, row), with the codes' affine map
+//    folded in: dequant(n, k) = sw[n, g] * (operand(n, k) - zb[n, g]).
+// 2. At run time each activation row is quantized to int8 per block of kb
+//    k (symmetric, scale amax / 127, round to nearest even), with the sum of
+//    each block's int8 values.
+// 3. The kernel walks tiles of 16 output rows; for a block of kb k it sums
+//    operand x int8 exactly in int32 lanes (vpdpbusd with AVX-512 VNNI;
+//    vpmaddubsw + vpmaddwd on AVX-512BW or AVX2), then adds
+//    sw * sa * (sum - zb * blocksum) to f32 accumulators.
+//
+// The only approximation is the int8 quantization of activations: each
+// activation moves by at most sa / 2 = amax(block) / 254, so an output moves
+// by at most sum over blocks of amax / 254 * sum |dequant weight| (plus f32
+// rounding of the epilogue); docs/cpu-kernels.md derives it and the tests
+// check it element by element.
+//
+//===----------------------------------------------------------------------===//
+
+#include "MpGemmToX86.h"
+
+#include "WeightCodes.h"
+#include "WeightPacking.h"
+
+#include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"
+#include "lowbit/Numerics/Codec.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Utils/Utils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::lowbit;
+namespace num = ::lowbit::num;
+namespace x86 = ::lowbit::x86;
+using ::lowbit::target::CPUFeature;
+
+namespace {
+
+/// How one vector of 64 operand bytes is multiplied with 64 int8 bytes.
+enum class DotISA {
+  VNNI512, ///< vpdpbusd zmm: exact, operands up to 255
+  BW512,   ///< vpmaddubsw + vpmaddwd zmm: exact while 2 * 127 * operand fits int16
+  AVX2,    ///< the same on two ymm halves
+};
+
+/// The largest operand vpmaddubsw sums in pairs without saturating int16.
+constexpr unsigned kMaxPairOperand = 129;
+
+//===----------------------------------------------------------------------===//
+// Compile-time plan: what the kernel reads
+//===----------------------------------------------------------------------===//
+
+/// The codes (as u64 bit patterns) of a constant tensor, row-major.
+std::optional<std::vector<uint64_t>> constantCodes(Value v) {
+  Attribute attr;
+  if (auto c = v.getDefiningOp<ConstantOp>())
+    attr = c.getValue();
+  else if (auto c = v.getDefiningOp<arith::ConstantOp>())
+    attr = c.getValue();
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(attr);
+  if (!dense)
+    return std::nullopt;
+  std::vector<uint64_t> out;
+  out.reserve(dense.getNumElements());
+  if (isa<FloatType>(dense.getElementType())) {
+    for (const APFloat &f : dense.getValues<APFloat>())
+      out.push_back(f.bitcastToAPInt().getZExtValue());
+  } else if (dense.getElementType().isIntOrIndex()) {
+    for (const APInt &i : dense.getValues<APInt>())
+      out.push_back(i.getZExtValue());
+  } else {
+    return std::nullopt;
+  }
+  return out;
+}
+
+/// The exact values of a constant tensor of a type with a number format.
+std::optional<std::vector<double>> constantValues(Value v) {
+  std::optional<num::Format> f = getFormat(cast<RankedTensorType>(v.getType()).getElementType());
+  std::optional<std::vector<uint64_t>> codes = constantCodes(v);
+  if (!f || !codes)
+    return std::nullopt;
+  std::vector<double> out(codes->size());
+  for (size_t i = 0; i < codes->size(); ++i)
+    out[i] = num::decode(*f, (*codes)[i]);
+  return out;
+}
+
+struct KernelPlan {
+  DotISA isa = DotISA::VNNI512;
+  x86::WeightCodes codes;
+  x86::KernelShape shape;
+  int64_t m = 0;
+  int64_t kb = 0;          ///< activation block
+  int64_t numBlocks = 0;   ///< cols / kb
+  int64_t blocksPerGroup = 0; ///< activation blocks per scale group (numGroups > 1)
+  int64_t numGroups = 1;
+  std::vector<uint8_t> weights;
+  std::vector<float> sw, zb; ///< [row tile][group][16]
+  bool swUniform = true, zbUniform = true;
+};
+
+/// Scale factor S and zero point Z of each (n, k group): dequant = (value - Z) * S.
+struct GroupScales {
+  int64_t groupK = 0; ///< k per group (the padded K for one group)
+  int64_t numGroups = 1;
+  std::vector<double> s, z; ///< [n][group]
+};
+
+FailureOr<GroupScales> groupScales(MpGemmOp op, int64_t n, int64_t k, int64_t paddedK,
+                                   std::string &whyNot) {
+  GroupScales g;
+  SchemeAttr scheme = op.getBSchemeAttr();
+  if (!scheme) {
+    g.groupK = paddedK;
+    g.s.assign(n, 1.0);
+    g.z.assign(n, 0.0);
+    return g;
+  }
+  bool transposed = op.getTransposeB();
+  ArrayRef<int64_t> bShape = op.getB().getType().getShape();
+  SmallVector<int64_t> extents = scheme.getGroupExtents(bShape);
+  SmallVector<int64_t> scaleShape = scheme.getScaleShape(bShape);
+  unsigned kDim = transposed ? 1 : 0, nDim = transposed ? 0 : 1;
+  QuantizedOperand q = QuantizedOperand::get(op.getB(), op.getBParams(), scheme);
+  std::optional<std::vector<double>> scales = constantValues(q.scales);
+  std::optional<std::vector<double>> zeros, tensorScale;
+  if (q.zeroPoints)
+    zeros = constantValues(q.zeroPoints);
+  if (q.tensorScale)
+    tensorScale = constantValues(q.tensorScale);
+  if (!scales || (q.zeroPoints && !zeros) || (q.tensorScale && !tensorScale)) {
+    whyNot = "the weight scales are not constants";
+    return failure();
+  }
+  bool oneGroup = scaleShape[kDim] == 1;
+  g.groupK = oneGroup ? paddedK : extents[kDim];
+  g.numGroups = oneGroup ? 1 : scaleShape[kDim];
+  bool mxInt = scheme.getRule() == ScaleRule::MX &&
+               getFormat(op.getB().getType().getElementType())->isInt();
+  g.s.resize(n * g.numGroups);
+  g.z.assign(n * g.numGroups, 0.0);
+  for (int64_t row = 0; row < n; ++row)
+    for (int64_t grp = 0; grp < g.numGroups; ++grp) {
+      int64_t idx[2];
+      idx[nDim] = scaleShape[nDim] == 1 ? 0 : row / extents[nDim];
+      idx[kDim] = oneGroup ? 0 : grp;
+      int64_t flat = idx[0] * scaleShape[1] + idx[1];
+      double s = (*scales)[flat];
+      switch (scheme.getRule()) {
+      case ScaleRule::MX:
+        if (mxInt) // MXINT8 elements are k / 64
+          s /= 64;
+        break;
+      case ScaleRule::NvFp4:
+        s *= (*tensorScale)[0];
+        break;
+      default: // (q - zero) * scale, the scale as f32
+        s = static_cast<float>(s);
+        if (zeros)
+          g.z[row * g.numGroups + grp] = (*zeros)[flat];
+        break;
+      }
+      g.s[row * g.numGroups + grp] = s;
+    }
+  (void)k;
+  return g;
+}
+
+FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
+                                 std::string &whyNot) {
+  const ::lowbit::target::CPUTarget &t = options.target;
+  KernelPlan p;
+  if (t.generic || !t.has(CPUFeature::AVX2)) {
+    whyNot = "target '" + t.name + "' has no byte-dot kernels (needs at least AVX2)";
+    return failure();
+  }
+  p.isa = t.has(CPUFeature::AVX512VNNI)  ? DotISA::VNNI512
+          : t.has(CPUFeature::AVX512BW) ? DotISA::BW512
+                                        : DotISA::AVX2;
+  RankedTensorType aType = op.getA().getType(), bType = op.getB().getType();
+  RankedTensorType cType = op.getC().getType();
+  if (!aType.hasStaticShape() || !bType.hasStaticShape()) {
+    whyNot = "dynamic shapes are not supported by the x86 kernels yet";
+    return failure();
+  }
+  Type aElem = aType.getElementType();
+  if (!(aElem.isF32() || aElem.isF16() || aElem.isBF16()) || op.getASchemeAttr()) {
+    whyNot = "activations must be f32, f16 or bf16 without a scheme (int8 activations take "
+             "the reference path for now)";
+    return failure();
+  }
+  if (!op.getAccType().isF32() || !cType.getElementType().isF32()) {
+    whyNot = "the kernels accumulate in f32 and write f32";
+    return failure();
+  }
+  std::optional<num::Format> bFormat = getFormat(bType.getElementType());
+  if (!bFormat) {
+    whyNot = "the weights have no number format";
+    return failure();
+  }
+  std::optional<x86::WeightCodes> codes = x86::planWeightCodes(*bFormat, whyNot);
+  if (!codes)
+    return failure();
+  unsigned maxOperand = p.isa == DotISA::VNNI512 ? 255 : kMaxPairOperand;
+  if (codes->maxOperand > maxOperand) {
+    whyNot = "weight operands reach " + std::to_string(codes->maxOperand) +
+             ", and vpmaddubsw saturates above " + std::to_string(maxOperand) +
+             " (the target has no AVX-512 VNNI)";
+    return failure();
+  }
+  p.codes = *codes;
+  std::optional<std::vector<uint64_t>> bCodes = constantCodes(op.getB());
+  if (!bCodes) {
+    whyNot = "the weights are not a constant (run-time weights take the reference path for now)";
+    return failure();
+  }
+
+  bool transposed = op.getTransposeB();
+  int64_t n = op.getN(), k = op.getK();
+  p.m = op.getM();
+  x86::KernelShape &s = p.shape;
+  s.n = n;
+  s.k = k;
+  s.slotBits = codes->slotBits;
+  s.rows = (n + x86::kTileRows - 1) / x86::kTileRows * x86::kTileRows;
+
+  // The activation block: the largest power of two up to the option that
+  // holds whole weight vectors and divides the scale group along k.
+  FailureOr<GroupScales> probe = groupScales(op, n, k, /*paddedK=*/k, whyNot);
+  if (failed(probe))
+    return failure();
+  int64_t groupK = probe->numGroups > 1 ? probe->groupK : 0;
+  p.kb = 0;
+  for (int64_t kb = options.activationBlock; kb >= s.kPerVector(); kb /= 2)
+    if (kb % s.kPerVector() == 0 && (groupK == 0 || groupK % kb == 0)) {
+      p.kb = kb;
+      break;
+    }
+  if (p.kb == 0) {
+    whyNot = "the weight scale group (" + std::to_string(groupK) +
+             " k) is not a multiple of the " + std::to_string(s.kPerVector()) +
+             " k one weight vector holds";
+    return failure();
+  }
+  s.cols = (k + p.kb - 1) / p.kb * p.kb;
+  p.numBlocks = s.cols / p.kb;
+  FailureOr<GroupScales> gs = groupScales(op, n, k, s.cols, whyNot);
+  if (failed(gs))
+    return failure();
+  p.numGroups = gs->numGroups;
+  p.blocksPerGroup = gs->numGroups > 1 ? gs->groupK / p.kb : p.numBlocks;
+
+  // Weights: operand slots of the padded matrix.
+  std::vector<uint32_t> slots(s.rows * s.cols, 0);
+  for (int64_t row = 0; row < n; ++row)
+    for (int64_t col = 0; col < k; ++col) {
+      uint64_t c = (*bCodes)[transposed ? row * k + col : col * n + row];
+      if (!codes->finite[c]) {
+        whyNot = "a weight code has no finite value";
+        return failure();
+      }
+      slots[row * s.cols + col] = codes->slot[c];
+    }
+  x86::Expected<std::vector<uint8_t>> packed = x86::packKernelWeights(s, slots);
+  if (!packed) {
+    whyNot = "the kernel weight layout: " + packed.error();
+    return failure();
+  }
+  p.weights = *packed;
+
+  // Scale tables with the codes' affine map folded in.
+  int64_t tiles = s.rowTiles();
+  p.sw.assign(tiles * p.numGroups * x86::kTileRows, 0.f);
+  p.zb.assign(tiles * p.numGroups * x86::kTileRows, 0.f);
+  for (int64_t row = 0; row < n; ++row)
+    for (int64_t g = 0; g < p.numGroups; ++g) {
+      size_t at = ((row / x86::kTileRows) * p.numGroups + g) * x86::kTileRows +
+                  row % x86::kTileRows;
+      double S = gs->s[row * p.numGroups + g], Z = gs->z[row * p.numGroups + g];
+      p.sw[at] = static_cast<float>(codes->alpha * S);
+      p.zb[at] = static_cast<float>((Z - codes->beta) / codes->alpha);
+      size_t first = 0; // the first real row's entry of group 0
+      auto same = [](float a, float b) { return a == b || (std::isnan(a) && std::isnan(b)); };
+      p.swUniform = p.swUniform && same(p.sw[at], p.sw[first]);
+      p.zbUniform = p.zbUniform && same(p.zb[at], p.zb[first]);
+    }
+  return p;
+}
+
+//===----------------------------------------------------------------------===//
+// Code generation
+//===----------------------------------------------------------------------===//
+
+struct Emitter {
+  OpBuilder &b;
+  Location loc;
+  const KernelPlan &p;
+
+  Type i8() { return b.getI8Type(); }
+  Type i16() { return b.getI16Type(); }
+  Type i32() { return b.getI32Type(); }
+  Type f32() { return b.getF32Type(); }
+  VectorType vec(int64_t n, Type t) { return VectorType::get({n}, t); }
+
+  Value idx(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value splat(VectorType t, Attribute scalar) {
+    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(t, scalar));
+  }
+  Value splatI8(int64_t n, int8_t v) { return splat(vec(n, i8()), b.getI8IntegerAttr(v)); }
+  Value splatF32(int64_t n, float v) { return splat(vec(n, f32()), b.getF32FloatAttr(v)); }
+  Value zeroI32(int64_t n) { return splat(vec(n, i32()), b.getI32IntegerAttr(0)); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value divu(Value x, int64_t y) { return arith::DivUIOp::create(b, loc, x, idx(y)); }
+  Value mulc(Value x, int64_t y) { return y == 1 ? x : mul(x, idx(y)); }
+  Value addc(Value x, int64_t y) { return y == 0 ? x : add(x, idx(y)); }
+
+  Value read(VectorType t, Value tensor, ValueRange indices) {
+    Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(t.getElementType()));
+    return vector::TransferReadOp::create(b, loc, t, tensor, indices, pad, ArrayRef<bool>{true});
+  }
+  Value write(Value v, Value tensor, ValueRange indices) {
+    return vector::TransferWriteOp::create(b, loc, v, tensor, indices, ArrayRef<bool>{true})
+        .getResult();
+  }
+  Value intrinsic(StringRef name, Type result, ValueRange args) {
+    return PureIntrinsicOp::create(b, loc, result, b.getStringAttr(name), args);
+  }
+  Value half(Value v, int64_t which) {
+    int64_t n = cast<VectorType>(v.getType()).getNumElements() / 2;
+    return vector::ExtractStridedSliceOp::create(b, loc, v, ArrayRef<int64_t>{which * n},
+                                                 ArrayRef<int64_t>{n}, ArrayRef<int64_t>{1});
+  }
+  Value concat(Value lo, Value hi) {
+    int64_t n = cast<VectorType>(lo.getType()).getNumElements();
+    SmallVector<int64_t> mask(2 * n);
+    for (int64_t i = 0; i < 2 * n; ++i)
+      mask[i] = i;
+    return vector::ShuffleOp::create(b, loc, lo, hi, mask);
+  }
+
+  /// Bytes looked up in a 16-entry table (replicated per 128-bit lane).
+  Value shuffleBytes(Value table, Value indices) {
+    if (p.isa == DotISA::AVX2)
+      return concat(intrinsic("llvm.x86.avx2.pshuf.b", vec(32, i8()),
+                              {half(table, 0), half(indices, 0)}),
+                    intrinsic("llvm.x86.avx2.pshuf.b", vec(32, i8()),
+                              {half(table, 1), half(indices, 1)}));
+    return intrinsic("llvm.x86.avx512.pshuf.b.512", vec(64, i8()), {table, indices});
+  }
+
+  /// acc (16 x i32) + the sums of 4 products operand (u8) x activation (s8).
+  Value dot(Value acc, Value operands, Value activations) {
+    switch (p.isa) {
+    case DotISA::VNNI512:
+      return intrinsic("llvm.x86.avx512.vpdpbusd.512", vec(16, i32()),
+                       {acc, operands, activations});
+    case DotISA::BW512: {
+      Value pairs = intrinsic("llvm.x86.avx512.pmaddubs.w.512", vec(32, i16()),
+                              {operands, activations});
+      Value ones = splat(vec(32, i16()), b.getI16IntegerAttr(1));
+      return add(acc, intrinsic("llvm.x86.avx512.pmaddw.d.512", vec(16, i32()), {pairs, ones}));
+    }
+    case DotISA::AVX2: {
+      Value ones = splat(vec(16, i16()), b.getI16IntegerAttr(1));
+      Value quads[2];
+      for (int h = 0; h < 2; ++h) {
+        Value pairs = intrinsic("llvm.x86.avx2.pmadd.ub.sw", vec(16, i16()),
+                                {half(operands, h), half(activations, h)});
+        quads[h] = intrinsic("llvm.x86.avx2.pmadd.wd", vec(8, i32()), {pairs, ones});
+      }
+      return add(acc, concat(quads[0], quads[1]));
+    }
+    }
+    llvm_unreachable("DotISA");
+  }
+
+  /// A, padded with zeros to the kernel's k.
+  Value paddedActivations(Value a) {
+    auto t = cast<RankedTensorType>(a.getType());
+    if (t.getDimSize(1) == p.shape.cols)
+      return a;
+    auto padded = RankedTensorType::get({p.m, p.shape.cols}, t.getElementType());
+    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(t.getElementType()));
+    return tensor::createPadHighOp(padded, a, zero, /*nofold=*/false, loc, b);
+  }
+
+  /// Activations quantized per block: int8 values as i32 words (4 k each),
+  /// block scales and block sums of the int8 values.
+  std::tuple<Value, Value, Value> quantizeActivations(Value a) {
+    int64_t kb = p.kb, cols = p.shape.cols;
+    Type aElem = cast<RankedTensorType>(a.getType()).getElementType();
+    Value words = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m, cols / 4}, i32());
+    Value scales = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m, p.numBlocks}, f32());
+    Value sums = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m, p.numBlocks}, f32());
+    auto rows = scf::ForOp::create(
+        b, loc, idx(0), idx(p.m), idx(1), ValueRange{words, scales, sums},
+        [&](OpBuilder &, Location, Value m, ValueRange rowState) {
+          auto blocks = scf::ForOp::create(
+              b, loc, idx(0), idx(p.numBlocks), idx(1), rowState,
+              [&](OpBuilder &, Location, Value blk, ValueRange st) {
+                Value v = read(vec(kb, aElem), a, {m, mulc(blk, kb)});
+                if (!aElem.isF32())
+                  v = arith::ExtFOp::create(b, loc, vec(kb, f32()), v);
+                // NaN-propagating maximum: a block with a NaN gets a NaN scale.
+                Value amax = vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF,
+                                                         math::AbsFOp::create(b, loc, v));
+                Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+                Value c127 = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(127));
+                Value positive =
+                    arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, amax, zero);
+                Value inv = arith::SelectOp::create(
+                    b, loc, positive, arith::DivFOp::create(b, loc, c127, amax), zero);
+                Value x = arith::MulFOp::create(
+                    b, loc, v, vector::BroadcastOp::create(b, loc, vec(kb, f32()), inv));
+                // |x| <= 127 except for NaN (inv = 0 only when amax is 0,
+                // NaN or Inf); NaN becomes 0, never an undefined conversion.
+                Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
+                x = arith::SelectOp::create(b, loc, isNaN, splatF32(kb, 0), x);
+                Value q32 = arith::FPToSIOp::create(b, loc, vec(kb, i32()),
+                                                    math::RoundEvenOp::create(b, loc, x));
+                Value sum = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, q32);
+                Value q8 = arith::TruncIOp::create(b, loc, vec(kb, i8()), q32);
+                Value w = vector::BitCastOp::create(b, loc, vec(kb / 4, i32()), q8);
+                Value nw = write(w, st[0], {m, mulc(blk, kb / 4)});
+                Value scale = arith::DivFOp::create(b, loc, amax, c127);
+                Value ns = tensor::InsertOp::create(b, loc, scale, st[1], ValueRange{m, blk});
+                Value sumF = arith::SIToFPOp::create(b, loc, f32(), sum);
+                Value nq = tensor::InsertOp::create(b, loc, sumF, st[2], ValueRange{m, blk});
+                scf::YieldOp::create(b, loc, ValueRange{nw, ns, nq});
+              });
+          scf::YieldOp::create(b, loc, blocks.getResults());
+        });
+    return {rows.getResult(0), rows.getResult(1), rows.getResult(2)};
+  }
+
+  Value constantTensor(ArrayRef<int64_t> shape, ArrayRef<float> values) {
+    auto t = RankedTensorType::get(shape, f32());
+    return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(t, values));
+  }
+
+  /// The f32 result, M x rows (padded).
+  Value kernel(Value words, Value scales, Value sums) {
+    const x86::KernelShape &s = p.shape;
+    int64_t tiles = s.rowTiles(), perTile = s.vectorsPerRowTile();
+    int64_t slots = s.slotsPerByte(), w = s.slotBits, vectorsPerBlock = p.kb / s.kPerVector();
+    auto byteType = RankedTensorType::get({s.bytes()}, i8());
+    Value weights = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::getFromRawBuffer(
+            byteType, ArrayRef<char>(reinterpret_cast<const char *>(p.weights.data()),
+                                     p.weights.size())));
+    VectorType rowVec = vec(x86::kTileRows, f32());
+    Value swTable, zbTable, swSplat, zbSplat;
+    if (p.swUniform)
+      swSplat = splatF32(x86::kTileRows, p.sw[0]);
+    else
+      swTable = constantTensor({tiles, p.numGroups, x86::kTileRows}, p.sw);
+    bool zbZero = p.zbUniform && p.zb[0] == 0;
+    if (p.zbUniform)
+      zbSplat = splatF32(x86::kTileRows, p.zb[0]);
+    else
+      zbTable = constantTensor({tiles, p.numGroups, x86::kTileRows}, p.zb);
+    Value mask = splatI8(64, static_cast<int8_t>((1u << w) - 1));
+    Value table;
+    if (p.codes.codebook) {
+      SmallVector<int8_t> t(64);
+      for (int i = 0; i < 64; ++i)
+        t[i] = static_cast<int8_t>(p.codes.table[i % 16]);
+      table = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(vec(64, i8()),
+                                                                       ArrayRef<int8_t>(t)));
+    }
+    // Rows of A per pass over the weights: their sums stay in registers.
+    int64_t rowsPerPass = std::min<int64_t>(p.m, p.isa == DotISA::AVX2 ? 2 : 8);
+    // Independent int32 chains per row, so that one row's dot products do
+    // not wait on each other's latency.
+    int64_t chains = std::max<int64_t>(1, 4 / rowsPerPass);
+
+    Value c = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m, s.rows}, f32());
+    // The rows m0 .. m0 + count - 1 of one row tile.
+    auto pass = [&](Value nt, Value m0, int64_t count, Value out) -> Value {
+      SmallVector<Value> rows;
+      for (int64_t r = 0; r < count; ++r)
+        rows.push_back(addc(m0, r));
+      SmallVector<Value> init(count, splatF32(x86::kTileRows, 0));
+      auto blocks = scf::ForOp::create(
+          b, loc, idx(0), idx(p.numBlocks), idx(1), init,
+          [&](OpBuilder &, Location, Value blk, ValueRange ys) {
+            Value g = p.numGroups > 1 ? divu(blk, p.blocksPerGroup) : idx(0);
+            Value sw = swSplat ? swSplat : read(rowVec, swTable, {nt, g, idx(0)});
+            Value zb = zbSplat ? zbSplat : read(rowVec, zbTable, {nt, g, idx(0)});
+            SmallVector<SmallVector<Value>> acc(count,
+                                                SmallVector<Value>(chains, zeroI32(16)));
+            int64_t step = 0;
+            for (int64_t v = 0; v < vectorsPerBlock; ++v) {
+              Value vecIndex = addc(mulc(blk, vectorsPerBlock), v); // within the row tile
+              Value offset = mulc(add(mulc(nt, perTile), vecIndex), x86::kVectorBytes);
+              Value bytes = read(vec(64, i8()), weights, {offset});
+              for (int64_t slot = 0; slot < slots; ++slot) {
+                Value u = bytes;
+                if (slot > 0)
+                  u = arith::ShRUIOp::create(b, loc, u, splatI8(64, slot * w));
+                if (slot < slots - 1)
+                  u = arith::AndIOp::create(b, loc, u, mask);
+                if (table)
+                  u = shuffleBytes(table, u);
+                // The word of 4 int8 activations at k = 4 * (slots * vecIndex + slot).
+                Value word = add(mulc(vecIndex, slots), idx(slot));
+                for (int64_t r = 0; r < count; ++r) {
+                  Value a4 = tensor::ExtractOp::create(b, loc, words, ValueRange{rows[r], word});
+                  Value a = vector::BitCastOp::create(
+                      b, loc, vec(64, i8()), vector::BroadcastOp::create(b, loc, vec(16, i32()), a4));
+                  Value &chain = acc[r][step % chains];
+                  chain = dot(chain, u, a);
+                }
+                ++step;
+              }
+            }
+            auto fm = arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::contract);
+            SmallVector<Value> next;
+            for (int64_t r = 0; r < count; ++r) {
+              Value sum = acc[r][0];
+              for (int64_t j = 1; j < chains; ++j)
+                sum = add(sum, acc[r][j]);
+              Value f = arith::SIToFPOp::create(b, loc, rowVec, sum);
+              if (!zbZero) {
+                Value qs = tensor::ExtractOp::create(b, loc, sums, ValueRange{rows[r], blk});
+                Value corr = arith::MulFOp::create(
+                    b, loc, zb, vector::BroadcastOp::create(b, loc, rowVec, qs), fm);
+                f = arith::SubFOp::create(b, loc, f, corr, fm);
+              }
+              Value sa = tensor::ExtractOp::create(b, loc, scales, ValueRange{rows[r], blk});
+              Value sc = arith::MulFOp::create(b, loc, sw,
+                                               vector::BroadcastOp::create(b, loc, rowVec, sa));
+              next.push_back(arith::AddFOp::create(
+                  b, loc, ys[r], arith::MulFOp::create(b, loc, f, sc, fm), fm));
+            }
+            scf::YieldOp::create(b, loc, next);
+          });
+      Value col = mulc(nt, x86::kTileRows);
+      for (int64_t r = 0; r < count; ++r)
+        out = write(blocks.getResult(r), out, {rows[r], col});
+      return out;
+    };
+    int64_t full = p.m / rowsPerPass, rest = p.m % rowsPerPass;
+    auto tilesLoop = scf::ForOp::create(
+        b, loc, idx(0), idx(tiles), idx(1), ValueRange{c},
+        [&](OpBuilder &, Location, Value nt, ValueRange tileState) {
+          auto passes = scf::ForOp::create(
+              b, loc, idx(0), idx(full), idx(1), tileState,
+              [&](OpBuilder &, Location, Value mp, ValueRange st) {
+                scf::YieldOp::create(b, loc, pass(nt, mulc(mp, rowsPerPass), rowsPerPass, st[0]));
+              });
+          Value out = passes.getResult(0);
+          if (rest)
+            out = pass(nt, idx(full * rowsPerPass), rest, out);
+          scf::YieldOp::create(b, loc, out);
+        });
+    return tilesLoop.getResult(0);
+  }
+};
+
+} // namespace
+
+LogicalResult mlir::lowbit::lowerMpGemmToX86(RewriterBase &rewriter, MpGemmOp op,
+                                            const X86KernelOptions &options,
+                                            std::string &whyNot) {
+  FailureOr<KernelPlan> plan = planKernel(op, options, whyNot);
+  if (failed(plan))
+    return failure();
+  rewriter.setInsertionPoint(op);
+  Emitter e{rewriter, op.getLoc(), *plan};
+  auto [words, scales, sums] = e.quantizeActivations(e.paddedActivations(op.getA()));
+  Value c = e.kernel(words, scales, sums);
+  if (plan->shape.rows != plan->shape.n)
+    c = tensor::ExtractSliceOp::create(rewriter, op.getLoc(), op.getC().getType(), c,
+                                       ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
+                                                              rewriter.getIndexAttr(0)},
+                                       ArrayRef<OpFoldResult>{rewriter.getIndexAttr(plan->m),
+                                                              rewriter.getIndexAttr(plan->shape.n)},
+                                       ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
+                                                              rewriter.getIndexAttr(1)});
+  rewriter.replaceOp(op, c);
+  return success();
+}

@@ -1,0 +1,100 @@
+//===- TargetFeatureCheck.cpp - The lowbit-check-target-features pass ----===//
+//
+// LLVM aborts the process on an intrinsic the target machine cannot select;
+// this check turns that into a located error before code generation.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lowbit/Conversion/Passes.h"
+
+#include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
+namespace mlir::lowbit {
+#define GEN_PASS_DEF_LOWBITCHECKTARGETFEATURES
+#include "lowbit/Conversion/Passes.h.inc"
+
+namespace {
+using ::lowbit::target::CPUFeature;
+
+/// The x86 intrinsics lowbit emits and the features each one needs.
+struct IntrinsicNeeds {
+  const char *name;
+  std::initializer_list<CPUFeature> features;
+};
+const IntrinsicNeeds kX86Intrinsics[] = {
+    {"llvm.x86.avx2.pshuf.b", {CPUFeature::AVX2}},
+    {"llvm.x86.avx2.pmadd.ub.sw", {CPUFeature::AVX2}},
+    {"llvm.x86.avx2.pmadd.wd", {CPUFeature::AVX2}},
+    {"llvm.x86.avx512.pshuf.b.512", {CPUFeature::AVX512BW}},
+    {"llvm.x86.avx512.pmaddubs.w.512", {CPUFeature::AVX512BW}},
+    {"llvm.x86.avx512.pmaddw.d.512", {CPUFeature::AVX512BW}},
+    {"llvm.x86.avx512.permvar.qi.512", {CPUFeature::AVX512VBMI}},
+    {"llvm.x86.avx512.vpermi2var.qi.512", {CPUFeature::AVX512VBMI}},
+    {"llvm.x86.avx512.vpdpbusd.512", {CPUFeature::AVX512VNNI}},
+    {"llvm.x86.avx512.vpdpbusd.256", {CPUFeature::AVX512VNNI, CPUFeature::AVX512VL}},
+};
+
+struct LowbitCheckTargetFeaturesPass
+    : impl::LowbitCheckTargetFeaturesBase<LowbitCheckTargetFeaturesPass> {
+  using LowbitCheckTargetFeaturesBase::LowbitCheckTargetFeaturesBase;
+
+  void runOnOperation() override {
+    ::lowbit::target::CPUTarget t = ::lowbit::target::getCPUTarget(target);
+    bool failed = false;
+    getOperation()->walk([&](Operation *call) {
+      StringRef name;
+      if (auto c = dyn_cast<LLVM::CallIntrinsicOp>(call))
+        name = c.getIntrin();
+      else if (auto c = dyn_cast<PureIntrinsicOp>(call))
+        name = c.getIntrin();
+      if (name.empty() || !name.starts_with("llvm.x86."))
+        return;
+      const IntrinsicNeeds *needs = nullptr;
+      for (const IntrinsicNeeds &n : kX86Intrinsics)
+        if (name == n.name)
+          needs = &n;
+      if (!needs) {
+        call->emitError() << "'" << name
+                         << "' is an x86 intrinsic whose target features lowbit does not know";
+        failed = true;
+        return;
+      }
+      std::string missing;
+      for (CPUFeature f : needs->features)
+        if (t.generic || !t.has(f))
+          missing += (missing.empty() ? "" : ", ") + std::string(featureName(f));
+      if (!missing.empty()) {
+        call->emitError() << "'" << name << "' needs " << missing << ", which target '" << t.name
+                         << "' lacks";
+        failed = true;
+      }
+    });
+    if (failed)
+      signalPassFailure();
+  }
+};
+} // namespace
+} // namespace mlir::lowbit
+
+namespace mlir::lowbit {
+#define GEN_PASS_DEF_CONVERTLOWBITINTRINSICSTOLLVM
+#include "lowbit/Conversion/Passes.h.inc"
+
+namespace {
+struct ConvertLowbitIntrinsicsToLLVMPass
+    : impl::ConvertLowbitIntrinsicsToLLVMBase<ConvertLowbitIntrinsicsToLLVMPass> {
+  void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    getOperation()->walk([&](PureIntrinsicOp op) {
+      rewriter.setInsertionPoint(op);
+      rewriter.replaceOp(op, LLVM::CallIntrinsicOp::create(rewriter, op.getLoc(),
+                                                           op.getResult().getType(),
+                                                           op.getIntrinAttr(), op.getArgs())
+                                 ->getResults());
+    });
+  }
+};
+} // namespace
+} // namespace mlir::lowbit

@@ -1,0 +1,124 @@
+//===- WeightCodes.cpp - Weight codes as bytes of an integer dot product ===//
+
+#include "WeightCodes.h"
+
+#include "lowbit/Numerics/Codec.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+using namespace lowbit::x86;
+namespace num = lowbit::num;
+
+namespace {
+unsigned slotBitsFor(unsigned bits) {
+  for (unsigned s : {1u, 2u, 4u, 8u})
+    if (bits <= s)
+      return s;
+  return 0;
+}
+
+/// The largest power of two that divides every value (all finite, not all
+/// zero), as its exponent.
+std::optional<int> commonPowerOfTwo(const std::set<double> &values) {
+  std::optional<int> p;
+  for (double v : values) {
+    if (v == 0)
+      continue;
+    // v = m * 2^e with m odd: the exponent of v's lowest set bit.
+    int e;
+    double m = std::frexp(std::fabs(v), &e); // |v| = m * 2^e, m in [0.5, 1)
+    int lowest = e - 53;
+    double scaled = std::ldexp(m, 53);
+    uint64_t bitsInt = static_cast<uint64_t>(scaled);
+    while (bitsInt && !(bitsInt & 1)) {
+      bitsInt >>= 1;
+      ++lowest;
+    }
+    p = p ? std::min(*p, lowest) : lowest;
+  }
+  return p;
+}
+} // namespace
+
+std::optional<WeightCodes> lowbit::x86::planWeightCodes(const num::Format &f,
+                                                         std::string &whyNot) {
+  unsigned bits = f.bits();
+  if (bits > 8) {
+    whyNot = "codes wider than 8 bits have no byte-dot kernel";
+    return std::nullopt;
+  }
+  uint64_t n = uint64_t(1) << bits;
+  WeightCodes w;
+  w.slotBits = slotBitsFor(bits);
+  w.finite.resize(n);
+  std::vector<double> value(n, 0.0);
+  std::set<double> values;
+  for (uint64_t c = 0; c < n; ++c) {
+    double v = num::decode(f, c);
+    w.finite[c] = std::isfinite(v);
+    if (w.finite[c]) {
+      value[c] = v == 0 ? 0.0 : v; // -0 and +0 are one value
+      values.insert(value[c]);
+    }
+  }
+  if (values.empty()) {
+    whyNot = "the format has no finite values";
+    return std::nullopt;
+  }
+  double lo = *values.begin(), hi = *values.rbegin();
+
+  // Affine: evenly spaced values (the smallest gap divides every other).
+  if (values.size() == 1) {
+    w.alpha = 1;
+    w.beta = lo;
+  } else {
+    double gap = INFINITY;
+    for (auto it = std::next(values.begin()); it != values.end(); ++it)
+      gap = std::min(gap, *it - *std::prev(it));
+    w.alpha = gap;
+    w.beta = lo;
+  }
+  bool affine = true;
+  for (double v : values) {
+    double k = (v - lo) / w.alpha;
+    if (k != std::round(k) || k >= double(uint64_t(1) << w.slotBits))
+      affine = false;
+  }
+  if (affine) {
+    w.slot.resize(n, 0);
+    for (uint64_t c = 0; c < n; ++c)
+      if (w.finite[c])
+        w.slot[c] = static_cast<uint8_t>((value[c] - lo) / w.alpha);
+    w.maxOperand = static_cast<unsigned>((hi - lo) / w.alpha);
+    return w;
+  }
+
+  // Codebook: integers times 2^p, looked up by one byte shuffle.
+  if (bits > 4) {
+    whyNot = "values of this " + std::to_string(bits) +
+             "-bit format are not evenly spaced, and a byte-shuffle codebook holds 16 entries";
+    return std::nullopt;
+  }
+  std::optional<int> p = commonPowerOfTwo(values);
+  if (!p)
+    p = 0;
+  double scale = std::ldexp(1.0, *p);
+  double ilo = lo / scale, ihi = hi / scale;
+  if (ihi - ilo > 255) {
+    whyNot = "values of this format span more than 255 steps of their finest power of two";
+    return std::nullopt;
+  }
+  w.codebook = true;
+  w.slotBits = 4;
+  w.alpha = scale;
+  w.beta = lo;
+  w.slot.resize(n);
+  for (uint64_t c = 0; c < n; ++c) {
+    w.slot[c] = static_cast<uint8_t>(c);
+    w.table[c] = w.finite[c] ? static_cast<uint8_t>(value[c] / scale - ilo) : 0;
+  }
+  w.maxOperand = static_cast<unsigned>(ihi - ilo);
+  return w;
+}

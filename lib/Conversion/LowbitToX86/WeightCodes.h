@@ -1,0 +1,56 @@
+//===- WeightCodes.h - Weight codes as bytes of an integer dot product -*- C++ -*-===//
+//
+// The x86 mpGEMM kernels multiply bytes: an unsigned operand per weight
+// times a signed byte per (quantized) activation, summed exactly in int32
+// (vpdpbusd, or vpmaddubsw + vpmaddwd). A weight format qualifies when its
+// values are an affine image of small unsigned integers:
+//
+//   value(code) = alpha * operand(code) + beta,  operand in [0, 255]
+//
+// so that sum_k value_k a_k = alpha * sum_k operand_k a_k + beta * sum_k a_k,
+// with the second sum computed once per activation block. Two ways to get
+// the operand, chosen per format:
+//
+// * affine: the values themselves are evenly spaced (every integer format:
+//   signed, unsigned, bipolar, ternary). The weight slot stores the operand
+//   directly (repacked at compile time), so the kernel only shifts and masks.
+// * codebook (formats of at most 4 bits, e.g. e2m1): the values are
+//   integers times a power of two but not evenly spaced. The slot stores the
+//   raw code and one byte shuffle (vpshufb) maps it to the operand.
+//
+// Nothing here depends on MLIR: the plan is computed from the Numerics
+// library's exact decode of every code.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOWBIT_LIB_CONVERSION_LOWBITTOX86_WEIGHTCODES_H
+#define LOWBIT_LIB_CONVERSION_LOWBITTOX86_WEIGHTCODES_H
+
+#include "lowbit/Numerics/Format.h"
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lowbit::x86 {
+
+struct WeightCodes {
+  unsigned slotBits = 0;  ///< bits one weight takes in the kernel layout: 1, 2, 4 or 8
+  bool codebook = false;  ///< slots hold raw codes, mapped by `table`
+  std::vector<uint8_t> slot;     ///< per code: the slot's contents
+  std::array<uint8_t, 16> table{}; ///< codebook: code -> operand
+  std::vector<bool> finite;      ///< per code: has a finite value (others must not occur)
+  double alpha = 1, beta = 0;    ///< value = alpha * operand + beta
+  unsigned maxOperand = 0;
+
+  /// The operand byte of a code.
+  uint8_t operand(uint64_t code) const { return codebook ? table[code] : slot[code]; }
+};
+
+/// The plan for `f`, or nullopt with the reason in `whyNot`.
+std::optional<WeightCodes> planWeightCodes(const lowbit::num::Format &f, std::string &whyNot);
+
+} // namespace lowbit::x86
+
+#endif
