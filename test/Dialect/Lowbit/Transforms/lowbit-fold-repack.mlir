@@ -6,12 +6,12 @@
 // RUN: lowbit-run %t.mlir --function constant_weights --check | FileCheck %s --check-prefix=EXEC
 // RUN: lowbit-run %t.mlir --function quantized_weights --check | FileCheck %s --check-prefix=EXEC
 // RUN: lowbit-opt %s --canonicalize --lowbit-plan-layout=target=bitplane --lowbit-fold-repack | FileCheck %s --check-prefix=PLANNED
-// RUN: : 'the repacked program computes what the original does'
-// RUN: lowbit-run %s --function constant_weights --print | tail -1 > %t.before
-// RUN: lowbit-run %t.mlir --function constant_weights --print | tail -1 > %t.after
+// RUN: : 'the repacked program computes what the original does (bit for bit: the reference path)'
+// RUN: lowbit-run %s --function constant_weights --target=generic --print | tail -1 > %t.before
+// RUN: lowbit-run %t.mlir --function constant_weights --target=generic --print | tail -1 > %t.after
 // RUN: diff %t.before %t.after
-// RUN: lowbit-run %s --function quantized_weights --print | tail -1 > %t.qbefore
-// RUN: lowbit-run %t.mlir --function quantized_weights --print | tail -1 > %t.qafter
+// RUN: lowbit-run %s --function quantized_weights --target=generic --print | tail -1 > %t.qbefore
+// RUN: lowbit-run %t.mlir --function quantized_weights --target=generic --print | tail -1 > %t.qafter
 // RUN: diff %t.qbefore %t.qafter
 // RUN: not lowbit-opt %S/Inputs/bad-layout.mlir --lowbit-fold-repack 2>&1 | FileCheck %s --check-prefix=BAD
 // EXEC: check: output 0: 0 of {{[0-9]+}} elements mismatch
