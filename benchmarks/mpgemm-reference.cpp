@@ -101,7 +101,9 @@ int main(int argc, char **argv) {
       x = u(rng);
     for (const Format &f : kFormats) {
       std::string diagnostics;
-      auto module = lowbit::rt::compile(program(f, m), {}, diagnostics);
+      lowbit::rt::CompileOptions options;
+      options.target = "generic"; // the reference path, by name
+      auto module = lowbit::rt::compile(program(f, m), options, diagnostics);
       if (!module) {
         std::fprintf(stderr, "%s", diagnostics.c_str());
         return 1;

@@ -25,6 +25,23 @@ if os.path.isdir(golden):
     config.available_features.add("golden")
     config.substitutions.append(("%golden", golden))
 
+# x86 execution tests run code for a target only where the host has its
+# features (lowbit-run refuses the others): host-x86-64-v3 (AVX2, FMA,
+# F16C, BMI2), host-x86-64-v4 (+ AVX-512 F/BW/DQ/VL), host-znver4 (+ VNNI,
+# VBMI, ...).
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = next((l.split(":", 1)[1].split() for l in cpuinfo if l.startswith("flags")), [])
+except OSError:
+    flags = []
+v3 = {"avx2", "fma", "f16c", "bmi2"}
+v4 = v3 | {"avx512f", "avx512bw", "avx512dq", "avx512vl"}
+zen4 = v4 | {"avx512vbmi", "avx512_vbmi2", "avx512_vnni", "avx512_bf16", "avx512_vpopcntdq",
+             "avx512_bitalg"}
+for name, need in [("host-x86-64-v3", v3), ("host-x86-64-v4", v4), ("host-znver4", zen4)]:
+    if need <= set(flags):
+        config.available_features.add(name)
+
 # GPU execution tests need a CUDA driver and a device.
 if os.path.exists("/dev/nvidia0") or os.path.exists("/dev/nvidiactl"):
     config.available_features.add("cuda-gpu")

@@ -25,7 +25,7 @@ struct ConvertLowbitToX86Pass : impl::ConvertLowbitToX86Base<ConvertLowbitToX86P
         (activationBlock & (activationBlock - 1))) {
       getOperation()->emitError() << "convert-lowbit-to-x86: activation-block must be a power "
                                      "of two from 8 to 256, got "
-                                  << activationBlock;
+                                  << static_cast<int64_t>(activationBlock);
       return signalPassFailure();
     }
     X86KernelOptions options;

@@ -363,3 +363,11 @@ func.func @f() {
   %k = lowbit.constant dense<0> : tensor<2x48xui4> -> tensor<2x48x!lowbit.int<4>, #lowbit.layout<bits<planes_tiled, 4, 32>>>
   return
 }
+
+// -----
+
+func.func @pure_intrinsic_not_llvm(%t: vector<32xi8>) -> vector<32xi8> {
+  // expected-error @+1 {{'lowbit.pure_intrinsic' op 'x86.pshufb' is not an LLVM intrinsic name (llvm.*)}}
+  %d = lowbit.pure_intrinsic "x86.pshufb"(%t) : (vector<32xi8>) -> vector<32xi8>
+  return %d : vector<32xi8>
+}

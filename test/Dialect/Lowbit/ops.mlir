@@ -95,3 +95,10 @@ func.func @encoded(%q: tensor<8x64x!lowbit.int<4>>) {
   %u = lowbit.unpack %p : tensor<8x64x!lowbit.int<4>, #lowbit.layout<bits<planes_tiled, 4, 32>>> -> tensor<8x64x!lowbit.int<4>>
   return
 }
+
+// CHECK-LABEL: func.func @pure_intrinsic
+// CHECK: lowbit.pure_intrinsic "llvm.x86.avx2.pshuf.b"(%{{.*}}, %{{.*}}) : (vector<32xi8>, vector<32xi8>) -> vector<32xi8>
+func.func @pure_intrinsic(%t: vector<32xi8>, %i: vector<32xi8>) -> vector<32xi8> {
+  %d = lowbit.pure_intrinsic "llvm.x86.avx2.pshuf.b"(%t, %i) : (vector<32xi8>, vector<32xi8>) -> vector<32xi8>
+  return %d : vector<32xi8>
+}

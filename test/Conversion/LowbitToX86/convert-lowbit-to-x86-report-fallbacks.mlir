@@ -1,0 +1,46 @@
+// RUN: lowbit-opt %s --split-input-file --convert-lowbit-to-x86="target=x86-64-v3 report-fallbacks" -verify-diagnostics -o /dev/null
+
+
+// Products the kernels do not cover stay for the reference lowering, each
+// with a remark saying why.
+func.func @runtime_weights(%a: tensor<1x64xf32>, %w: tensor<16x64x!lowbit.int<4>>) -> tensor<1x16xf32> {
+  // expected-remark @+1 {{mpgemm takes the reference path on target 'x86-64-v3': the weights are not a constant}}
+  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<1x64xf32>, tensor<16x64x!lowbit.int<4>> -> tensor<1x16xf32>
+  return %c : tensor<1x16xf32>
+}
+
+// -----
+
+func.func @f64_accumulator(%a: tensor<1x64xf32>) -> tensor<1x16xf32> {
+  %w = lowbit.constant dense<3> : tensor<16x64xui4> -> tensor<16x64x!lowbit.int<4>>
+  // expected-remark @+1 {{the kernels accumulate in f32 and write f32}}
+  %c = lowbit.mpgemm %a, %w {acc_type = f64, transpose_b} : tensor<1x64xf32>, tensor<16x64x!lowbit.int<4>> -> tensor<1x16xf32>
+  return %c : tensor<1x16xf32>
+}
+
+// -----
+
+func.func @int8_without_vnni(%a: tensor<1x64xf32>) -> tensor<1x16xf32> {
+  %w = lowbit.constant dense<3> : tensor<16x64xui8> -> tensor<16x64xi8>
+  // expected-remark @+1 {{weight operands reach 255, and vpmaddubsw saturates above 129 (the target has no AVX-512 VNNI)}}
+  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<1x64xf32>, tensor<16x64xi8> -> tensor<1x16xf32>
+  return %c : tensor<1x16xf32>
+}
+
+// -----
+
+func.func @wide_codes(%a: tensor<1x64xf32>) -> tensor<1x16xf32> {
+  %w = lowbit.constant dense<3> : tensor<16x64xui8> -> tensor<16x64x!lowbit.posit<8, 0>>
+  // expected-remark @+1 {{values of this 8-bit format are not evenly spaced, and a byte-shuffle codebook holds 16 entries}}
+  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<1x64xf32>, tensor<16x64x!lowbit.posit<8, 0>> -> tensor<1x16xf32>
+  return %c : tensor<1x16xf32>
+}
+
+// -----
+
+func.func @int8_activations(%a: tensor<1x64xi8>) -> tensor<1x16xi32> {
+  %w = lowbit.constant dense<3> : tensor<16x64xui4> -> tensor<16x64x!lowbit.int<4>>
+  // expected-remark @+1 {{activations must be f32, f16 or bf16 without a scheme}}
+  %c = lowbit.mpgemm %a, %w {acc_type = i32, transpose_b} : tensor<1x64xi8>, tensor<16x64x!lowbit.int<4>> -> tensor<1x16xi32>
+  return %c : tensor<1x16xi32>
+}

@@ -1,0 +1,46 @@
+// RUN: lowbit-opt %s --convert-lowbit-to-x86=target=znver4 | FileCheck %s --check-prefix=VNNI
+// RUN: lowbit-opt %s --convert-lowbit-to-x86=target=x86-64-v4 | FileCheck %s --check-prefix=BW
+// RUN: lowbit-opt %s --convert-lowbit-to-x86=target=x86-64-v3 | FileCheck %s --check-prefix=AVX2
+// RUN: lowbit-opt %s --convert-lowbit-to-x86=target=generic | FileCheck %s --check-prefix=GENERIC
+// RUN: not lowbit-opt %s --convert-lowbit-to-x86=activation-block=24 2>&1 | FileCheck %s --check-prefix=BLOCK
+
+// Constant int4 weights: activations quantized per 32 k, weights read as
+// 64-byte vectors of 16 rows x 4 k, two nibble planes per vector.
+// VNNI-LABEL: func.func @int4
+// VNNI: vector.reduction <maximumf>
+// VNNI: math.roundeven
+// VNNI: arith.constant dense<"0x{{[0-9A-F]+}}"> : tensor<1024xi8>
+// VNNI: vector.transfer_read {{.*}} : tensor<1024xi8>, vector<64xi8>
+// VNNI: arith.andi
+// VNNI: lowbit.pure_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// VNNI: arith.shrui
+// VNNI: lowbit.pure_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// VNNI-NOT: lowbit.mpgemm
+// BW-LABEL: func.func @int4
+// BW: lowbit.pure_intrinsic "llvm.x86.avx512.pmaddubs.w.512"
+// BW: lowbit.pure_intrinsic "llvm.x86.avx512.pmaddw.d.512"
+// AVX2-LABEL: func.func @int4
+// AVX2: lowbit.pure_intrinsic "llvm.x86.avx2.pmadd.ub.sw"{{.*}}(vector<32xi8>, vector<32xi8>) -> vector<16xi16>
+// AVX2: lowbit.pure_intrinsic "llvm.x86.avx2.pmadd.wd"
+// GENERIC-LABEL: func.func @int4
+// GENERIC: lowbit.mpgemm
+func.func @int4(%a: tensor<1x64xf32>) -> tensor<1x20xf32> {
+  %w = lowbit.constant dense<3> : tensor<20x64xui4> -> tensor<20x64x!lowbit.int<4>>
+  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<1x64xf32>, tensor<20x64x!lowbit.int<4>> -> tensor<1x20xf32>
+  return %c : tensor<1x20xf32>
+}
+
+// e2m1 values are integers times 1/2 but not evenly spaced: a byte shuffle
+// maps each code to its operand.
+// VNNI-LABEL: func.func @e2m1
+// VNNI: lowbit.pure_intrinsic "llvm.x86.avx512.pshuf.b.512"
+// VNNI: lowbit.pure_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// AVX2-LABEL: func.func @e2m1
+// AVX2: lowbit.pure_intrinsic "llvm.x86.avx2.pshuf.b"
+func.func @e2m1(%a: tensor<2x32xf16>) -> tensor<2x16xf32> {
+  %w = lowbit.constant dense<5> : tensor<16x32xui4> -> tensor<16x32xf4E2M1FN>
+  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<2x32xf16>, tensor<16x32xf4E2M1FN> -> tensor<2x16xf32>
+  return %c : tensor<2x16xf32>
+}
+
+// BLOCK: activation-block must be a power of two from 8 to 256, got 24
