@@ -7,7 +7,7 @@
 // x86, constant weights repacked at compile time), the reference path
 // (target generic), a read-bandwidth loop over as many bytes as the
 // kernel's weights and scale tables (the memory roofline), and OpenBLAS
-// sgemv/sgemm in f32 (all one thread). Weights are cold: before every timed
+// sgemv/sgemm in f32, with 1 and 2 threads (the reference path: 1). Weights are cold: before every timed
 // call a 96 MiB buffer (3x the L3) is read, so the weights come from DRAM.
 // Runs are interleaved; each cell is the median and min..max of the repeats.
 //
@@ -20,6 +20,7 @@
 #include <cblas.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -136,6 +137,8 @@ std::vector<uint64_t> evictBuffer(96u << 17); // 96 MiB
 void evictCaches() { sink = readAll(evictBuffer, evictBuffer.size()); }
 
 std::string cell(const lowbit::bench::Stats &s) {
+  if (std::isnan(s.median))
+    return "-";
   char b[96];
   std::snprintf(b, sizeof b, "%.0f (%.0f..%.0f)", s.median, s.min, s.max);
   return b;
@@ -166,9 +169,9 @@ int main(int argc, char **argv) {
   std::uniform_real_distribution<float> u(-1, 1);
 
   std::ostringstream table;
-  table << "| N x K | M | weights | bytes read | compile s | x86 kernel us | GB/s | x roofline "
-           "| roofline us | reference us | OpenBLAS f32 us | kernel vs f32 |\n"
-           "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  table << "| N x K | M | threads | weights | bytes read | compile s | x86 kernel us | GB/s | "
+           "x roofline | roofline us | reference us (1 thread) | OpenBLAS f32 us | kernel vs "
+           "f32 |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   std::vector<std::pair<int64_t, int64_t>> shapes{{4096, 4096}};
   if (!quick)
     shapes.push_back({11008, 4096});
@@ -176,7 +179,8 @@ int main(int argc, char **argv) {
     std::vector<float> wf(n * k);
     for (float &x : wf)
       x = u(rng);
-    for (int64_t m : {int64_t(1), int64_t(8)}) {
+    for (int64_t m : {int64_t(1), int64_t(8)})
+    for (unsigned threads : {1u, 2u}) {
       std::vector<float> a(m * k), c(m * n), cr(m * n), cb(m * n);
       for (float &x : a)
         x = u(rng);
@@ -189,6 +193,7 @@ int main(int argc, char **argv) {
         lowbit::rt::CompileOptions fast, ref;
         fast.target = "host";
         fast.reportFallbacks = true;
+        fast.numThreads = threads;
         ref.target = "generic";
         auto t0 = std::chrono::steady_clock::now();
         auto kernel = lowbit::rt::compile(source, fast, diagnostics);
@@ -197,6 +202,7 @@ int main(int argc, char **argv) {
           std::fprintf(stderr, "%s: %s\n", f.name, diagnostics.c_str());
           return 1;
         }
+        ref.numThreads = 1;
         auto reference = lowbit::rt::compile(source, ref, diagnostics);
         if (!reference) {
           std::fprintf(stderr, "%s", diagnostics.c_str());
@@ -217,13 +223,14 @@ int main(int argc, char **argv) {
           t = std::chrono::steady_clock::now();
           sink = readAll(copy, bytes / 8);
           troof.push_back(seconds(t) * 1e6);
-          if (r < 3 || !quick) {
+          if (threads == 1 && (r < 3 || !quick)) {
             evictCaches();
             t = std::chrono::steady_clock::now();
             reference->invoke("mm", {a.data(), cr.data()});
             tr.push_back(seconds(t) * 1e6);
           }
           evictCaches();
+          openblas_set_num_threads(static_cast<int>(threads));
           t = std::chrono::steady_clock::now();
           if (m == 1)
             cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, 1.0f, w.data(), k, a.data(), 1, 0.0f,
@@ -233,14 +240,16 @@ int main(int argc, char **argv) {
                         w.data(), k, 0.0f, cb.data(), n);
           tb.push_back(seconds(t) * 1e6);
         }
+        if (tr.empty())
+          tr.push_back(NAN);
         auto sk = lowbit::bench::stats(tk), sr = lowbit::bench::stats(tr),
              sf = lowbit::bench::stats(troof), sb = lowbit::bench::stats(tb);
         char line[512];
         std::snprintf(line, sizeof line,
-                      "| %lldx%lld | %lld | %s | %.2f MB | %.2f | %s | %.1f | %.2f | %s | %s | %s | "
-                      "%.1fx faster |\n",
+                      "| %lldx%lld | %lld | %u | %s | %.2f MB | %.2f | %s | %.1f | %.2f | %s | %s | "
+                      "%s | %.1fx faster |\n",
                       static_cast<long long>(n), static_cast<long long>(k),
-                      static_cast<long long>(m), f.name, bytes / 1e6, compileSeconds,
+                      static_cast<long long>(m), threads, f.name, bytes / 1e6, compileSeconds,
                       cell(sk).c_str(), bytes / sk.median / 1e3, sk.median / sf.median,
                       cell(sf).c_str(), cell(sr).c_str(), cell(sb).c_str(),
                       sb.median / sk.median);
@@ -255,7 +264,7 @@ int main(int argc, char **argv) {
     md << "# x86 mpGEMM kernels\n\n"
        << "`build/bin/lowbit-bench-cpu-mpgemm" << (quick ? " --quick" : "")
        << " --out docs/benchmarks/cpu-mpgemm.md` on " << lowbit::bench::cpuName()
-       << ", one thread, " << repeats
+       << ", 1 and 2 threads (OpenMP; OpenBLAS with as many), " << repeats
        << " interleaved repeats; every timed call starts with cold caches (a 96 MiB buffer "
           "is read first). x86 kernel: `lowbit.mpgemm` with constant weights through "
           "`--lowbit-cpu-pipeline=target=host` (convert-lowbit-to-x86: weights repacked at "

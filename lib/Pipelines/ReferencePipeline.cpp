@@ -38,7 +38,12 @@
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -56,7 +61,8 @@ void mlir::lowbit::registerReferencePipelineDialects(DialectRegistry &registry) 
                   bufferization::BufferizationDialect, cf::ControlFlowDialect,
                   func::FuncDialect, index::IndexDialect, linalg::LinalgDialect,
                   LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
-                  scf::SCFDialect, tensor::TensorDialect, vector::VectorDialect>();
+                  omp::OpenMPDialect, scf::SCFDialect, tensor::TensorDialect,
+                  vector::VectorDialect>();
   registerBuiltinFormatInterfaceExternalModels(registry);
   arith::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
@@ -74,21 +80,24 @@ void mlir::lowbit::registerReferencePipelineDialects(DialectRegistry &registry) 
   cf::registerConvertControlFlowToLLVMInterface(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
 }
 
 void mlir::lowbit::buildReferencePipeline(OpPassManager &pm) {
-  buildCPUPipeline(pm, ::lowbit::target::CPUTargetKind::Generic);
+  CPUPipelineConfig generic;
+  generic.target = ::lowbit::target::CPUTargetKind::Generic;
+  buildCPUPipeline(pm, generic);
 }
 
-void mlir::lowbit::buildCPUPipeline(OpPassManager &pm, ::lowbit::target::CPUTargetKind target,
-                                    bool reportFallbacks) {
+void mlir::lowbit::buildCPUPipeline(OpPassManager &pm, const CPUPipelineConfig &config) {
+  ::lowbit::target::CPUTargetKind target = config.target;
   // Folding first: quantize and cast of constant weights become constant
   // codes here, computed once by the Numerics library.
   pm.addPass(createCanonicalizerPass());
   if (target != ::lowbit::target::CPUTargetKind::Generic) {
     ConvertLowbitToX86Options x86;
     x86.target = target;
-    x86.reportFallbacks = reportFallbacks;
+    x86.reportFallbacks = config.reportFallbacks;
     pm.addPass(createConvertLowbitToX86(x86));
     // The weights the kernels repacked are dead now.
     pm.addPass(createCanonicalizerPass());
@@ -97,6 +106,9 @@ void mlir::lowbit::buildCPUPipeline(OpPassManager &pm, ::lowbit::target::CPUTarg
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
+  // Tiles built in tensor.empty and inserted into the result are written
+  // in place instead of allocated and copied.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
@@ -110,6 +122,17 @@ void mlir::lowbit::buildCPUPipeline(OpPassManager &pm, ::lowbit::target::CPUTarg
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  if (config.numThreads > 1) {
+    // The kernels' scf.forall over output tiles becomes an OpenMP
+    // worksharing loop (LLVM's libomp at run time).
+    pm.addPass(createForallToParallelLoopPass());
+    ConvertSCFToOpenMPPassOptions omp;
+    omp.numThreads = config.numThreads;
+    pm.addPass(createConvertSCFToOpenMPPass(omp));
+    // The loop bodies allocate nothing: canonicalization inlines the
+    // memref.alloca_scope around them, which scf-to-cf could not lower.
+    pm.addPass(createCanonicalizerPass());
+  }
   // Before the intrinsics become LLVM calls: refuse any the target lacks.
   LowbitCheckTargetFeaturesOptions check;
   check.target = target;
@@ -127,6 +150,8 @@ void mlir::lowbit::buildCPUPipeline(OpPassManager &pm, ::lowbit::target::CPUTarg
   func.useBarePtrCallConv = true;
   pm.addPass(createConvertFuncToLLVMPass(func));
   pm.addPass(createConvertControlFlowToLLVMPass());
+  if (config.numThreads > 1)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
 }
@@ -150,6 +175,10 @@ struct CPUPipelineOptions : PassPipelineOptions<CPUPipelineOptions> {
       *this, "report-fallbacks",
       llvm::cl::desc("Remark on every product left to the reference lowering"),
       llvm::cl::init(false)};
+  PassOptions::Option<unsigned> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads of the kernels' loops over output tiles (OpenMP when above 1)"),
+      llvm::cl::init(1)};
 };
 } // namespace
 
@@ -161,7 +190,11 @@ void mlir::lowbit::registerReferencePipeline() {
       "reference pipeline's bufferization and LLVM lowering, and a check that every intrinsic "
       "is one the target has",
       [](OpPassManager &pm, const CPUPipelineOptions &o) {
-        buildCPUPipeline(pm, o.target, o.reportFallbacks);
+        CPUPipelineConfig config;
+        config.target = o.target;
+        config.reportFallbacks = o.reportFallbacks;
+        config.numThreads = o.threads;
+        buildCPUPipeline(pm, config);
       });
   PassPipelineRegistration<>(
       "lowbit-reference-pipeline",

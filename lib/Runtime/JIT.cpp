@@ -24,8 +24,10 @@
 #include "llvm/TargetParser/SubtargetFeature.h"
 
 
+#include <cstdlib>
 #include <map>
 #include <mutex>
+#include <thread>
 
 using namespace lowbit::rt;
 
@@ -127,6 +129,18 @@ std::optional<lowbit::target::CPUTargetKind> cpuTargetKind(const std::string &na
   return std::nullopt;
 }
 
+unsigned resolvedThreads(unsigned requested) {
+  if (requested)
+    return requested;
+  if (const char *env = std::getenv("LOWBIT_NUM_THREADS")) {
+    char *end = nullptr;
+    unsigned long n = std::strtoul(env, &end, 10);
+    if (end != env && *end == 0 && n >= 1 && n <= 1024)
+      return static_cast<unsigned>(n);
+  }
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
 std::string targetList() {
   std::string s;
   for (const std::string &n : lowbit::target::cpuTargetNames())
@@ -144,7 +158,9 @@ std::map<std::string, std::weak_ptr<const CompiledModule>> &cache() {
 std::shared_ptr<const CompiledModule>
 lowbit::rt::compile(const std::string &source, const CompileOptions &options,
                     std::string &diagnostics) {
+  unsigned threads = resolvedThreads(options.numThreads);
   std::string key = std::to_string(options.optLevel) + "\n" + options.target + "\n" +
+                    std::to_string(threads) + "\n" +
                     std::to_string(options.reportFallbacks) + "\n" + options.sourceName + "\n" +
                     source;
   {
@@ -197,7 +213,11 @@ lowbit::rt::compile(const std::string &source, const CompileOptions &options,
   }
 
   mlir::PassManager pm(&ctx);
-  mlir::lowbit::buildCPUPipeline(pm, *kind, options.reportFallbacks);
+  mlir::lowbit::CPUPipelineConfig config;
+  config.target = *kind;
+  config.reportFallbacks = options.reportFallbacks;
+  config.numThreads = threads;
+  mlir::lowbit::buildCPUPipeline(pm, config);
   if (mlir::failed(pm.run(*module)))
     return nullptr;
 
@@ -229,8 +249,10 @@ lowbit::rt::compile(const std::string &source, const CompileOptions &options,
   engineOptions.transformer = transformer; // kept alive above: a function_ref
   // memref.copy (from tensor.pad and friends) calls memrefCopy of MLIR's C
   // runner utilities.
-  std::string runnerUtils = LOWBIT_MLIR_C_RUNNER_UTILS;
+  std::string runnerUtils = LOWBIT_MLIR_C_RUNNER_UTILS, openmp = LOWBIT_OPENMP_RUNTIME;
   llvm::SmallVector<llvm::StringRef> libs{runnerUtils};
+  if (threads > 1) // the kernels' OpenMP loops call LLVM's libomp
+    libs.push_back(openmp);
   engineOptions.sharedLibPaths = libs;
   engineOptions.jitCodeGenOptLevel =
       static_cast<llvm::CodeGenOptLevel>(std::min(options.optLevel, 3u));

@@ -50,6 +50,8 @@ static cl::opt<std::string> target("target",
                                    cl::desc("CPU target: host, generic (the reference path), "
                                             "x86-64-v3, x86-64-v4, znver4"),
                                    cl::init("host"));
+static cl::opt<unsigned> threads(
+    "threads", cl::desc("Kernel threads (0: LOWBIT_NUM_THREADS, else every core)"), cl::init(0));
 static cl::opt<bool> reportFallbacks(
     "report-fallbacks", cl::desc("Remark on every product that takes the reference path"));
 
@@ -80,6 +82,7 @@ int main(int argc, char **argv) {
   options.sourceName = inputFile;
   options.target = target;
   options.reportFallbacks = reportFallbacks;
+  options.numThreads = threads;
   auto module = lowbit::rt::compile(source, options, diagnostics);
   if (!module) {
     llvm::errs() << diagnostics;

@@ -146,6 +146,8 @@ void runCase(const char *target, const Weight &w, const char *act, const Shape &
   lowbit::rt::CompileOptions options;
   options.optLevel = 2;
   options.target = target;
+  // OpenMP on x86-64-v4, one thread elsewhere: both paths are checked.
+  options.numThreads = std::string(target) == "x86-64-v4" ? 2 : 1;
   options.reportFallbacks = true;
   options.sourceName = std::string(w.name) + ".mlir";
   std::string diagnostics;
@@ -230,6 +232,32 @@ TEST(X86KernelPolicy, NonFiniteActivationsGiveNonFiniteRows) {
   for (int64_t j = 0; j < s.n; ++j) {
     EXPECT_TRUE(std::isnan(c[j])) << j;
     EXPECT_FALSE(std::isfinite(c[s.n + j])) << j;
+  }
+}
+
+/// Output tiles are split between threads, each tile computed by one thread
+/// with the same code: every thread count gives the same bits.
+TEST(X86KernelPolicy, ThreadCountsGiveIdenticalBits) {
+  if (!lowbit::target::checkRunnableOnHost(*lowbit::target::parseCPUTarget("x86-64-v3")).empty())
+    GTEST_SKIP() << "host without AVX2";
+  Shape s{5, 100, 256};
+  std::string source = program(kWeights[10], "f32", s); // gptq_u4_g128
+  std::vector<float> a(s.m * s.k);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(-1, 1);
+  for (float &x : a)
+    x = u(rng);
+  std::vector<std::vector<float>> results;
+  for (unsigned threads : {1u, 2u, 3u, 7u}) {
+    lowbit::rt::CompileOptions options;
+    options.numThreads = threads;
+    std::string diagnostics;
+    auto module = lowbit::rt::compile(source, options, diagnostics);
+    ASSERT_TRUE(module) << diagnostics;
+    results.emplace_back(s.m * s.n);
+    ASSERT_EQ(module->invoke("f", {a.data(), results.back().data()}), "");
+    EXPECT_EQ(std::memcmp(results.back().data(), results[0].data(), results[0].size() * 4), 0)
+        << threads << " threads";
   }
 }
 

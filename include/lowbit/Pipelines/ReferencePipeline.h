@@ -23,10 +23,16 @@ void buildReferencePipeline(OpPassManager &pm);
 /// The pipeline for a CPU target: the x86 kernels (convert-lowbit-to-x86)
 /// for the products they cover, the reference lowering for the rest, the
 /// same bufferization and LLVM lowering, then lowbit-check-target-features.
-/// `Generic` is the reference pipeline. With `reportFallbacks`, products
-/// left to the reference lowering get a remark saying why.
-void buildCPUPipeline(OpPassManager &pm, ::lowbit::target::CPUTargetKind target,
-                      bool reportFallbacks = false);
+/// `Generic` is the reference pipeline.
+struct CPUPipelineConfig {
+  ::lowbit::target::CPUTargetKind target = ::lowbit::target::CPUTargetKind::Host;
+  /// Remark on every product left to the reference lowering, and why.
+  bool reportFallbacks = false;
+  /// Threads of the kernels' loops over output tiles: above 1 they become
+  /// OpenMP worksharing loops (the module then needs LLVM's libomp).
+  unsigned numThreads = 1;
+};
+void buildCPUPipeline(OpPassManager &pm, const CPUPipelineConfig &config);
 
 /// Registers `--lowbit-reference-pipeline` and `--lowbit-cpu-pipeline`.
 void registerReferencePipeline();

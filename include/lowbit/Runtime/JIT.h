@@ -58,6 +58,10 @@ struct CompileOptions {
   /// Report, as remarks in the diagnostics, every product that a fast path
   /// does not cover (like LLVM's -Rpass-missed).
   bool reportFallbacks = false;
+  /// Threads of the kernels (output tiles split between them; results are
+  /// bit-identical for every count). 0: the LOWBIT_NUM_THREADS environment
+  /// variable, else every core. More than 1 runs on LLVM's OpenMP runtime.
+  unsigned numThreads = 0;
 };
 
 class CompiledModule {

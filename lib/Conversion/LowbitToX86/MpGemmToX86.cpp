@@ -551,25 +551,35 @@ struct Emitter {
             }
             scf::YieldOp::create(b, loc, next);
           });
-      Value col = mulc(nt, x86::kTileRows);
       for (int64_t r = 0; r < count; ++r)
-        out = write(blocks.getResult(r), out, {rows[r], col});
+        out = write(blocks.getResult(r), out, {rows[r], idx(0)});
       return out;
     };
     int64_t full = p.m / rowsPerPass, rest = p.m % rowsPerPass;
-    auto tilesLoop = scf::ForOp::create(
-        b, loc, idx(0), idx(tiles), idx(1), ValueRange{c},
-        [&](OpBuilder &, Location, Value nt, ValueRange tileState) {
-          auto passes = scf::ForOp::create(
-              b, loc, idx(0), idx(full), idx(1), tileState,
-              [&](OpBuilder &, Location, Value mp, ValueRange st) {
-                scf::YieldOp::create(b, loc, pass(nt, mulc(mp, rowsPerPass), rowsPerPass, st[0]));
-              });
-          Value out = passes.getResult(0);
-          if (rest)
-            out = pass(nt, idx(full * rowsPerPass), rest, out);
-          scf::YieldOp::create(b, loc, out);
+    // Row tiles are independent: an scf.forall (threads through OpenMP
+    // after bufferization), each tile written by one thread with the same
+    // code, so results are bit-identical for every thread count.
+    auto tilesLoop = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(tiles)},
+                                           ValueRange{c}, std::nullopt);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(tilesLoop.getBody());
+    Value nt = tilesLoop.getInductionVar(0);
+    Value tile = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m, x86::kTileRows}, f32());
+    auto passes = scf::ForOp::create(
+        b, loc, idx(0), idx(full), idx(1), ValueRange{tile},
+        [&](OpBuilder &, Location, Value mp, ValueRange st) {
+          scf::YieldOp::create(b, loc, pass(nt, mulc(mp, rowsPerPass), rowsPerPass, st[0]));
         });
+    tile = passes.getResult(0);
+    if (rest)
+      tile = pass(nt, idx(full * rowsPerPass), rest, tile);
+    Value col = mulc(nt, x86::kTileRows);
+    b.setInsertionPointToStart(tilesLoop.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(
+        b, loc, tile, tilesLoop.getRegionIterArgs()[0],
+        ArrayRef<OpFoldResult>{b.getIndexAttr(0), col},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(p.m), b.getIndexAttr(x86::kTileRows)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
     return tilesLoop.getResult(0);
   }
 };
