@@ -2,8 +2,9 @@
 # Builds lowbit and runs the main job on built-in example data: a
 # transformer feed-forward block with seeded f32 weights, compiled once per
 # weight scheme (weights quantized at compile time), JIT-run on seeded
-# inputs, with a table of bits per weight, weight bytes, error against the
-# f32 model and run time. Then one example from docs/ checked against the
+# inputs on the reference path and on the CPU fast path (x86 kernels), with
+# a table of bits per weight, weight bytes, error against the f32 model and
+# run time of both paths. Then one example from docs/ checked against the
 # Numerics library, and a short tour of the number-format and layout tools.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
