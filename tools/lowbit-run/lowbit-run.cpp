@@ -50,8 +50,10 @@ static cl::opt<std::string> target("target",
                                    cl::desc("CPU target: host, generic (the reference path), "
                                             "x86-64-v3, x86-64-v4, znver4"),
                                    cl::init("host"));
+// "--threads" is taken by a hidden option inside libLLVM.
 static cl::opt<unsigned> threads(
-    "threads", cl::desc("Kernel threads (0: LOWBIT_NUM_THREADS, else every core)"), cl::init(0));
+    "num-threads", cl::desc("Kernel threads (0: LOWBIT_NUM_THREADS, else every core)"),
+    cl::init(0));
 static cl::opt<bool> reportFallbacks(
     "report-fallbacks", cl::desc("Remark on every product that takes the reference path"));
 

@@ -90,8 +90,11 @@ std::string tensor(int64_t a, int64_t b, const std::string &e) {
   return "tensor<" + std::to_string(a) + "x" + std::to_string(b) + "x" + e + ">";
 }
 
-/// y = x W^T with W (n x k) constant: cast or quantized from f32 at compile time.
-std::string program(const Weight &w, const char *act, const Shape &s) {
+/// y = x W^T with W (n x k) constant: cast or quantized from f32 at compile
+/// time. `acc` i32 gives an i32 result unless a scheme scales it; `aScheme`
+/// gives x per-row absmax scales (an f32 argument).
+std::string program(const Weight &w, const char *act, const Shape &s, const char *acc = "f32",
+                    bool aScheme = false) {
   std::mt19937 rng(static_cast<unsigned>(s.n * 131 + s.k));
   std::uniform_real_distribution<float> dist(-static_cast<float>(w.range),
                                              static_cast<float>(w.range));
@@ -99,14 +102,22 @@ std::string program(const Weight &w, const char *act, const Shape &s) {
   for (float &x : wf)
     x = dist(rng);
   std::string at = tensor(s.m, s.k, act), ft = tensor(s.n, s.k, "f32"), qt = tensor(s.n, s.k, w.type);
-  std::string ct = tensor(s.m, s.n, "f32");
+  bool intOut = std::string(acc) == "i32" && !w.scheme && !aScheme;
+  std::string ct = tensor(s.m, s.n, intOut ? "i32" : "f32");
+  std::string sa = tensor(s.m, 1, "f32");
+  std::string aArgs = aScheme ? "%a [%sa]" : "%a";
+  std::string aTypes = aScheme ? at + " [" + sa + "]" : at;
+  std::string aAttr = aScheme ? "a_scheme = #lowbit.scheme<rule = absmax, channel, axis = 1, "
+                                "scale = f32>, "
+                              : "";
   std::ostringstream os;
-  os << "func.func @f(%a: " << at << ") -> " << ct << " {\n";
+  os << "func.func @f(%a: " << at << (aScheme ? ", %sa: " + sa : std::string()) << ") -> " << ct
+     << " {\n";
   os << "  %wf = arith.constant dense<" << hexF32(wf) << "> : " << ft << "\n";
   if (!w.scheme) {
     os << "  %w = lowbit.cast %wf : " << ft << " to " << qt << "\n";
-    os << "  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : " << at << ", " << qt
-       << " -> " << ct << "\n";
+    os << "  %c = lowbit.mpgemm " << aArgs << ", %w {" << aAttr << "acc_type = " << acc
+       << ", transpose_b} : " << aTypes << ", " << qt << " -> " << ct << "\n";
   } else {
     std::string preset = w.scheme;
     int64_t g = preset == "int8_per_channel" ? s.k : preset == "nvfp4" ? 16
@@ -123,9 +134,9 @@ std::string program(const Weight &w, const char *act, const Shape &s) {
     std::string types = st + (extraT.empty() ? "" : ", " + extraT);
     os << "  %w, %s" << ex << " = lowbit.quantize %wf {scheme = #lowbit.scheme<" << preset
        << ">} : " << ft << " -> " << qt << ", " << types << "\n";
-    os << "  %c = lowbit.mpgemm %a, %w [%s" << ex << "] {b_scheme = #lowbit.scheme<" << preset
-       << ">, acc_type = f32, transpose_b} : " << at << ", " << qt << " [" << types << "] -> "
-       << ct << "\n";
+    os << "  %c = lowbit.mpgemm " << aArgs << ", %w [%s" << ex << "] {" << aAttr
+       << "b_scheme = #lowbit.scheme<" << preset << ">, acc_type = " << acc
+       << ", transpose_b} : " << aTypes << ", " << qt << " [" << types << "] -> " << ct << "\n";
   }
   os << "  return %c : " << ct << "\n}\n";
   return os.str();
@@ -234,6 +245,67 @@ TEST(X86KernelPolicy, NonFiniteActivationsGiveNonFiniteRows) {
     EXPECT_FALSE(std::isfinite(c[s.n + j])) << j;
   }
 }
+
+/// int8 activations x integer weights accumulated in i32 are bit-exact with
+/// the reference: unscaled i32 results, and f32 results scaled per row of A
+/// and per channel of B (float(sum) * factorA * factorB); int8 activations
+/// with an f32 accumulator are exact sums too.
+class X86KernelInt8 : public ::testing::TestWithParam<std::tuple<const char *, Weight>> {};
+
+TEST_P(X86KernelInt8, BitExactWithI32Accumulation) {
+  auto [target, w] = GetParam();
+  auto t = lowbit::target::parseCPUTarget(target);
+  if (std::string e = lowbit::target::checkRunnableOnHost(*t); !e.empty())
+    GTEST_SKIP() << e;
+  bool fallback = w.needsVnni && !t->has(lowbit::target::CPUFeature::AVX512VNNI);
+  for (const Shape &s : kShapes)
+    for (auto [acc, aScheme] : {std::pair{"i32", false}, {"i32", true}, {"f32", false}}) {
+      if (aScheme && !w.scheme)
+        continue; // a scaled A needs a scaled result: only with a weight scheme
+      SCOPED_TRACE(std::string(target) + " " + w.name + " acc " + acc +
+                   (aScheme ? " with A scales " : " ") + std::to_string(s.m) + "x" +
+                   std::to_string(s.n) + "x" + std::to_string(s.k));
+      std::string source = program(w, "i8", s, acc, aScheme);
+      lowbit::rt::CompileOptions options;
+      options.target = target;
+      options.reportFallbacks = true;
+      std::string diagnostics;
+      auto module = lowbit::rt::compile(source, options, diagnostics);
+      ASSERT_TRUE(module) << diagnostics;
+      EXPECT_EQ(diagnostics.find("reference path") == std::string::npos, !fallback) << diagnostics;
+      mlir::MLIRContext ctx(registry());
+      auto parsed = mlir::parseSourceString<mlir::ModuleOp>(source, &ctx);
+      auto func = parsed->lookupSymbol<mlir::func::FuncOp>("f");
+      std::mt19937_64 rng(s.m * 5 + s.n);
+      std::vector<lowbit::ref::HostTensor> inputs, actual, expected;
+      for (mlir::Type type : func.getArgumentTypes())
+        inputs.push_back(
+            lowbit::ref::HostTensor::random(llvm::cast<mlir::RankedTensorType>(type), rng));
+      ASSERT_EQ(lowbit::ref::invokeOnHost(*module, func, inputs, actual), "");
+      ASSERT_EQ(lowbit::ref::evaluate(func, inputs, expected), "");
+      if (std::string(acc) == "i32") {
+        EXPECT_EQ(actual[0].codes, expected[0].codes); // bit for bit
+      } else {
+        lowbit::ref::Comparison c = lowbit::ref::compare(expected[0], actual[0]);
+        EXPECT_EQ(c.mismatches, 0u) << c.maxError;
+      }
+    }
+}
+
+const Weight kIntWeights[] = {kWeights[0], kWeights[1],  kWeights[2], kWeights[3],
+                              kWeights[4], kWeights[5],  kWeights[6], kWeights[7],
+                              kWeights[8], kWeights[12]};
+
+INSTANTIATE_TEST_SUITE_P(
+    Formats, X86KernelInt8,
+    ::testing::Combine(::testing::ValuesIn(kTargets), ::testing::ValuesIn(kIntWeights)),
+    [](const ::testing::TestParamInfo<X86KernelInt8::ParamType> &info) {
+      std::string name = std::string(std::get<0>(info.param)) + "_" + std::get<1>(info.param).name;
+      for (char &c : name)
+        if (!isalnum(static_cast<unsigned char>(c)))
+          c = '_';
+      return name;
+    });
 
 /// Output tiles are split between threads, each tile computed by one thread
 /// with the same code: every thread count gives the same bits.

@@ -111,6 +111,19 @@ struct KernelPlan {
   std::vector<uint8_t> weights;
   std::vector<float> sw, zb; ///< [row tile][group][16]
   bool swUniform = true, zbUniform = true;
+
+  /// int8 activations, used as they are (no run-time quantization).
+  bool intActivations = false;
+  /// i32 accumulation: one exact int32 sum over all of K per output, then
+  /// alpha * sum + offset * rowsum, as an i32 result or scaled once in f32
+  /// (float(sum) * factorA * factorB, the reference's operation order).
+  bool intResult = false;
+  int32_t alpha = 1;
+  std::vector<int32_t> offset; ///< [row tile][16]: beta - zero point
+  std::vector<float> fb;       ///< [row tile][16]: B's scale factor (with a b_scheme)
+  bool offsetUniform = true, fbUniform = true;
+  bool bScaled = false, aScaled = false;
+  bool aScalePerRow = false; ///< A's scale tensor is M x 1 (else 1 x 1)
 };
 
 /// Scale factor S and zero point Z of each (n, k group): dequant = (value - Z) * S.
@@ -198,14 +211,36 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
     return failure();
   }
   Type aElem = aType.getElementType();
-  if (!(aElem.isF32() || aElem.isF16() || aElem.isBF16()) || op.getASchemeAttr()) {
-    whyNot = "activations must be f32, f16 or bf16 without a scheme (int8 activations take "
-             "the reference path for now)";
+  bool floatA = aElem.isF32() || aElem.isF16() || aElem.isBF16();
+  p.intActivations = aElem.isSignlessInteger(8);
+  if (!floatA && !p.intActivations) {
+    whyNot = "activations must be f32, f16, bf16 or i8";
     return failure();
   }
-  if (!op.getAccType().isF32() || !cType.getElementType().isF32()) {
-    whyNot = "the kernels accumulate in f32 and write f32";
+  Type acc = op.getAccType(), cElem = cType.getElementType();
+  p.intResult = acc.isInteger(32);
+  if (p.intResult && !p.intActivations) {
+    whyNot = "i32 accumulation needs i8 activations";
     return failure();
+  }
+  if (!(acc.isF32() && cElem.isF32()) && !p.intResult) {
+    whyNot = "the kernels accumulate in f32 or i32 and write f32 (or i32)";
+    return failure();
+  }
+  if (SchemeAttr as = op.getASchemeAttr()) {
+    // Per-row or per-tensor absmax scales of int8 activations, applied to
+    // the i32 sums as the reference does.
+    Type st = as.getScaleType();
+    ArrayRef<int64_t> sshape = cast<RankedTensorType>(op.getAParams()[0].getType()).getShape();
+    if (!p.intResult || as.getRule() != ScaleRule::AbsMax || as.getZeroType() ||
+        !(st.isF32() || st.isF16() || st.isBF16()) || sshape.size() != 2 || sshape[1] != 1 ||
+        !(sshape[0] == 1 || sshape[0] == aType.getDimSize(0))) {
+      whyNot = "activation schemes other than per-row or per-tensor absmax scales (f32, f16, "
+               "bf16) of int8 activations with i32 accumulation";
+      return failure();
+    }
+    p.aScaled = true;
+    p.aScalePerRow = sshape[0] != 1 || aType.getDimSize(0) == 1;
   }
   std::optional<num::Format> bFormat = getFormat(bType.getElementType());
   if (!bFormat) {
@@ -223,6 +258,11 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
     return failure();
   }
   p.codes = *codes;
+  if (p.intResult && (codes->codebook || codes->alpha != std::round(codes->alpha) ||
+                      codes->beta != std::round(codes->beta))) {
+    whyNot = "i32 accumulation needs integer weight values";
+    return failure();
+  }
   std::optional<std::vector<uint64_t>> bCodes = constantCodes(op.getB());
   if (!bCodes) {
     whyNot = "the weights are not a constant (run-time weights take the reference path for now)";
@@ -298,6 +338,21 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
       p.swUniform = p.swUniform && same(p.sw[at], p.sw[first]);
       p.zbUniform = p.zbUniform && same(p.zb[at], p.zb[first]);
     }
+  if (p.intResult) {
+    // One scale group along K (verified for i32 accumulation): per row n,
+    // value - Z = alpha * operand + (beta - Z), and B's factor in f32.
+    p.alpha = static_cast<int32_t>(codes->alpha);
+    p.bScaled = static_cast<bool>(op.getBSchemeAttr());
+    p.offset.assign(tiles * x86::kTileRows, 0);
+    p.fb.assign(tiles * x86::kTileRows, 1.f);
+    for (int64_t row = 0; row < n; ++row) {
+      p.offset[row] = static_cast<int32_t>(codes->beta - gs->z[row * p.numGroups]);
+      p.fb[row] = static_cast<float>(gs->s[row * p.numGroups]);
+      p.offsetUniform = p.offsetUniform && p.offset[row] == p.offset[0];
+      p.fbUniform = p.fbUniform && (p.fb[row] == p.fb[0] ||
+                                    (std::isnan(p.fb[row]) && std::isnan(p.fb[0])));
+    }
+  }
   return p;
 }
 
@@ -399,53 +454,135 @@ struct Emitter {
     return tensor::createPadHighOp(padded, a, zero, /*nofold=*/false, loc, b);
   }
 
-  /// Activations quantized per block: int8 values as i32 words (4 k each),
-  /// block scales and block sums of the int8 values.
-  std::tuple<Value, Value, Value> quantizeActivations(Value a) {
+  /// Activations as the kernel reads them.
+  struct Activations {
+    Value words;  ///< M x cols/4 i32: the int8 values, 4 k per word
+    Value scales; ///< M x blocks f32: each block's scale (float activations)
+    Value sums;   ///< M x blocks f32: each block's sum of int8 values
+    Value totals; ///< M i32: each row's sum of int8 values (i32 accumulation)
+  };
+
+  /// Float activations quantized per block (int8 values, block scales and
+  /// block sums), or int8 activations taken as they are.
+  Activations activations(Value a) {
     int64_t kb = p.kb, cols = p.shape.cols;
     Type aElem = cast<RankedTensorType>(a.getType()).getElementType();
-    Value words = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m, cols / 4}, i32());
-    Value scales = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m, p.numBlocks}, f32());
-    Value sums = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m, p.numBlocks}, f32());
+    SmallVector<Value> state{
+        tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m, cols / 4}, i32()),
+        tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m, p.numBlocks}, f32())};
+    if (!p.intActivations)
+      state.push_back(tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m, p.numBlocks}, f32()));
+    if (p.intResult)
+      state.push_back(tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m}, i32()));
     auto rows = scf::ForOp::create(
-        b, loc, idx(0), idx(p.m), idx(1), ValueRange{words, scales, sums},
+        b, loc, idx(0), idx(p.m), idx(1), state,
         [&](OpBuilder &, Location, Value m, ValueRange rowState) {
+          SmallVector<Value> blockState(rowState.begin(), rowState.end());
+          if (p.intResult) // the row total, carried over the blocks
+            blockState.back() = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
           auto blocks = scf::ForOp::create(
-              b, loc, idx(0), idx(p.numBlocks), idx(1), rowState,
+              b, loc, idx(0), idx(p.numBlocks), idx(1), blockState,
               [&](OpBuilder &, Location, Value blk, ValueRange st) {
-                Value v = read(vec(kb, aElem), a, {m, mulc(blk, kb)});
-                if (!aElem.isF32())
-                  v = arith::ExtFOp::create(b, loc, vec(kb, f32()), v);
-                // NaN-propagating maximum: a block with a NaN gets a NaN scale.
-                Value amax = vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF,
-                                                         math::AbsFOp::create(b, loc, v));
-                Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
-                Value c127 = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(127));
-                Value positive =
-                    arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, amax, zero);
-                Value inv = arith::SelectOp::create(
-                    b, loc, positive, arith::DivFOp::create(b, loc, c127, amax), zero);
-                Value x = arith::MulFOp::create(
-                    b, loc, v, vector::BroadcastOp::create(b, loc, vec(kb, f32()), inv));
-                // |x| <= 127 except for NaN (inv = 0 only when amax is 0,
-                // NaN or Inf); NaN becomes 0, never an undefined conversion.
-                Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
-                x = arith::SelectOp::create(b, loc, isNaN, splatF32(kb, 0), x);
-                Value q32 = arith::FPToSIOp::create(b, loc, vec(kb, i32()),
-                                                    math::RoundEvenOp::create(b, loc, x));
-                Value sum = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, q32);
-                Value q8 = arith::TruncIOp::create(b, loc, vec(kb, i8()), q32);
+                Value q8, sum;
+                SmallVector<Value> next;
+                if (p.intActivations) {
+                  q8 = read(vec(kb, i8()), a, {m, mulc(blk, kb)});
+                  sum = vector::ReductionOp::create(
+                      b, loc, vector::CombiningKind::ADD,
+                      arith::ExtSIOp::create(b, loc, vec(kb, i32()), q8));
+                } else {
+                  auto [q, s, scale] = quantizeBlock(read(vec(kb, aElem), a, {m, mulc(blk, kb)}));
+                  q8 = q;
+                  sum = s;
+                  next.push_back(Value()); // words, below
+                  next.push_back(tensor::InsertOp::create(b, loc, scale, st[1], ValueRange{m, blk}));
+                }
                 Value w = vector::BitCastOp::create(b, loc, vec(kb / 4, i32()), q8);
                 Value nw = write(w, st[0], {m, mulc(blk, kb / 4)});
-                Value scale = arith::DivFOp::create(b, loc, amax, c127);
-                Value ns = tensor::InsertOp::create(b, loc, scale, st[1], ValueRange{m, blk});
                 Value sumF = arith::SIToFPOp::create(b, loc, f32(), sum);
-                Value nq = tensor::InsertOp::create(b, loc, sumF, st[2], ValueRange{m, blk});
-                scf::YieldOp::create(b, loc, ValueRange{nw, ns, nq});
+                if (p.intActivations) {
+                  next = {nw, tensor::InsertOp::create(b, loc, sumF, st[1], ValueRange{m, blk})};
+                } else {
+                  next[0] = nw;
+                  next.push_back(tensor::InsertOp::create(b, loc, sumF, st[2], ValueRange{m, blk}));
+                }
+                if (p.intResult)
+                  next.push_back(add(st.back(), sum));
+                scf::YieldOp::create(b, loc, next);
               });
-          scf::YieldOp::create(b, loc, blocks.getResults());
+          SmallVector<Value> out(blocks.getResults().begin(), blocks.getResults().end());
+          if (p.intResult)
+            out.back() = tensor::InsertOp::create(b, loc, out.back(), rowState.back(), ValueRange{m});
+          scf::YieldOp::create(b, loc, out);
         });
-    return {rows.getResult(0), rows.getResult(1), rows.getResult(2)};
+    Activations r;
+    r.words = rows.getResult(0);
+    if (p.intActivations) {
+      r.sums = rows.getResult(1);
+    } else {
+      r.scales = rows.getResult(1);
+      r.sums = rows.getResult(2);
+    }
+    if (p.intResult)
+      r.totals = rows.getResults().back();
+    return r;
+  }
+
+  /// One block of float activations as int8 values (symmetric, amax / 127,
+  /// round to nearest even), their sum (i32) and the block scale.
+  std::tuple<Value, Value, Value> quantizeBlock(Value v) {
+    int64_t kb = p.kb;
+    if (!cast<VectorType>(v.getType()).getElementType().isF32())
+      v = arith::ExtFOp::create(b, loc, vec(kb, f32()), v);
+    // NaN-propagating maximum: a block with a NaN gets a NaN scale.
+    Value amax = vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF,
+                                             math::AbsFOp::create(b, loc, v));
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+    Value c127 = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(127));
+    Value positive = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, amax, zero);
+    Value inv = arith::SelectOp::create(b, loc, positive,
+                                        arith::DivFOp::create(b, loc, c127, amax), zero);
+    Value x = arith::MulFOp::create(b, loc, v,
+                                    vector::BroadcastOp::create(b, loc, vec(kb, f32()), inv));
+    // |x| <= 127 except for NaN (inv = 0 only when amax is 0, NaN or Inf);
+    // NaN becomes 0, never an undefined conversion.
+    Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
+    x = arith::SelectOp::create(b, loc, isNaN, splatF32(kb, 0), x);
+    Value q32 =
+        arith::FPToSIOp::create(b, loc, vec(kb, i32()), math::RoundEvenOp::create(b, loc, x));
+    Value sum = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, q32);
+    Value q8 = arith::TruncIOp::create(b, loc, vec(kb, i8()), q32);
+    return {q8, sum, arith::DivFOp::create(b, loc, amax, c127)};
+  }
+
+  /// i32 accumulation: alpha * sum + (beta - Z) * rowsum in int32 (wrapping
+  /// like the reference's int32 result), then float(s) * factorA * factorB
+  /// when scaled, one f32 rounding each (the reference's order).
+  Value intEpilogue(Value sum, Value nt, Value row, Value totals, Value aScales,
+                    Value offsetTable, Value fbTable) {
+    VectorType rowVecI = vec(x86::kTileRows, i32()), rowVec = vec(x86::kTileRows, f32());
+    Value total = vector::BroadcastOp::create(
+        b, loc, rowVecI, tensor::ExtractOp::create(b, loc, totals, ValueRange{row}));
+    Value offset = offsetTable ? read(rowVecI, offsetTable, {nt, idx(0)})
+                               : splat(rowVecI, b.getI32IntegerAttr(p.offset[0]));
+    if (p.alpha != 1)
+      sum = mul(sum, splat(rowVecI, b.getI32IntegerAttr(p.alpha)));
+    Value s = add(sum, mul(offset, total));
+    if (!p.aScaled && !p.bScaled)
+      return s;
+    Value v = arith::SIToFPOp::create(b, loc, rowVec, s);
+    if (p.aScaled) {
+      Value fa = tensor::ExtractOp::create(b, loc, aScales,
+                                           ValueRange{p.aScalePerRow ? row : idx(0), idx(0)});
+      if (!fa.getType().isF32())
+        fa = arith::ExtFOp::create(b, loc, f32(), fa);
+      v = arith::MulFOp::create(b, loc, v, vector::BroadcastOp::create(b, loc, rowVec, fa));
+    }
+    if (p.bScaled)
+      v = arith::MulFOp::create(b, loc, v,
+                                fbTable ? read(rowVec, fbTable, {nt, idx(0)})
+                                        : splatF32(x86::kTileRows, p.fb[0]));
+    return v;
   }
 
   Value constantTensor(ArrayRef<int64_t> shape, ArrayRef<float> values) {
@@ -454,7 +591,11 @@ struct Emitter {
   }
 
   /// The f32 result, M x rows (padded).
-  Value kernel(Value words, Value scales, Value sums) {
+  /// The result (f32, or i32 for unscaled i32 accumulation), M x rows
+  /// (padded). `aScales` are A's scheme scales (i32 accumulation with an
+  /// a_scheme).
+  Value kernel(const Activations &act, Value aScales) {
+    Value words = act.words, scales = act.scales, sums = act.sums;
     const x86::KernelShape &s = p.shape;
     int64_t tiles = s.rowTiles(), perTile = s.vectorsPerRowTile();
     int64_t slots = s.slotsPerByte(), w = s.slotBits, vectorsPerBlock = p.kb / s.kPerVector();
@@ -490,13 +631,23 @@ struct Emitter {
     // not wait on each other's latency.
     int64_t chains = std::max<int64_t>(1, 4 / rowsPerPass);
 
-    Value c = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m, s.rows}, f32());
+    Type cElem = p.intResult && !p.aScaled && !p.bScaled ? i32() : f32();
+    Value offsetTable, fbTable;
+    if (p.intResult && !p.offsetUniform)
+      offsetTable = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(RankedTensorType::get({tiles, x86::kTileRows}, i32()),
+                                         ArrayRef<int32_t>(p.offset)));
+    if (p.intResult && p.bScaled && !p.fbUniform)
+      fbTable = constantTensor({tiles, x86::kTileRows}, p.fb);
+    Value c = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m, s.rows}, cElem);
     // The rows m0 .. m0 + count - 1 of one row tile.
     auto pass = [&](Value nt, Value m0, int64_t count, Value out) -> Value {
       SmallVector<Value> rows;
       for (int64_t r = 0; r < count; ++r)
         rows.push_back(addc(m0, r));
-      SmallVector<Value> init(count, splatF32(x86::kTileRows, 0));
+      // Per row: f32 sums of the scaled blocks, or (i32 accumulation) one
+      // int32 sum over all of K.
+      SmallVector<Value> init(count, p.intResult ? zeroI32(16) : splatF32(x86::kTileRows, 0));
       auto blocks = scf::ForOp::create(
           b, loc, idx(0), idx(p.numBlocks), idx(1), init,
           [&](OpBuilder &, Location, Value blk, ValueRange ys) {
@@ -505,6 +656,9 @@ struct Emitter {
             Value zb = zbSplat ? zbSplat : read(rowVec, zbTable, {nt, g, idx(0)});
             SmallVector<SmallVector<Value>> acc(count,
                                                 SmallVector<Value>(chains, zeroI32(16)));
+            if (p.intResult)
+              for (int64_t r = 0; r < count; ++r)
+                acc[r][0] = ys[r];
             int64_t step = 0;
             for (int64_t v = 0; v < vectorsPerBlock; ++v) {
               Value vecIndex = addc(mulc(blk, vectorsPerBlock), v); // within the row tile
@@ -536,6 +690,10 @@ struct Emitter {
               Value sum = acc[r][0];
               for (int64_t j = 1; j < chains; ++j)
                 sum = add(sum, acc[r][j]);
+              if (p.intResult) {
+                next.push_back(sum);
+                continue;
+              }
               Value f = arith::SIToFPOp::create(b, loc, rowVec, sum);
               if (!zbZero) {
                 Value qs = tensor::ExtractOp::create(b, loc, sums, ValueRange{rows[r], blk});
@@ -543,16 +701,23 @@ struct Emitter {
                     b, loc, zb, vector::BroadcastOp::create(b, loc, rowVec, qs), fm);
                 f = arith::SubFOp::create(b, loc, f, corr, fm);
               }
-              Value sa = tensor::ExtractOp::create(b, loc, scales, ValueRange{rows[r], blk});
-              Value sc = arith::MulFOp::create(b, loc, sw,
-                                               vector::BroadcastOp::create(b, loc, rowVec, sa));
+              Value sc = sw; // int8 activations have no block scale
+              if (scales) {
+                Value sa = tensor::ExtractOp::create(b, loc, scales, ValueRange{rows[r], blk});
+                sc = arith::MulFOp::create(b, loc, sw,
+                                           vector::BroadcastOp::create(b, loc, rowVec, sa));
+              }
               next.push_back(arith::AddFOp::create(
                   b, loc, ys[r], arith::MulFOp::create(b, loc, f, sc, fm), fm));
             }
             scf::YieldOp::create(b, loc, next);
           });
-      for (int64_t r = 0; r < count; ++r)
-        out = write(blocks.getResult(r), out, {rows[r], idx(0)});
+      for (int64_t r = 0; r < count; ++r) {
+        Value y = blocks.getResult(r);
+        if (p.intResult)
+          y = intEpilogue(y, nt, rows[r], act.totals, aScales, offsetTable, fbTable);
+        out = write(y, out, {rows[r], idx(0)});
+      }
       return out;
     };
     int64_t full = p.m / rowsPerPass, rest = p.m % rowsPerPass;
@@ -564,7 +729,7 @@ struct Emitter {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(tilesLoop.getBody());
     Value nt = tilesLoop.getInductionVar(0);
-    Value tile = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m, x86::kTileRows}, f32());
+    Value tile = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m, x86::kTileRows}, cElem);
     auto passes = scf::ForOp::create(
         b, loc, idx(0), idx(full), idx(1), ValueRange{tile},
         [&](OpBuilder &, Location, Value mp, ValueRange st) {
@@ -594,8 +759,9 @@ LogicalResult mlir::lowbit::lowerMpGemmToX86(RewriterBase &rewriter, MpGemmOp op
     return failure();
   rewriter.setInsertionPoint(op);
   Emitter e{rewriter, op.getLoc(), *plan};
-  auto [words, scales, sums] = e.quantizeActivations(e.paddedActivations(op.getA()));
-  Value c = e.kernel(words, scales, sums);
+  Emitter::Activations act = e.activations(e.paddedActivations(op.getA()));
+  Value aScales = plan->aScaled ? op.getAParams()[0] : Value();
+  Value c = e.kernel(act, aScales);
   if (plan->shape.rows != plan->shape.n)
     c = tensor::ExtractSliceOp::create(rewriter, op.getLoc(), op.getC().getType(), c,
                                        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),

@@ -38,9 +38,9 @@ func.func @wide_codes(%a: tensor<1x64xf32>) -> tensor<1x16xf32> {
 
 // -----
 
-func.func @int8_activations(%a: tensor<1x64xi8>) -> tensor<1x16xi32> {
+func.func @fp8_activations(%a: tensor<1x64xf8E4M3FN>) -> tensor<1x16xf32> {
   %w = lowbit.constant dense<3> : tensor<16x64xui4> -> tensor<16x64x!lowbit.int<4>>
-  // expected-remark @+1 {{activations must be f32, f16 or bf16 without a scheme}}
-  %c = lowbit.mpgemm %a, %w {acc_type = i32, transpose_b} : tensor<1x64xi8>, tensor<16x64x!lowbit.int<4>> -> tensor<1x16xi32>
-  return %c : tensor<1x16xi32>
+  // expected-remark @+1 {{activations must be f32, f16, bf16 or i8}}
+  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<1x64xf8E4M3FN>, tensor<16x64x!lowbit.int<4>> -> tensor<1x16xf32>
+  return %c : tensor<1x16xf32>
 }
