@@ -13,7 +13,7 @@ func.func @runtime_weights(%a: tensor<1x64xf32>, %w: tensor<16x64x!lowbit.int<4>
 
 func.func @f64_accumulator(%a: tensor<1x64xf32>) -> tensor<1x16xf32> {
   %w = lowbit.constant dense<3> : tensor<16x64xui4> -> tensor<16x64x!lowbit.int<4>>
-  // expected-remark @+1 {{the kernels accumulate in f32 and write f32}}
+  // expected-remark @+1 {{the kernels accumulate in f32 or i32 and write f32 (or i32)}}
   %c = lowbit.mpgemm %a, %w {acc_type = f64, transpose_b} : tensor<1x64xf32>, tensor<16x64x!lowbit.int<4>> -> tensor<1x16xf32>
   return %c : tensor<1x16xf32>
 }
