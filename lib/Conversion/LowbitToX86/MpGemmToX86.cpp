@@ -26,8 +26,8 @@
 
 #include "MpGemmToX86.h"
 
-#include "WeightCodes.h"
-#include "WeightPacking.h"
+#include "lowbit/Conversion/LowbitToX86/WeightCodes.h"
+#include "lowbit/Conversion/LowbitToX86/WeightPacking.h"
 
 #include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"
 #include "lowbit/Numerics/Codec.h"
@@ -39,7 +39,10 @@
 #include "mlir/Dialect/Tensor/Utils/Utils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include "llvm/Support/SwapByteOrder.h"
+
 #include <cmath>
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::lowbit;
@@ -74,6 +77,26 @@ std::optional<std::vector<uint64_t>> constantCodes(Value v) {
   if (!dense)
     return std::nullopt;
   std::vector<uint64_t> out;
+  // Integers and floats of 2..64 bits are stored one element per
+  // ceil(bits / 8) little-endian bytes: read them directly (the APInt
+  // iterators below cost more than the rest of the compile-time repack).
+  auto raw = dyn_cast<DenseIntOrFPElementsAttr>(dense);
+  unsigned width = dense.getElementType().isIntOrFloat()
+                       ? dense.getElementType().getIntOrFloatBitWidth()
+                       : 0;
+  if (raw && width > 1 && width <= 64 && llvm::sys::IsLittleEndianHost) {
+    size_t n = dense.getNumElements(), bytes = (width + 7) / 8;
+    uint64_t mask = width == 64 ? ~uint64_t(0) : (uint64_t(1) << width) - 1;
+    ArrayRef<char> data = raw.getRawData();
+    bool splat = dense.isSplat();
+    out.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      uint64_t v = 0;
+      std::memcpy(&v, data.data() + (splat ? 0 : i * bytes), bytes);
+      out[i] = v & mask;
+    }
+    return out;
+  }
   out.reserve(dense.getNumElements());
   if (isa<FloatType>(dense.getElementType())) {
     for (const APFloat &f : dense.getValues<APFloat>())
@@ -305,7 +328,7 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
   p.blocksPerGroup = gs->numGroups > 1 ? gs->groupK / p.kb : p.numBlocks;
 
   // Weights: operand slots of the padded matrix.
-  std::vector<uint32_t> slots(s.rows * s.cols, 0);
+  std::vector<uint8_t> slots(s.rows * s.cols, 0);
   for (int64_t row = 0; row < n; ++row)
     for (int64_t col = 0; col < k; ++col) {
       uint64_t c = (*bCodes)[transposed ? row * k + col : col * n + row];
@@ -315,12 +338,7 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
       }
       slots[row * s.cols + col] = codes->slot[c];
     }
-  x86::Expected<std::vector<uint8_t>> packed = x86::packKernelWeights(s, slots);
-  if (!packed) {
-    whyNot = "the kernel weight layout: " + packed.error();
-    return failure();
-  }
-  p.weights = *packed;
+  p.weights = x86::packKernelWeights(s, slots);
 
   // Scale tables with the codes' affine map folded in.
   int64_t tiles = s.rowTiles();

@@ -1,6 +1,6 @@
 //===- WeightCodes.cpp - Weight codes as bytes of an integer dot product ===//
 
-#include "WeightCodes.h"
+#include "lowbit/Conversion/LowbitToX86/WeightCodes.h"
 
 #include "lowbit/Numerics/Codec.h"
 

@@ -1,6 +1,6 @@
 //===- WeightPacking.cpp - Weights and scales in the x86 kernel layout ----===//
 
-#include "WeightPacking.h"
+#include "lowbit/Conversion/LowbitToX86/WeightPacking.h"
 
 using namespace lowbit::x86;
 using lowbit::layout::BitLayout;
@@ -26,12 +26,19 @@ Expected<BitLayout> lowbit::x86::kernelWeightLayout(const KernelShape &s) {
   return BitLayout::make(*map);
 }
 
-Expected<std::vector<uint8_t>>
-lowbit::x86::packKernelWeights(const KernelShape &s, const std::vector<uint32_t> &slots) {
-  Expected<BitLayout> layout = kernelWeightLayout(s);
-  if (!layout)
-    return Expected<std::vector<uint8_t>>::failure(layout.error());
-  std::vector<uint8_t> out(layout->storageBytes());
-  layout->pack(slots.data(), out.data());
+std::vector<uint8_t> lowbit::x86::packKernelWeights(const KernelShape &s,
+                                                    const std::vector<uint8_t> &slots) {
+  std::vector<uint8_t> out(s.bytes(), 0);
+  int64_t p = s.slotsPerByte(), kv = s.kPerVector(), vectors = s.vectorsPerRowTile();
+  unsigned w = s.slotBits;
+  for (int64_t row = 0; row < s.rows; ++row) {
+    int64_t tileBase = (row / kTileRows) * vectors * kVectorBytes + (row % kTileRows) * kLaneK;
+    const uint8_t *in = slots.data() + row * s.cols;
+    for (int64_t col = 0; col < s.cols; ++col) {
+      // Byte j of lane (row % 16) in vector col / kv; slot (col / 4) % p.
+      int64_t byte = tileBase + (col / kv) * kVectorBytes + col % kLaneK;
+      out[byte] |= static_cast<uint8_t>(in[col] << (w * ((col / kLaneK) % p)));
+    }
+  }
   return out;
 }

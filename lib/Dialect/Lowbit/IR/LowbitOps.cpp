@@ -10,6 +10,9 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/APFloat.h"
+#include "llvm/Support/SwapByteOrder.h"
+
+#include <cstring>
 
 using namespace mlir;
 using namespace mlir::lowbit;
@@ -244,12 +247,22 @@ namespace {
 /// The codes of `values` as a dense attribute of `bits`-wide integers.
 DenseIntElementsAttr codesAttr(ArrayRef<int64_t> shape, unsigned bits,
                                ArrayRef<uint32_t> values, MLIRContext *ctx) {
+  // Unsigned, so that codes print as the bit patterns they are.
+  auto type = RankedTensorType::get(shape, IntegerType::get(ctx, bits, IntegerType::Unsigned));
+  if (bits > 1 && bits <= 32 && llvm::sys::IsLittleEndianHost) {
+    // Dense storage holds 2..32-bit integers in ceil(bits / 8) little-endian
+    // bytes each: build it directly (an APInt per element costs more than
+    // the quantization of a large weight).
+    size_t bytes = (bits + 7) / 8;
+    std::vector<char> raw(values.size() * bytes);
+    for (size_t i = 0; i < values.size(); ++i)
+      std::memcpy(raw.data() + i * bytes, &values[i], bytes);
+    return cast<DenseIntElementsAttr>(DenseElementsAttr::getFromRawBuffer(type, raw));
+  }
   SmallVector<APInt> ints;
   ints.reserve(values.size());
   for (uint32_t v : values)
     ints.emplace_back(bits, v);
-  // Unsigned, so that codes print as the bit patterns they are.
-  auto type = RankedTensorType::get(shape, IntegerType::get(ctx, bits, IntegerType::Unsigned));
   return DenseIntElementsAttr::get(type, ints);
 }
 
@@ -278,10 +291,15 @@ LogicalResult QuantizeOp::fold(FoldAdaptor adaptor, SmallVectorImpl<OpFoldResult
   ArrayRef<int64_t> shape = codesType.getShape();
   std::vector<float> x;
   x.reserve(input.getNumElements());
-  for (APFloat v : input.getValues<APFloat>()) {
-    bool lost;
-    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
-    x.push_back(v.convertToFloat());
+  if (input.getElementType().isF32()) {
+    auto values = input.getValues<float>(); // direct reads of the storage
+    x.assign(values.begin(), values.end());
+  } else {
+    for (APFloat v : input.getValues<APFloat>()) {
+      bool lost;
+      v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+      x.push_back(v.convertToFloat());
+    }
   }
   SchemeAttr scheme = getScheme();
   num::TensorScheme ts = getTensorScheme(scheme, codesType.getElementType(), shape);

@@ -22,8 +22,8 @@
 // library's exact decode of every code.
 //
 //===----------------------------------------------------------------------===//
-#ifndef LOWBIT_LIB_CONVERSION_LOWBITTOX86_WEIGHTCODES_H
-#define LOWBIT_LIB_CONVERSION_LOWBITTOX86_WEIGHTCODES_H
+#ifndef LOWBIT_CONVERSION_LOWBITTOX86_WEIGHTCODES_H
+#define LOWBIT_CONVERSION_LOWBITTOX86_WEIGHTCODES_H
 
 #include "lowbit/Numerics/Format.h"
 

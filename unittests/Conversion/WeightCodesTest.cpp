@@ -1,0 +1,86 @@
+//===- WeightCodesTest.cpp - Weight formats as byte-dot operands ----------===//
+//
+// For every format of at most 8 bits: when a plan exists, value(code) ==
+// alpha * operand(code) + beta exactly for every finite code, operands fit
+// the slot (affine) or a byte (codebook), and the formats the kernels
+// promise (integers, e2m1) have a plan.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lowbit/Conversion/LowbitToX86/WeightCodes.h"
+
+#include "lowbit/Numerics/Codec.h"
+
+#include <gtest/gtest.h>
+
+using namespace lowbit;
+
+namespace {
+
+void expectExact(const num::Format &f, const x86::WeightCodes &w) {
+  for (uint64_t c = 0; c < (uint64_t(1) << f.bits()); ++c) {
+    if (!w.finite[c])
+      continue;
+    double v = num::decode(f, c);
+    EXPECT_EQ(w.alpha * w.operand(c) + w.beta, v == 0 ? 0.0 : v) << "code " << c;
+    EXPECT_LE(w.operand(c), w.maxOperand);
+    if (!w.codebook)
+      EXPECT_LT(w.slot[c], 1u << w.slotBits);
+  }
+}
+
+TEST(WeightCodes, IntegerFormatsAreAffine) {
+  for (unsigned bits = 1; bits <= 8; ++bits)
+    for (auto enc : {num::IntEncoding::Signed, num::IntEncoding::Unsigned}) {
+      num::Format f = num::Format::integer(bits, enc);
+      std::string why;
+      auto w = x86::planWeightCodes(f, why);
+      ASSERT_TRUE(w) << bits << ": " << why;
+      EXPECT_FALSE(w->codebook);
+      EXPECT_EQ(w->alpha, 1);
+      EXPECT_EQ(w->maxOperand, (1u << bits) - 1);
+      expectExact(f, *w);
+    }
+  std::string why;
+  auto ternary = x86::planWeightCodes(num::Format::ternary(), why);
+  ASSERT_TRUE(ternary) << why;
+  EXPECT_EQ(ternary->slotBits, 2u);
+  expectExact(num::Format::ternary(), *ternary);
+}
+
+TEST(WeightCodes, SmallMinifloatsUseACodebook) {
+  num::Format e2m1 = num::Format::minifloat(2, 1);
+  std::string why;
+  auto w = x86::planWeightCodes(e2m1, why);
+  ASSERT_TRUE(w) << why;
+  EXPECT_TRUE(w->codebook);
+  EXPECT_EQ(w->alpha, 0.5); // values are integers times 1/2
+  EXPECT_EQ(w->maxOperand, 24u);
+  expectExact(e2m1, *w);
+}
+
+TEST(WeightCodes, EveryPlanIsExact) {
+  // Every minifloat and posit of at most 8 bits: a plan, when there is
+  // one, reproduces every finite value; wide uneven formats have none.
+  for (unsigned e = 1; e <= 5; ++e)
+    for (unsigned m = 0; e + m + 1 <= 8; ++m) {
+      num::Format f = num::Format::minifloat(e, m);
+      std::string why;
+      if (auto w = x86::planWeightCodes(f, why))
+        expectExact(f, *w);
+      else
+        EXPECT_FALSE(why.empty());
+    }
+  for (unsigned n = 2; n <= 8; ++n)
+    for (unsigned es = 0; es <= 2; ++es) {
+      num::Format f = num::Format::posit(n, es);
+      std::string why;
+      if (auto w = x86::planWeightCodes(f, why))
+        expectExact(f, *w);
+    }
+  std::string why;
+  EXPECT_FALSE(x86::planWeightCodes(num::Format::posit(8, 0), why));
+  EXPECT_NE(why.find("not evenly spaced"), std::string::npos) << why;
+}
+
+} // namespace
