@@ -10,10 +10,14 @@
 // sgemv/sgemm in f32, with 1 and 2 threads (the reference path: 1). Weights are cold: before every timed
 // call a 96 MiB buffer (3x the L3) is read, so the weights come from DRAM.
 // Runs are interleaved; each cell is the median and min..max of the repeats.
+// Then llama.cpp's kernels for the nearest ggml types, loaded from the
+// folder in LOWBIT_LLAMA_CPP_DIR (scripts/fetch-llama-cpp.sh installs it),
+// timed the same way; without it those rows are left out with a note.
 //
 //===----------------------------------------------------------------------===//
 
 #include "BenchmarkUtil.h"
+#include "LlamaCppBaseline.h"
 
 #include "lowbit/Runtime/JIT.h"
 
@@ -23,7 +27,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <cstdlib>
 #include <fstream>
+#include <set>
 #include <random>
 #include <sstream>
 #include <string>
@@ -168,6 +174,21 @@ int main(int argc, char **argv) {
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> u(-1, 1);
 
+  // llama.cpp's kernels, when the package is installed.
+  std::unique_ptr<lowbit::bench::LlamaCpp> llama;
+  std::set<std::string> llamaNotes;
+  std::string llamaDir;
+  if (const char *d = std::getenv("LOWBIT_LLAMA_CPP_DIR"))
+    llamaDir = d;
+  else if (const char *home = std::getenv("HOME"))
+    llamaDir = std::string(home) +
+               "/.cache/lowbit/llama-cpp-3.22.1/node_modules/@node-llama-cpp/linux-x64/bins/linux-x64";
+  std::string llamaWhy;
+  llama = lowbit::bench::LlamaCpp::load(llamaDir, llamaWhy);
+  if (!llama)
+    std::fprintf(stderr, "llama.cpp columns left out: %s (run scripts/fetch-llama-cpp.sh)\n",
+                 llamaWhy.c_str());
+
   std::ostringstream table;
   table << "| N x K | M | threads | weights | bytes read | compile s | x86 kernel us | GB/s | "
            "x roofline | roofline us | reference us (1 thread) | OpenBLAS f32 us | kernel vs "
@@ -257,6 +278,43 @@ int main(int argc, char **argv) {
         std::fflush(stdout);
         table << line;
       }
+      if (!llama)
+        continue;
+      // llama.cpp, nearest types; repacked where llama.cpp repacks on x86.
+      for (auto [type, repack] : {std::pair{"q2_K", true}, {"tq2_0", false}, {"q4_0", true},
+                                  {"q4_K", true}, {"mxfp4", false}, {"q8_0", false}}) {
+        std::string why;
+        auto mm = llama->matmul(type, repack, m, n, k, wf.data(), static_cast<int>(threads), why);
+        if (!mm) {
+          llamaNotes.insert(why);
+          continue;
+        }
+        std::vector<uint64_t> copy(mm->weightBytes / 8 + 4, 1);
+        std::vector<double> tl, troof;
+        mm->run(a.data());
+        for (int r = 0; r < repeats; ++r) {
+          evictCaches();
+          auto t = std::chrono::steady_clock::now();
+          mm->run(a.data());
+          tl.push_back(seconds(t) * 1e6);
+          evictCaches();
+          t = std::chrono::steady_clock::now();
+          sink = readAll(copy, mm->weightBytes / 8);
+          troof.push_back(seconds(t) * 1e6);
+        }
+        auto sl = lowbit::bench::stats(tl), sf = lowbit::bench::stats(troof);
+        char line[512];
+        std::snprintf(line, sizeof line,
+                      "| %lldx%lld | %lld | %u | llama.cpp %s | %.2f MB | - | %s | %.1f | %.2f | %s "
+                      "| - | - | - |\n",
+                      static_cast<long long>(n), static_cast<long long>(k),
+                      static_cast<long long>(m), threads, mm->typeName.c_str(),
+                      mm->weightBytes / 1e6, cell(sl).c_str(), mm->weightBytes / sl.median / 1e3,
+                      sl.median / sf.median, cell(sf).c_str());
+        std::printf("%s", line);
+        std::fflush(stdout);
+        table << line;
+      }
     }
   }
   if (!out.empty()) {
@@ -273,8 +331,15 @@ int main(int argc, char **argv) {
           "a read loop over the same number of bytes, cold. Reference: the same program "
           "with target generic. OpenBLAS: sgemv/sgemm on the f32 weights. Times in "
           "microseconds, median (min..max); compile s: cold JIT compile of the kernel "
-          "module, including the compile-time quantization and repacking.\n\n"
-       << table.str();
+          "module, including the compile-time quantization and repacking. llama.cpp rows: "
+       << (llama ? "ggml from @node-llama-cpp/linux-x64 3.22.1 (libggml-cpu-" + llama->cpuVariant +
+                       ".so), the same f32 weights quantized by ggml_quantize_chunk, repacked "
+                       "through its CPU_REPACK buffer where marked, activations quantized by ggml "
+                       "itself; timed like ours (cold, interleaved with the read loop)"
+                 : "left out (" + llamaWhy + ")")
+       << ".\n\n" << table.str();
+  for (const std::string &note : llamaNotes)
+    md << "\nllama.cpp: " << note << "\n";
   }
   return 0;
 }

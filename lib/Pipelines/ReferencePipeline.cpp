@@ -154,6 +154,9 @@ void mlir::lowbit::buildCPUPipeline(OpPassManager &pm, const CPUPipelineConfig &
     pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
+  LowbitAnnotateTargetOptions annotate;
+  annotate.target = target;
+  pm.addPass(createLowbitAnnotateTarget(annotate));
 }
 
 namespace {

@@ -18,6 +18,8 @@
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/ExecutionEngine/Orc/Shared/ExecutorSymbolDef.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/xxhash.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
@@ -148,6 +150,11 @@ std::string targetList() {
   return s;
 }
 
+std::string sourceHash(const std::string &source) {
+  llvm::XXH128_hash_t h = llvm::xxh3_128bits(llvm::arrayRefFromStringRef(source));
+  return llvm::utohexstr(h.high64, false, 16) + llvm::utohexstr(h.low64, false, 16);
+}
+
 std::mutex cacheMutex;
 std::map<std::string, std::weak_ptr<const CompiledModule>> &cache() {
   static std::map<std::string, std::weak_ptr<const CompiledModule>> c;
@@ -159,10 +166,13 @@ std::shared_ptr<const CompiledModule>
 lowbit::rt::compile(const std::string &source, const CompileOptions &options,
                     std::string &diagnostics) {
   unsigned threads = resolvedThreads(options.numThreads);
+  // Keyed by the options and a 128-bit hash of the source (XXH3, GB/s): a
+  // key holding the whole source would keep every compiled text (hundreds
+  // of MB for large constant weights) alive in the cache.
   std::string key = std::to_string(options.optLevel) + "\n" + options.target + "\n" +
-                    std::to_string(threads) + "\n" +
-                    std::to_string(options.reportFallbacks) + "\n" + options.sourceName + "\n" +
-                    source;
+                    std::to_string(threads) + "\n" + std::to_string(options.reportFallbacks) +
+                    "\n" + options.sourceName + "\n" +
+                    sourceHash(source);
   {
     std::lock_guard<std::mutex> lock(cacheMutex);
     if (auto hit = cache()[key].lock())
@@ -283,6 +293,10 @@ lowbit::rt::compile(const std::string &source, const CompileOptions &options,
   std::lock_guard<std::mutex> lock(cacheMutex);
   if (auto raced = cache()[key].lock())
     return raced;
+  // Entries whose modules are gone are dropped here, so the cache holds
+  // only keys of live modules.
+  for (auto it = cache().begin(); it != cache().end();)
+    it = it->second.expired() ? cache().erase(it) : std::next(it);
   cache()[key] = result;
   return result;
 }

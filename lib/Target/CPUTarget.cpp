@@ -5,6 +5,8 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <algorithm>
+
 using namespace lowbit::target;
 
 namespace {
@@ -116,4 +118,16 @@ std::string lowbit::target::checkRunnableOnHost(const CPUTarget &t) {
     return {};
   return "code for target '" + t.name + "' cannot run on this host (" + hostCPUTarget().cpu +
          "), which lacks " + missing;
+}
+
+std::string lowbit::target::hostFeatureString() {
+  llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+  std::vector<std::string> names;
+  for (const auto &f : host)
+    names.push_back((f.second ? "+" : "-") + f.first().str());
+  std::sort(names.begin(), names.end());
+  std::string s;
+  for (const std::string &n : names)
+    s += (s.empty() ? "" : ",") + n;
+  return s;
 }

@@ -162,4 +162,32 @@ def ConvertLowbitIntrinsicsToLLVM : Pass<"convert-lowbit-intrinsics-to-llvm"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def LowbitAnnotateTarget : Pass<"lowbit-annotate-target", "ModuleOp"> {
+  let summary = "Record the CPU target on every LLVM function";
+  let description = [{
+    Sets `target_cpu` and `target_features` on every defined `llvm.func`
+    from `target` (for `host` and `generic`, the host CPU and the features
+    detected on it), so that code generated from the module outside the JIT
+    (an object file, a shared library) uses the same instructions the
+    kernels were planned for.
+
+    ```mlir
+    // lowbit-opt --lowbit-annotate-target=target=x86-64-v3
+    llvm.func @f() attributes {target_cpu = "x86-64-v3",
+        target_features = #llvm.target_features<["+avx2", "+fma", "+f16c", "+bmi2"]>}
+    ```
+  }];
+  let options = [
+    Option<"target", "target", "::lowbit::target::CPUTargetKind",
+           /*default=*/"::lowbit::target::CPUTargetKind::Host",
+           "The CPU the code is generated for", [{::llvm::cl::values(
+             clEnumValN(::lowbit::target::CPUTargetKind::Host, "host", "this CPU"),
+             clEnumValN(::lowbit::target::CPUTargetKind::Generic, "generic",
+                        "this CPU (the reference path)"),
+             clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V3, "x86-64-v3", "AVX2"),
+             clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V4, "x86-64-v4", "AVX-512"),
+             clEnumValN(::lowbit::target::CPUTargetKind::Znver4, "znver4", "Zen 4"))}]>
+  ];
+}
+
 #endif // LOWBIT_CONVERSION_PASSES_TD

@@ -65,6 +65,10 @@ CPUTarget getCPUTarget(CPUTargetKind kind);
 /// The CPU this process runs on.
 const CPUTarget &hostCPUTarget();
 
+/// Every feature LLVM detects on this host, as a target feature string
+/// ("+avx2,+avx512f,...", the host's disabled features as "-...").
+std::string hostFeatureString();
+
 /// Empty when code for `t` can run on this host, else a sentence saying
 /// which features the host lacks (so that running it is refused instead of
 /// dying of SIGILL).

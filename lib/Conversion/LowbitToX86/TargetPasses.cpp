@@ -1,7 +1,11 @@
-//===- TargetFeatureCheck.cpp - The lowbit-check-target-features pass ----===//
+//===- TargetPasses.cpp - Passes that tie generated code to its CPU target ===//
 //
-// LLVM aborts the process on an intrinsic the target machine cannot select;
-// this check turns that into a located error before code generation.
+// lowbit-check-target-features: LLVM aborts the process on an intrinsic the
+// target machine cannot select; this check turns that into a located error
+// before code generation. lowbit-annotate-target: every LLVM function says
+// which CPU and features it was generated for, so that code outside the
+// JIT (an object file, a shared library) is compiled for the same target.
+// convert-lowbit-intrinsics-to-llvm: lowbit.pure_intrinsic to LLVM calls.
 //
 //===----------------------------------------------------------------------===//
 
@@ -93,6 +97,32 @@ struct ConvertLowbitIntrinsicsToLLVMPass
                                                            op.getResult().getType(),
                                                            op.getIntrinAttr(), op.getArgs())
                                  ->getResults());
+    });
+  }
+};
+} // namespace
+} // namespace mlir::lowbit
+
+namespace mlir::lowbit {
+#define GEN_PASS_DEF_LOWBITANNOTATETARGET
+#include "lowbit/Conversion/Passes.h.inc"
+
+namespace {
+struct LowbitAnnotateTargetPass : impl::LowbitAnnotateTargetBase<LowbitAnnotateTargetPass> {
+  using LowbitAnnotateTargetBase::LowbitAnnotateTargetBase;
+  void runOnOperation() override {
+    ::lowbit::target::CPUTarget t = ::lowbit::target::getCPUTarget(target);
+    std::string features = t.llvmFeatureString();
+    if (t.generic || t.name == "host") // the host's own: name them as detected
+      features = ::lowbit::target::hostFeatureString();
+    MLIRContext *ctx = &getContext();
+    auto cpu = StringAttr::get(ctx, t.cpu);
+    auto attr = LLVM::TargetFeaturesAttr::get(ctx, StringRef(features));
+    getOperation()->walk([&](LLVM::LLVMFuncOp f) {
+      if (f.isExternal())
+        return;
+      f.setTargetCpuAttr(cpu);
+      f.setTargetFeaturesAttr(attr);
     });
   }
 };
