@@ -1,6 +1,7 @@
 //===- LowbitOps.cpp - lowbit tensor operations ---------------------------===//
 
 #include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
+#include "lowbit/Numerics/Bulk.h"
 #include "lowbit/Numerics/Codec.h"
 #include "lowbit/Numerics/Packing.h"
 
@@ -377,7 +378,14 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   auto add = [&](uint64_t code) {
     codes.push_back(static_cast<uint32_t>(num::convert(ff, code & ff.codeMask(), tf, p)));
   };
-  if (auto fp = dyn_cast<DenseFPElementsAttr>(input)) {
+  if (from.isF32() && tf.bits() <= 16) {
+    // The bulk encoder: bit-identical to the scalar codec (BulkTest), and
+    // fast enough to fold a large weight at compile time.
+    auto values = cast<DenseFPElementsAttr>(input).getValues<float>();
+    std::vector<float> x(values.begin(), values.end());
+    codes.resize(x.size());
+    num::BulkEncoder(tf, p).encodeCodes(x.data(), x.size(), codes.data());
+  } else if (auto fp = dyn_cast<DenseFPElementsAttr>(input)) {
     for (const APFloat &v : fp.getValues<APFloat>())
       add(v.bitcastToAPInt().getZExtValue());
   } else {
