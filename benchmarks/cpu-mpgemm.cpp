@@ -169,16 +169,20 @@ double readAllParallel(const std::vector<uint64_t> &v, size_t words, unsigned th
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
   }
   std::atomic<bool> go{false};
+  std::atomic<unsigned> ready{0};
   std::vector<std::chrono::steady_clock::time_point> ends(threads);
   std::vector<std::thread> pool;
   size_t part = words / threads / 4 * 4;
   for (unsigned i = 0; i < threads; ++i)
     pool.emplace_back([&, i] {
+      ready.fetch_add(1, std::memory_order_acq_rel);
       while (!go.load(std::memory_order_acquire)) {
       }
       sink = sumRange(v.data() + i * part, part);
       ends[i] = std::chrono::steady_clock::now();
     });
+  while (ready.load(std::memory_order_acquire) < threads) {
+  }
   auto start = std::chrono::steady_clock::now();
   go.store(true, std::memory_order_release);
   for (std::thread &t : pool)

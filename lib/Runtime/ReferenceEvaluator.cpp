@@ -424,8 +424,10 @@ Comparison lowbit::ref::compare(const HostTensor &expected, const HostTensor &ac
     c.maxTolerance = std::max(c.maxTolerance, tol);
     if (std::isnan(e) && std::isnan(a))
       continue;
+    // Equal values match under any tolerance (the same infinity, whose
+    // difference is NaN).
     if (tol == 0 ? expected.codes[i] != actual.codes[i] && e != a
-                 : !(std::fabs(e - a) <= tol)) {
+                 : !(e == a || std::fabs(e - a) <= tol)) {
       ++c.mismatches;
     }
     if (!std::isnan(e - a))

@@ -2,15 +2,40 @@
 
 #include "Npy.h"
 
+#include "llvm/ADT/StringRef.h"
+
 #include <fstream>
-#include <sstream>
 
 using namespace lowbit::npy;
 
+namespace {
+/// Largest array read: 16 GiB (a header claiming more is refused before any
+/// allocation).
+constexpr uint64_t kMaxBytes = uint64_t(1) << 34;
+} // namespace
+
 unsigned lowbit::npy::itemSize(const std::string &d) {
-  if (d.size() < 3)
+  // A plain little-endian (or byte) scalar dtype: '<' or '|', a kind among
+  // f, i, u, then the size in bytes; everything else (structured, big-endian,
+  // strings) is unsupported.
+  llvm::StringRef r(d);
+  if (r.size() < 3 || (r[0] != '<' && r[0] != '|') || !llvm::StringRef("fiu").contains(r[1]))
     return 0;
-  return static_cast<unsigned>(std::stoul(d.substr(2)));
+  unsigned n = 0;
+  if (r.drop_front(2).getAsInteger(10, n) || !(n == 1 || n == 2 || n == 4 || n == 8))
+    return 0;
+  if (r[1] == 'f' && n == 1)
+    return 0;
+  return n;
+}
+
+bool lowbit::npy::holdsStorage(const std::string &descr, const std::string &storage) {
+  std::string want = descrOfStorage(storage);
+  if (want.empty() || itemSize(descr) != itemSize(want))
+    return false;
+  if (want[1] == 'f' || storage == "bf16") // floats by kind; bf16 as 16-bit patterns
+    return descr[1] == want[1] || (storage == "bf16" && descr[1] == 'i');
+  return descr[1] == 'i' || descr[1] == 'u'; // codes: either signedness of the same size
 }
 
 std::string lowbit::npy::descrOfStorage(const std::string &s) {
@@ -64,27 +89,52 @@ std::string lowbit::npy::read(const std::string &path, Array &out) {
     in.read(reinterpret_cast<char *>(b), 4);
     headerLen = b[0] | (b[1] << 8) | (b[2] << 16) | (uint32_t(b[3]) << 24);
   }
+  if (!in || headerLen > (1u << 20))
+    return "'" + path + "': bad header length";
   std::string header(headerLen, '\0');
-  in.read(header.data(), headerLen);
+  if (!in.read(header.data(), headerLen))
+    return "'" + path + "' is shorter than its header says";
   out.descr = field(header, "descr");
   if (field(header, "fortran_order") != "False")
     return "'" + path + "': only C-order arrays are supported";
-  std::string shape = field(header, "shape");
-  out.shape.clear();
-  std::stringstream ss(shape.substr(shape.find('(') + 1));
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    size_t a = item.find_first_of("0123456789");
-    if (a != std::string::npos)
-      out.shape.push_back(std::stoll(item.substr(a)));
-  }
   unsigned size = itemSize(out.descr);
-  if (!size || out.descr[0] == '>')
-    return "'" + path + "': unsupported dtype '" + out.descr + "'";
-  int64_t n = 1;
-  for (int64_t d : out.shape)
+  if (!size)
+    return "'" + path + "': unsupported dtype '" + out.descr +
+           "' (expected a little-endian float or integer scalar type)";
+  // The shape: a tuple of non-negative integers, read without exceptions.
+  std::string shapeField = field(header, "shape");
+  llvm::StringRef shape = llvm::StringRef(shapeField).trim();
+  if (!shape.consume_front("(") || !shape.consume_back(")"))
+    return "'" + path + "': bad shape '" + shape.str() + "'";
+  out.shape.clear();
+  uint64_t n = 1;
+  while (!shape.trim().empty()) {
+    auto [item, rest] = shape.split(',');
+    shape = rest;
+    item = item.trim();
+    if (item.empty() && shape.trim().empty())
+      break; // the trailing comma of a 1-tuple
+    uint64_t d = 0;
+    if (item.getAsInteger(10, d))
+      return "'" + path + "': bad dimension '" + item.str() +
+             "' in the shape (expected a non-negative integer)";
+    if (d > kMaxBytes || (d && n > kMaxBytes / d))
+      return "'" + path + "': the array is larger than " + std::to_string(kMaxBytes >> 30) +
+             " GiB";
     n *= d;
-  out.data.resize(static_cast<size_t>(n) * size);
+    out.shape.push_back(static_cast<int64_t>(d));
+  }
+  if (n > kMaxBytes / size)
+    return "'" + path + "': the array is larger than " + std::to_string(kMaxBytes >> 30) +
+           " GiB";
+  // Check the file holds the data before allocating it.
+  std::streampos here = in.tellg();
+  in.seekg(0, std::ios::end);
+  std::streampos end = in.tellg();
+  in.seekg(here);
+  if (here < 0 || end < here || static_cast<uint64_t>(end - here) < n * size)
+    return "'" + path + "' is shorter than its header says";
+  out.data.resize(static_cast<size_t>(n * size));
   if (!in.read(reinterpret_cast<char *>(out.data.data()), out.data.size()))
     return "'" + path + "' is shorter than its header says";
   return {};

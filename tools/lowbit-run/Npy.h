@@ -24,8 +24,13 @@ std::string read(const std::string &path, Array &out);
 std::string write(const std::string &path, const Array &a);
 /// The descr of a storage type ("f32" -> "<f4", "bf16" -> "<u2", ...).
 std::string descrOfStorage(const std::string &storage);
-/// Item size of a descr, 0 if unknown.
+/// Item size of a little-endian scalar float or integer descr, 0 for any
+/// other (structured, big-endian, malformed).
 unsigned itemSize(const std::string &descr);
+/// Whether an array of `descr` holds tensors of a storage type: floats of
+/// the same kind and size; codes and integers of either signedness and the
+/// same size; bf16 as 16-bit integer patterns.
+bool holdsStorage(const std::string &descr, const std::string &storage);
 
 } // namespace lowbit::npy
 

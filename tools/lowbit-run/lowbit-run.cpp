@@ -22,6 +22,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/CommandLine.h"
@@ -57,18 +58,53 @@ static cl::opt<unsigned> threads(
 static cl::opt<bool> reportFallbacks(
     "report-fallbacks", cl::desc("Remark on every product that takes the reference path"));
 
+static std::string shapeText(const std::vector<int64_t> &shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
 static int fail(const std::string &msg) {
   llvm::errs() << "lowbit-run: " << msg << "\n";
   return 1;
 }
 
+/// "I=PATH" with I a decimal index (no exceptions: a malformed or huge I is
+/// a usage error).
 static bool splitIndexed(const std::string &s, unsigned &index, std::string &path) {
   size_t eq = s.find('=');
   if (eq == std::string::npos || eq == 0)
     return false;
-  index = static_cast<unsigned>(std::stoul(s.substr(0, eq)));
+  if (llvm::StringRef(s).take_front(eq).getAsInteger(10, index))
+    return false;
   path = s.substr(eq + 1);
-  return true;
+  return !path.empty();
+}
+
+/// Largest tensor lowbit-run generates or reads: 16 GiB of storage.
+constexpr uint64_t kMaxTensorBytes = uint64_t(1) << 34;
+
+/// Why lowbit-run cannot hold a tensor of this type, or empty.
+static std::string unsupported(mlir::Type t) {
+  auto rt = llvm::cast<mlir::RankedTensorType>(t);
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  if (!mlir::lowbit::getFormat(rt.getElementType())) {
+    os << "element type " << rt.getElementType()
+       << " has no lowbit number format: lowbit-run can run it through the JIT but cannot "
+          "generate, print or check it";
+    return s;
+  }
+  uint64_t n = 1;
+  for (int64_t d : rt.getShape())
+    if (d && n > kMaxTensorBytes / static_cast<uint64_t>(d))
+      n = kMaxTensorBytes + 1;
+    else
+      n *= static_cast<uint64_t>(d);
+  if (n > kMaxTensorBytes / 4)
+    os << rt << " is larger than lowbit-run's limit of " << (kMaxTensorBytes >> 30) << " GiB";
+  return s;
 }
 
 int main(int argc, char **argv) {
@@ -102,9 +138,25 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::lowbit::registerReferencePipelineDialects(registry);
   mlir::MLIRContext ctx(registry);
+  // Diagnostics of this IR (unsupported tensors below) print as
+  // file:line:col with the source line, like the compiler's.
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(source, inputFile),
+                               llvm::SMLoc());
+  mlir::SourceMgrDiagnosticHandler diagnosticHandler(sourceMgr, &ctx);
   mlir::OwningOpRef<mlir::ModuleOp> parsed =
-      mlir::parseSourceString<mlir::ModuleOp>(source, mlir::ParserConfig(&ctx), inputFile);
+      mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, mlir::ParserConfig(&ctx));
   auto func = parsed->lookupSymbol<mlir::func::FuncOp>(sig->name);
+
+  auto argTypes = func.getArgumentTypes(), resultTypes = func.getResultTypes();
+  for (auto [kind, types] : {std::pair{"argument", mlir::TypeRange(argTypes)},
+                             {"result", mlir::TypeRange(resultTypes)}})
+    for (auto [i, t] : llvm::enumerate(types))
+      if (std::string why = unsupported(t); !why.empty()) {
+        mlir::emitError(func.getLoc()) << "@" << sig->name << " " << kind << " " << i << ": "
+                                       << why;
+        return 1;
+      }
 
   std::mt19937_64 rng(seed);
   std::vector<HostTensor> inputs;
@@ -120,9 +172,11 @@ int main(int argc, char **argv) {
     if (std::string e = lowbit::npy::read(path, a); !e.empty())
       return fail(e);
     const lowbit::rt::TensorSpec &ts = sig->inputs[idx];
-    if (a.shape != ts.shape || lowbit::npy::itemSize(a.descr) != ts.storageBytes)
-      return fail("'" + path + "' does not hold " + ts.type + " in storage form (" +
-                  ts.storageType + ")");
+    if (a.shape != ts.shape || !lowbit::npy::holdsStorage(a.descr, ts.storageType))
+      return fail("'" + path + "' (dtype '" + a.descr + "', shape " + shapeText(a.shape) +
+                  ") does not hold " + ts.type + " in storage form (" + ts.storageType + ", '" +
+                  lowbit::npy::descrOfStorage(ts.storageType) + "', shape " +
+                  shapeText(ts.shape) + ")");
     inputs[idx] = HostTensor::fromStorage(
         llvm::cast<mlir::RankedTensorType>(func.getArgumentTypes()[idx]), a.data.data());
   }

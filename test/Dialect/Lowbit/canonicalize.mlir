@@ -52,3 +52,23 @@ func.func @no_roundtrip_fold(%x: tensor<1x32xf32>) -> tensor<1x32xf32> {
   %y = lowbit.dequantize %c, %s {scheme = #lowbit.scheme<mxfp4>} : tensor<1x32xf4E2M1FN>, tensor<1x1xf8E8M0FNU> -> tensor<1x32xf32>
   return %y : tensor<1x32xf32>
 }
+
+// A splat stays a splat, whatever its size (10^10 elements).
+// CHECK-LABEL: func.func @cast_huge_splat
+// CHECK: lowbit.constant dense<2> : tensor<100000x100000xui4> -> tensor<100000x100000x!lowbit.int<4>>
+// CHECK-NOT: lowbit.cast
+func.func @cast_huge_splat() -> tensor<100000x100000x!lowbit.int<4>> {
+  %x = arith.constant dense<1.7> : tensor<100000x100000xf32>
+  %q = lowbit.cast %x : tensor<100000x100000xf32> to tensor<100000x100000x!lowbit.int<4>>
+  return %q : tensor<100000x100000x!lowbit.int<4>>
+}
+
+// Quantizing more than 2^28 elements is left to run-time code rather than
+// materialized at compile time.
+// CHECK-LABEL: func.func @quantize_huge
+// CHECK: lowbit.quantize
+func.func @quantize_huge() -> (tensor<100000x100000xf4E2M1FN>, tensor<100000x3125xf8E8M0FNU>) {
+  %x = arith.constant dense<1.0> : tensor<100000x100000xf32>
+  %q, %s = lowbit.quantize %x {scheme = #lowbit.scheme<mxfp4>} : tensor<100000x100000xf32> -> tensor<100000x100000xf4E2M1FN>, tensor<100000x3125xf8E8M0FNU>
+  return %q, %s : tensor<100000x100000xf4E2M1FN>, tensor<100000x3125xf8E8M0FNU>
+}

@@ -359,7 +359,7 @@ func.func @f(%q: tensor<4x64x!lowbit.int<4>>) {
 // -----
 
 func.func @f() {
-  // expected-error @below {{result: layout does not fit 2x48}}
+  // expected-error @below {{the layout #lowbit.layout<bits<planes_tiled, 4, 32>> does not fit the shape}}
   %k = lowbit.constant dense<0> : tensor<2x48xui4> -> tensor<2x48x!lowbit.int<4>, #lowbit.layout<bits<planes_tiled, 4, 32>>>
   return
 }
@@ -371,3 +371,67 @@ func.func @pure_intrinsic_not_llvm(%t: vector<32xi8>) -> vector<32xi8> {
   %d = lowbit.pure_intrinsic "x86.pshufb"(%t) : (vector<32xi8>) -> vector<32xi8>
   return %d : vector<32xi8>
 }
+
+// -----
+
+func.func @ternary_reserved_code() -> tensor<4x!lowbit.ternary> {
+  // expected-error @below {{code 2 (0b10) at element 2 is reserved in !lowbit.ternary (codes: 0 = 0, 1 = +1, 3 = -1)}}
+  %k = lowbit.constant dense<[0, 1, 2, 3]> : tensor<4xui2> -> tensor<4x!lowbit.ternary>
+  return %k : tensor<4x!lowbit.ternary>
+}
+
+// -----
+
+// A CuTe layout is no tensor encoding (it says nothing about bits).
+// expected-error @below {{a tensor encoding must be a bit layout (bits<...>), got #lowbit.layout<4:1>}}
+func.func @cute_encoding(%x: tensor<4x!lowbit.int<4>, #lowbit.layout<4:1>>) {
+  return
+}
+
+// -----
+
+// expected-error @below {{the layout #lowbit.layout<bits<planes_tiled, 4, 32>> is for 4-bit codes, not 'f32'}}
+func.func @bits_on_f32(%x: tensor<8x64xf32, #lowbit.layout<bits<planes_tiled, 4, 32>>>) {
+  return
+}
+
+// -----
+
+func.func @cute_b_layout(%a: tensor<2x32xf32>, %b: tensor<8x32x!lowbit.int<4>>) -> tensor<2x8xf32> {
+  // expected-error @below {{b_layout: a tensor encoding must be a bit layout (bits<...>), got #lowbit.layout<8:1>}}
+  %c = lowbit.mpgemm %a, %b {acc_type = f32, transpose_b, b_layout = #lowbit.layout<8:1>} : tensor<2x32xf32>, tensor<8x32x!lowbit.int<4>> -> tensor<2x8xf32>
+  return %c : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @empty_k(%a: tensor<2x0xf32>, %b: tensor<16x0xf4E2M1FN>) -> tensor<2x16xf32> {
+  // expected-error @below {{A has an empty dimension (2x0); mpgemm needs M, K and N of at least 1}}
+  %c = lowbit.mpgemm %a, %b {acc_type = f32, transpose_b} : tensor<2x0xf32>, tensor<16x0xf4E2M1FN> -> tensor<2x16xf32>
+  return %c : tensor<2x16xf32>
+}
+
+// -----
+
+// expected-error @below {{float kind 'ieee' conflicts with 'fn' given before (a float has one kind)}}
+func.func private @conflicting_kinds(!lowbit.float<e4m3, fn, ieee>)
+
+// -----
+
+// expected-error @below {{float parameter 'bias' is given twice}}
+func.func private @bias_twice(!lowbit.float<e4m3, bias = 1, bias = 3>)
+
+// -----
+
+// expected-error @below {{scheme granularity 'group' conflicts with 'group' given before (a scheme has one)}}
+func.func private @granularity_twice() attributes {s = #lowbit.scheme<rule = absmax, group = 4, group = 8>}
+
+// -----
+
+// expected-error @below {{scheme granularity 'tensor' conflicts with 'channel' given before (a scheme has one)}}
+func.func private @granularity_conflict() attributes {s = #lowbit.scheme<rule = absmax, channel, tensor>}
+
+// -----
+
+// expected-error @below {{scheme entry 'scale' is given twice}}
+func.func private @scale_twice() attributes {s = #lowbit.scheme<rule = absmax, channel, scale = f32, scale = f16>}

@@ -13,6 +13,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -249,11 +250,27 @@ Attribute SchemeAttr::parse(AsmParser &parser, Type) {
   SmallVector<int64_t> block;
   Type scaleType, zeroType, elementType;
   bool first = true;
+  // Each entry at most once, and one granularity (tensor, channel, group or
+  // block): a repeated or conflicting entry is an error, not "last wins".
+  llvm::StringMap<SMLoc> seen;
+  std::optional<std::string> granularityKey;
   while (true) {
     SMLoc loc = parser.getCurrentLocation();
     StringRef key;
     if (parser.parseKeyword(&key))
       return {};
+    bool isGranularity = key == "tensor" || key == "channel" || key == "group" || key == "block";
+    if (isGranularity && granularityKey) {
+      parser.emitError(loc) << "scheme granularity '" << key << "' conflicts with '"
+                            << *granularityKey << "' given before (a scheme has one)";
+      return {};
+    }
+    if (isGranularity)
+      granularityKey = key.str();
+    else if (!seen.try_emplace(key, loc).second) {
+      parser.emitError(loc) << "scheme entry '" << key << "' is given twice";
+      return {};
+    }
     if (first && succeeded(parser.parseOptionalGreater())) {
       if (SchemeAttr preset = getPreset(ctx, key))
         return preset;

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lowbit/Dialect/Lowbit/IR/LowbitAttrs.h"
+#include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"
 #include "lowbit/Layout/F2Layout.h"
 
 #include "mlir/IR/DialectImplementation.h"
@@ -62,6 +63,24 @@ lay::Expected<lay::BitLayout> LayoutAttr::getBitLayout(int64_t rows, int64_t k) 
     return lay::BitLayout::planesTiled(w, rows, k, getArgs()[1]);
   }
   return lay::Expected<lay::BitLayout>::failure("unknown bit layout");
+}
+
+LogicalResult LayoutAttr::verifyEncoding(ArrayRef<int64_t> shape, Type elementType,
+                                         function_ref<InFlightDiagnostic()> emitError) const {
+  // A tensor encoding says where each code's bits are stored: only bit
+  // layouts, for codes of their width, on a shape they fit.
+  if (getKind() != LayoutKind::Bits)
+    return emitError() << "a tensor encoding must be a bit layout (bits<...>), got " << *this;
+  std::optional<::lowbit::num::Format> f = getFormat(elementType);
+  if (!f || f->bits() != getElementBits())
+    return emitError() << "the layout " << *this << " is for " << getElementBits()
+                       << "-bit codes, not " << elementType;
+  if (shape.empty() || shape.size() > 2 || llvm::any_of(shape, ShapedType::isDynamic))
+    return emitError() << "a layout encodes a static vector or matrix of codes";
+  auto bits = getBitLayout(shape.size() == 2 ? shape[0] : 1, shape.back());
+  if (!bits)
+    return emitError() << "the layout " << *this << " does not fit the shape: " << bits.error();
+  return success();
 }
 
 LogicalResult LayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,

@@ -198,6 +198,17 @@ LogicalResult ConstantOp::verify() {
   if (codes.getType().getShape() != type.getShape())
     return emitOpError() << "value shape " << shapeStr(codes.getType().getShape())
                          << " differs from the result shape " << shapeStr(type.getShape());
+  if (f->isTernary()) {
+    // 0b10 is not a ternary code (it would decode to NaN in f32 and to 0 in
+    // the integer path): reject it here rather than compute with it. Two-bit
+    // codes are stored a byte each.
+    ArrayRef<char> raw = codes.getRawData();
+    size_t n = codes.isSplat() ? 1 : static_cast<size_t>(codes.getNumElements());
+    for (size_t i = 0; i < n && i < raw.size(); ++i)
+      if ((raw[i] & 3) == 2)
+        return emitOpError() << "code 2 (0b10) at element " << i
+                             << " is reserved in !lowbit.ternary (codes: 0 = 0, 1 = +1, 3 = -1)";
+  }
   return verifyEncoding(*this, type, "result", /*allowed=*/true);
 }
 
@@ -245,6 +256,11 @@ LogicalResult QuantizeOp::verify() {
 }
 
 namespace {
+/// Folds that would materialize more elements than this are skipped (the
+/// op is then lowered to run-time code): a huge weight constant must not
+/// exhaust memory at compile time. Splats fold at any size.
+constexpr int64_t kMaxFoldElements = int64_t(1) << 28;
+
 /// The codes of `values` as a dense attribute of `bits`-wide integers.
 DenseIntElementsAttr codesAttr(ArrayRef<int64_t> shape, unsigned bits,
                                ArrayRef<uint32_t> values, MLIRContext *ctx) {
@@ -285,7 +301,7 @@ DenseElementsAttr scalesAttr(ArrayRef<int64_t> shape, Type elem,
 
 LogicalResult QuantizeOp::fold(FoldAdaptor adaptor, SmallVectorImpl<OpFoldResult> &results) {
   auto input = dyn_cast_or_null<DenseFPElementsAttr>(adaptor.getInput());
-  if (!input)
+  if (!input || input.getNumElements() > kMaxFoldElements)
     return failure();
   MLIRContext *ctx = getContext();
   RankedTensorType codesType = getCodes().getType();
@@ -365,7 +381,7 @@ LogicalResult CastOp::verify() {
 
 OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   auto input = dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput());
-  if (!input)
+  if (!input || (!input.isSplat() && input.getNumElements() > kMaxFoldElements))
     return {};
   Type from = getInput().getType().getElementType();
   Type to = getResult().getType().getElementType();
@@ -374,10 +390,21 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   p.rounding = *num::roundingFromName(getRounding().str());
   p.overflow = *num::overflowFromName(getOverflow().str());
   SmallVector<uint32_t> codes;
-  codes.reserve(input.getNumElements());
   auto add = [&](uint64_t code) {
     codes.push_back(static_cast<uint32_t>(num::convert(ff, code & ff.codeMask(), tf, p)));
   };
+  ArrayRef<int64_t> resultShape = getResult().getType().getShape();
+  if (input.isSplat()) {
+    // A splat stays a splat: one conversion, whatever the size.
+    if (auto fp = dyn_cast<DenseFPElementsAttr>(input))
+      add(fp.getSplatValue<APFloat>().bitcastToAPInt().getZExtValue());
+    else
+      add(input.getSplatValue<APInt>().getZExtValue());
+    DenseElementsAttr one = scalesAttr({1}, to, codes, getContext());
+    return DenseElementsAttr::get(RankedTensorType::get(resultShape, one.getElementType()),
+                                  one.getValues<Attribute>()[0]);
+  }
+  codes.reserve(input.getNumElements());
   if (from.isF32() && tf.bits() <= 16) {
     // The bulk encoder: bit-identical to the scalar codec (BulkTest), and
     // fast enough to fold a large weight at compile time.
@@ -411,6 +438,17 @@ LogicalResult MpGemmOp::verify() {
   RankedTensorType a = getA().getType(), b = getB().getType(), c = getC().getType();
   if (a.getRank() != 2 || b.getRank() != 2 || c.getRank() != 2)
     return emitOpError() << "A, B and C must be matrices (rank 2)";
+  // Empty products (M, K or N of 0) have nothing to compute and no kernel
+  // handles them: refuse them here.
+  for (auto [name, t] : {std::pair{"A", a}, {"B", b}, {"C", c}})
+    if (llvm::is_contained(t.getShape(), 0))
+      return emitOpError() << name << " has an empty dimension (" << shapeStr(t.getShape())
+                           << "); mpgemm needs M, K and N of at least 1";
+  // The planned storage of B must be one B's codes can be stored in.
+  if (LayoutAttr l = getBLayoutAttr())
+    if (failed(l.verifyEncoding(b.getShape(), b.getElementType(),
+                                [&] { return emitOpError() << "b_layout: "; })))
+      return failure();
   if (!a.hasStaticShape() || !b.hasStaticShape() || !c.hasStaticShape())
     return emitOpError() << "A, B and C must have static shapes";
   int64_t m = a.getDimSize(0), k = a.getDimSize(1);

@@ -148,14 +148,28 @@ Type MiniFloatType::parse(AsmParser &parser) {
   std::optional<int64_t> bias;
   bool subnormals = true;
   SMLoc biasLoc = emLoc;
+  // Each parameter at most once, and one kind: a conflict is an error, not
+  // "last wins".
+  std::optional<std::string> kindKey;
+  bool seenBias = false, seenNoSubnormal = false;
   while (succeeded(parser.parseOptionalComma())) {
     SMLoc keyLoc = parser.getCurrentLocation();
     StringRef key;
     if (parser.parseKeyword(&key))
       return {};
     if (auto k = num::floatKindFromName(key.str())) {
+      if (kindKey) {
+        parser.emitError(keyLoc) << "float kind '" << key << "' conflicts with '" << *kindKey
+                                 << "' given before (a float has one kind)";
+        return {};
+      }
+      kindKey = key.str();
       kind = *k;
+    } else if ((key == "bias" && seenBias) || (key == "nosubnormal" && seenNoSubnormal)) {
+      parser.emitError(keyLoc) << "float parameter '" << key << "' is given twice";
+      return {};
     } else if (key == "bias") {
+      seenBias = true;
       if (parser.parseEqual())
         return {};
       biasLoc = parser.getCurrentLocation();
@@ -164,6 +178,7 @@ Type MiniFloatType::parse(AsmParser &parser) {
         return {};
       bias = b;
     } else if (key == "nosubnormal") {
+      seenNoSubnormal = true;
       subnormals = false;
     } else {
       parser.emitError(keyLoc)

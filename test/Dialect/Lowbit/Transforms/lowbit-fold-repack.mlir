@@ -15,7 +15,7 @@
 // RUN: diff %t.qbefore %t.qafter
 // RUN: not lowbit-opt %S/Inputs/bad-layout.mlir --lowbit-fold-repack 2>&1 | FileCheck %s --check-prefix=BAD
 // EXEC: check: output 0: 0 of {{[0-9]+}} elements mismatch
-// BAD: error: 'lowbit.mpgemm' op b_layout #lowbit.layout<bits<planes_tiled, 4, 32>> does not fit B
+// BAD: error: 'lowbit.mpgemm' op b_layout: the layout #lowbit.layout<bits<planes_tiled, 4, 32>> does not fit the shape: k = 48 is not a multiple of the word size 32
 
 // A runtime weight gets an explicit repack (pack, then the kernel's unpack).
 // CHECK-LABEL: func.func @runtime_weights

@@ -5,6 +5,7 @@
 include "lowbit/Dialect/Lowbit/IR/LowbitBase.td"
 include "mlir/IR/AttrTypeBase.td"
 include "mlir/IR/EnumAttr.td"
+include "mlir/IR/TensorEncoding.td"
 
 //===----------------------------------------------------------------------===//
 // Enums
@@ -57,7 +58,8 @@ def Lowbit_BitLayoutKind : I32EnumAttr<"BitLayoutKind", "a family of bit layouts
 // Layout
 //===----------------------------------------------------------------------===//
 
-def Lowbit_LayoutAttr : AttrDef<Lowbit_Dialect, "Layout"> {
+def Lowbit_LayoutAttr : AttrDef<Lowbit_Dialect, "Layout",
+    [DeclareAttrInterfaceMethods<VerifiableTensorEncoding>]> {
   let mnemonic = "layout";
   let summary = "a data layout: CuTe shape:stride, an F2 swizzle, or a bit layout";
   let description = [{
@@ -84,7 +86,10 @@ def Lowbit_LayoutAttr : AttrDef<Lowbit_Dialect, "Layout"> {
     bytes, so function arguments and results pass the packed weights).
     `lowbit.constant` (packed at compile time) and `lowbit.pack` produce
     such tensors and `lowbit.unpack` reads them; other ops need plain codes
-    and say so.
+    and say so. Every tensor type with this encoding is checked where it is
+    written (the parser reports it at its location): only bit layouts, for
+    an element type with a number format of the layout's code width, on a
+    static vector or matrix the layout fits.
 
     ```mlir
     #a = #lowbit.layout<(4,(2,2)):(2,(1,8))>
