@@ -224,10 +224,14 @@ uint8_t lowbit::num::nvfp4QuantizeBlock(const float *x, size_t n, float tensorAm
                            : static_cast<uint8_t>(encode(
                                  e4m3(), exactBinary(BinaryOp::Div, amax, 6.0 * st), p));
     double sb = decode(e4m3(), sc);
+    // A zero divisor (a zero block, or a per-tensor scale that underflowed
+    // to 0, where every value dequantizes to 0) gives signed zero codes: the
+    // generated code's rule too.
+    double divisor = sb * static_cast<double>(st);
     for (size_t i = 0; i < n; ++i) {
-      if (sb > 0)
+      if (divisor > 0)
         codes[i] = static_cast<uint8_t>(
-            encode(e2m1(), exactBinary(BinaryOp::Div, x[i], sb * st), p));
+            encode(e2m1(), exactBinary(BinaryOp::Div, x[i], divisor), p));
       else
         codes[i] = std::signbit(x[i]) ? 0x8 : 0x0;
     }

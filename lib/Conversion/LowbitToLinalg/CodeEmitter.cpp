@@ -126,10 +126,55 @@ Value mlir::lowbit::exp2F64(OpBuilder &b, Location loc, Value e) {
   return arith::BitcastOp::create(b, loc, b.getF64Type(), bits);
 }
 
+namespace {
+/// f32 -> bf16 rounded to nearest-even on the bit pattern: exact for every
+/// finite value including subnormals, overflow to infinity, NaN kept quiet.
+/// (arith.truncf would do, but on hosts with AVX512-BF16 LLVM selects
+/// vcvtneps2bf16, which flushes subnormal results to zero.)
+Value f32ToBF16(OpBuilder &b, Location loc, Value v) {
+  Type i32 = b.getI32Type(), i16 = b.getI16Type();
+  auto c = [&](uint32_t x) {
+    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(static_cast<int32_t>(x)));
+  };
+  Value bits = arith::BitcastOp::create(b, loc, i32, v);
+  Value lsb = arith::AndIOp::create(b, loc, arith::ShRUIOp::create(b, loc, bits, c(16)), c(1));
+  Value rounded = arith::AddIOp::create(
+      b, loc, bits, arith::AddIOp::create(b, loc, lsb, c(0x7FFF)));
+  Value nan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, v, v);
+  Value quiet = arith::OrIOp::create(b, loc, bits, c(0x00400000));
+  Value chosen = arith::SelectOp::create(b, loc, nan, quiet, rounded);
+  Value top = arith::TruncIOp::create(b, loc, i16,
+                                      arith::ShRUIOp::create(b, loc, chosen, c(16)));
+  return arith::BitcastOp::create(b, loc, b.getBF16Type(), top);
+}
+
+/// f64 -> f32 rounded to odd (toward zero, then the lowest bit set when
+/// inexact): a later rounding to a format of at most 22 significant bits
+/// (bf16) then rounds the f64 value correctly, with no double rounding.
+Value f64ToF32RoundToOdd(OpBuilder &b, Location loc, Value v) {
+  Value t = arith::TruncFOp::create(b, loc, b.getF32Type(), v,
+                                    arith::RoundingModeAttr::get(
+                                        b.getContext(), arith::RoundingMode::toward_zero),
+                                    arith::FastMathFlagsAttr{});
+  Value back = arith::ExtFOp::create(b, loc, b.getF64Type(), t);
+  Value inexact = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE, back, v);
+  Type i32 = b.getI32Type();
+  Value bits = arith::BitcastOp::create(b, loc, i32, t);
+  Value odd = arith::OrIOp::create(b, loc, bits,
+                                   arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(1)));
+  return arith::BitcastOp::create(b, loc, b.getF32Type(),
+                                  arith::SelectOp::create(b, loc, inexact, odd, bits));
+}
+} // namespace
+
 Value mlir::lowbit::castFloat(OpBuilder &b, Location loc, Value v, Type to) {
   Type from = v.getType();
   if (from == to)
     return v;
+  if (to.isBF16() && from.isF32())
+    return f32ToBF16(b, loc, v);
+  if (to.isBF16() && from.isF64())
+    return f32ToBF16(b, loc, f64ToF32RoundToOdd(b, loc, v));
   if (from.getIntOrFloatBitWidth() > to.getIntOrFloatBitWidth())
     return arith::TruncFOp::create(b, loc, to, v);
   return arith::ExtFOp::create(b, loc, to, v);
