@@ -84,7 +84,37 @@ Expected<Layout> Layout::make(IntTuple shape, IntTuple stride) {
   if (!allPositive(shape))
     return Expected<Layout>::failure("shape " + shape.str() +
                                      " has a mode that is not positive");
-  return Layout(std::move(shape), std::move(stride));
+  Layout l(std::move(shape), std::move(stride));
+  if (std::string e = checkBounded(l); !e.empty())
+    return Expected<Layout>::failure(e);
+  return l;
+}
+
+std::string lowbit::layout::checkBounded(const Layout &l) {
+  // Every offset and every index of a layout must fit int64 with room to
+  // spare, so that the algebra's products and sums cannot wrap around.
+  std::vector<int64_t> s = l.shape().leaves(), d = l.stride().leaves();
+  int64_t size = 1, lo = 0, hi = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    int64_t span;
+    if (__builtin_mul_overflow(size, s[i], &size) || size > kMaxLayoutExtent ||
+        __builtin_mul_overflow(s[i] - 1, d[i], &span) ||
+        __builtin_add_overflow(d[i] > 0 ? hi : lo, span, d[i] > 0 ? &hi : &lo) ||
+        hi > kMaxLayoutExtent || lo < -kMaxLayoutExtent)
+      return "overflow: the size or the offsets of " + l.str() + " exceed 2^62";
+  }
+  return {};
+}
+
+Expected<Layout> Layout::makeColumnMajor(const IntTuple &shape) {
+  if (!allPositive(shape))
+    return Expected<Layout>::failure("shape " + shape.str() +
+                                     " has a mode that is not positive");
+  int64_t size = 1;
+  for (int64_t v : shape.leaves())
+    if (__builtin_mul_overflow(size, v, &size) || size > kMaxLayoutExtent)
+      return Expected<Layout>::failure("overflow: the size of " + shape.str() + " exceeds 2^62");
+  return columnMajor(shape);
 }
 
 Layout Layout::columnMajor(const IntTuple &shape) {

@@ -26,7 +26,26 @@ std::vector<Mode> flatModes(const Layout &l) {
   return m;
 }
 
-int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t ceilDiv(int64_t a, int64_t b) { return a / b + (a % b != 0); }
+
+/// a * b, or nullopt when it leaves the layout range (kMaxLayoutExtent).
+std::optional<int64_t> mulBounded(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_mul_overflow(a, b, &r) || r > kMaxLayoutExtent || r < -kMaxLayoutExtent)
+    return std::nullopt;
+  return r;
+}
+
+Expected<Layout> overflow(const std::string &what) {
+  return Expected<Layout>::failure("overflow: " + what + " exceeds 2^62");
+}
+
+/// A result of the algebra, checked to stay within the layout range.
+Expected<Layout> bounded(Layout l) {
+  if (std::string e = checkBounded(l); !e.empty())
+    return Expected<Layout>::failure(e);
+  return l;
+}
 
 // A o (s:d) for one mode of the right operand; aModes are A's coalesced
 // modes (computed once per composition).
@@ -45,7 +64,10 @@ Expected<Layout> composeMode(const std::vector<Mode> &aModes, int64_t s, int64_t
       continue;
     }
     if (si % rest == 0) {
-      m[i] = {si / rest, di * rest};
+      std::optional<int64_t> stride = mulBounded(di, rest);
+      if (!stride)
+        return overflow("the stride " + std::to_string(di) + " * " + std::to_string(rest));
+      m[i] = {si / rest, *stride};
       rest = 1;
       break;
     }
@@ -55,8 +77,13 @@ Expected<Layout> composeMode(const std::vector<Mode> &aModes, int64_t s, int64_t
         "the shape " + std::to_string(si) + " of mode " + std::to_string(i) + " of " +
         Layout::fromModes(aModes).str());
   }
-  if (i == last) // the last mode extends without bound
-    m[last].second *= rest;
+  if (i == last) { // the last mode extends without bound
+    std::optional<int64_t> stride = mulBounded(m[last].second, rest);
+    if (!stride)
+      return overflow("the stride " + std::to_string(m[last].second) + " * " +
+                      std::to_string(rest));
+    m[last].second = *stride;
+  }
   // Keep the first s elements.
   std::vector<Mode> out;
   int64_t want = s;
@@ -146,7 +173,10 @@ Expected<Layout> lowbit::layout::composition(const Layout &a, const Layout &b) {
       return Expected<Layout>::failure("composition needs nonnegative strides in the "
                                        "right operand, " + b.str() + " has " +
                                        std::to_string(d));
-  return composeTree(flatModes(a.coalesce()), b.shape(), b.stride());
+  auto r = composeTree(flatModes(a.coalesce()), b.shape(), b.stride());
+  if (!r)
+    return r;
+  return bounded(*r);
 }
 
 Expected<Layout> lowbit::layout::composition(const Layout &a, const Tiler &tiler) {
@@ -175,10 +205,13 @@ Expected<Layout> lowbit::layout::complement(const Layout &a, int64_t cotarget) {
           " (the extent of the smaller modes; the layout overlaps itself or its strides do "
           "not divide each other)");
     out.push_back({d / current, current});
-    current = s * d;
+    std::optional<int64_t> next = mulBounded(s, d);
+    if (!next)
+      return overflow("complement: the extent " + std::to_string(s) + " * " + std::to_string(d));
+    current = *next;
   }
   out.push_back({ceilDiv(std::max<int64_t>(cotarget, 1), current), current});
-  return Layout::fromModes(out).coalesce();
+  return bounded(Layout::fromModes(out).coalesce());
 }
 
 Expected<Layout> lowbit::layout::complement(const Layout &a) {
@@ -274,13 +307,17 @@ Expected<Layout> lowbit::layout::flatDivide(const Layout &a, const Tiler &tiler)
 }
 
 Expected<Layout> lowbit::layout::logicalProduct(const Layout &a, const Layout &b) {
-  auto c = complement(a, a.size() * b.cosize());
+  std::optional<int64_t> cotarget = mulBounded(a.size(), b.cosize());
+  if (!cotarget)
+    return overflow("product: size(A) * cosize(B) = " + std::to_string(a.size()) + " * " +
+                    std::to_string(b.cosize()));
+  auto c = complement(a, *cotarget);
   if (!c)
     return c;
   auto r = composition(*c, b);
   if (!r)
     return r;
-  return Layout::concat({a, *r});
+  return bounded(Layout::concat({a, *r}));
 }
 
 Expected<Layout> lowbit::layout::logicalProduct(const Layout &a, const Tiler &tiler) {

@@ -42,14 +42,18 @@ public:
     return pos < text.size() ? "'" + std::string(1, text[pos]) + "'" : "the end";
   }
 
-  std::optional<IntTuple> tuple() {
+  std::optional<IntTuple> tuple(int depth = 0) {
     if (consume('(')) {
+      if (depth >= kMaxLayoutDepth) {
+        fail("layout nesting is deeper than " + std::to_string(kMaxLayoutDepth) + " levels");
+        return std::nullopt;
+      }
       std::vector<IntTuple> elems;
       do {
-        auto e = tuple();
+        auto e = tuple(depth + 1);
         if (!e)
           return std::nullopt;
-        elems.push_back(*e);
+        elems.push_back(std::move(*e)); // a copy per level would be quadratic
       } while (consume(','));
       if (!consume(')')) {
         fail("expected ',' or ')' but found " + describeHere());
@@ -92,13 +96,13 @@ public:
     if (!shape)
       return std::nullopt;
     if (!consume(':')) {
-      for (int64_t s : shape->leaves())
-        if (s <= 0) {
-          pos = start;
-          fail("shape " + shape->str() + " has a mode that is not positive");
-          return std::nullopt;
-        }
-      return Layout::columnMajor(*shape);
+      auto l = Layout::makeColumnMajor(*shape);
+      if (!l) {
+        pos = start;
+        fail(l.error());
+        return std::nullopt;
+      }
+      return *l;
     }
     size_t strideStart = (skipSpace(), pos);
     auto stride = tuple();

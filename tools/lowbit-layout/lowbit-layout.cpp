@@ -80,6 +80,16 @@ template <class T> int print(const Expected<T> &r) {
   std::printf("%s\n", r->str().c_str());
   return 0;
 }
+/// The most cells `show` draws (a 256 x 256 grid): a picture is for reading,
+/// and each cell costs hundreds of bytes of text and SVG.
+constexpr int64_t kMaxShowCells = int64_t(1) << 16;
+
+std::string tooLarge(int64_t cells) {
+  return "show draws at most " + std::to_string(kMaxShowCells) + " cells, this has " +
+         (cells < 0 ? std::string("more than 2^63") : std::to_string(cells)) +
+         "; draw a smaller layout or tile";
+}
+
 // The show verb: a text grid, and the SVG picture when asked for.
 int show(const Layout &l, const std::string &svgFile, const std::string &tvTile) {
   std::string picture, svgText;
@@ -91,12 +101,16 @@ int show(const Layout &l, const std::string &svgFile, const std::string &tvTile)
         mn->mode(0).value() <= 0 || mn->mode(1).value() <= 0)
       return parseError("--tv", tvTile, mn ? "expected M,N" : mn.error(),
                         col > 0 ? col - 1 : 0);
-    int64_t m = mn->mode(0).value(), n = mn->mode(1).value();
+    int64_t m = mn->mode(0).value(), n = mn->mode(1).value(), cells;
+    if (__builtin_mul_overflow(m, n, &cells) || cells > kMaxShowCells)
+      return fail(tooLarge(__builtin_mul_overflow(m, n, &cells) ? -1 : cells));
     if (std::string why = checkThreadValue(l, m, n); !why.empty())
       return fail(why);
     picture = drawThreadValueText(l, m, n);
     svgText = drawThreadValueSvg(l, m, n);
   } else {
+    if (l.size() > kMaxShowCells)
+      return fail(tooLarge(l.size()));
     if (std::string why = checkDrawable(l); !why.empty())
       return fail(why);
     picture = drawText(l);

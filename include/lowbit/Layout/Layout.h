@@ -15,6 +15,19 @@
 
 namespace lowbit::layout {
 
+/// Deepest nesting of a layout's tuples that the parsers accept: the
+/// algebra recurses over modes, and no real layout is nearly this deep.
+constexpr int kMaxLayoutDepth = 256;
+
+/// Largest size, and largest absolute offset, of a layout: checked where
+/// layouts are made from text or numbers and by the algebra, so that no
+/// product or sum in it can wrap around int64 (it reports "overflow").
+constexpr int64_t kMaxLayoutExtent = int64_t(1) << 62;
+
+class Layout;
+/// Empty when `l` is within kMaxLayoutExtent, else an "overflow: ..." message.
+std::string checkBounded(const Layout &l);
+
 class Layout {
 public:
   /// shape and stride must be congruent (see make()).
@@ -25,6 +38,8 @@ public:
   static Expected<Layout> make(IntTuple shape, IntTuple stride);
   /// The compact column-major layout of a shape (CuTe's make_layout(shape)).
   static Layout columnMajor(const IntTuple &shape);
+  /// The same, checked: positive modes, size within kMaxLayoutExtent.
+  static Expected<Layout> makeColumnMajor(const IntTuple &shape);
   /// Concatenation of layouts as the modes of a new one.
   static Layout concat(const std::vector<Layout> &modes);
   /// A flat layout from (shape, stride) modes: 1:0 for none, s:d for one.

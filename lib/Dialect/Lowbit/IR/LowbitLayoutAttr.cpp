@@ -17,9 +17,15 @@ using namespace mlir::lowbit;
 namespace lay = ::lowbit::layout;
 
 namespace {
-/// An integer tuple in CuTe notation, appended to `out` as text.
-ParseResult parseTupleText(AsmParser &p, std::string &out) {
+/// An integer tuple in CuTe notation, appended to `out` as text (nested at
+/// most lay::kMaxLayoutDepth levels: the recursion must not overflow the
+/// stack).
+ParseResult parseTupleText(AsmParser &p, std::string &out, int depth = 0) {
+  SMLoc loc = p.getCurrentLocation();
   if (succeeded(p.parseOptionalLParen())) {
+    if (depth >= lay::kMaxLayoutDepth)
+      return p.emitError(loc) << "layout nesting is deeper than " << lay::kMaxLayoutDepth
+                              << " levels";
     out += '(';
     bool first = true;
     if (failed(p.parseOptionalRParen())) {
@@ -27,7 +33,7 @@ ParseResult parseTupleText(AsmParser &p, std::string &out) {
         if (!first)
           out += ',';
         first = false;
-        if (parseTupleText(p, out))
+        if (parseTupleText(p, out, depth + 1))
           return failure();
       } while (succeeded(p.parseOptionalComma()));
       if (p.parseRParen())
