@@ -193,6 +193,11 @@ double readAllParallel(const std::vector<uint64_t> &v, size_t words, unsigned th
 std::vector<uint64_t> evictBuffer(96u << 17); // 96 MiB
 void evictCaches() { sink = readAll(evictBuffer, evictBuffer.size()); }
 
+/// Waits until idle thread pools have stopped spinning (libomp spins 200 ms
+/// after a parallel region by default), so that they do not share the
+/// cores with the next library's calls.
+void quiesce() { std::this_thread::sleep_for(std::chrono::milliseconds(300)); }
+
 std::string cell(const lowbit::bench::Stats &s) {
   if (std::isnan(s.median))
     return "-";
@@ -296,6 +301,10 @@ int main(int argc, char **argv) {
         std::vector<uint64_t> copy(bytes / 8 + 4, 1);
         std::vector<double> tk, tr, troof, tb;
         kernel->invoke("mm", {a.data(), c.data()});
+        // Each library's calls in a phase of their own, interleaved only
+        // with the read loop: with two threads, a pool that spins after its
+        // call (libomp's, OpenBLAS's, ggml's) would otherwise steal the
+        // second core from the next library's call.
         for (int r = 0; r < repeats; ++r) {
           evictCaches();
           auto t = std::chrono::steady_clock::now();
@@ -303,15 +312,18 @@ int main(int argc, char **argv) {
           tk.push_back(seconds(t) * 1e6);
           evictCaches();
           troof.push_back(readAllParallel(copy, bytes / 8, threads) * 1e6);
-          if (threads == 1 && (r < 3 || !quick)) {
-            evictCaches();
-            t = std::chrono::steady_clock::now();
-            reference->invoke("mm", {a.data(), cr.data()});
-            tr.push_back(seconds(t) * 1e6);
-          }
+        }
+        quiesce();
+        for (int r = 0; threads == 1 && r < (quick ? 3 : repeats); ++r) {
           evictCaches();
-          openblas_set_num_threads(static_cast<int>(threads));
-          t = std::chrono::steady_clock::now();
+          auto t = std::chrono::steady_clock::now();
+          reference->invoke("mm", {a.data(), cr.data()});
+          tr.push_back(seconds(t) * 1e6);
+        }
+        openblas_set_num_threads(static_cast<int>(threads));
+        for (int r = 0; r < repeats; ++r) {
+          evictCaches();
+          auto t = std::chrono::steady_clock::now();
           if (m == 1)
             cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, 1.0f, w.data(), k, a.data(), 1, 0.0f,
                         cb.data(), 1);
@@ -320,6 +332,7 @@ int main(int argc, char **argv) {
                         w.data(), k, 0.0f, cb.data(), n);
           tb.push_back(seconds(t) * 1e6);
         }
+        quiesce();
         if (tr.empty())
           tr.push_back(NAN);
         auto sk = lowbit::bench::stats(tk), sr = lowbit::bench::stats(tr),
@@ -352,6 +365,7 @@ int main(int argc, char **argv) {
         std::vector<uint64_t> copy(mm->weightBytes / 8 + 4, 1);
         std::vector<double> tl, troof;
         mm->run(a.data());
+        quiesce();
         for (int r = 0; r < repeats; ++r) {
           evictCaches();
           auto t = std::chrono::steady_clock::now();
@@ -381,7 +395,10 @@ int main(int argc, char **argv) {
        << "`build/bin/lowbit-bench-cpu-mpgemm" << (quick ? " --quick" : "")
        << " --out docs/benchmarks/cpu-mpgemm.md` on " << lowbit::bench::cpuName()
        << ", 1 and 2 threads (OpenMP; OpenBLAS with as many), " << repeats
-       << " interleaved repeats; every timed call starts with cold caches (a 96 MiB buffer "
+       << " repeats (each library's calls in a phase of their own, alternating with the read "
+          "loop, 300 ms apart so that idle thread pools stop spinning: with 2 threads a "
+          "spinning pool of one library steals the second core from the next); every timed "
+          "call starts with cold caches (a 96 MiB buffer "
           "is read first). x86 kernel: `lowbit.mpgemm` with constant weights through "
           "`--lowbit-cpu-pipeline=target=host` (convert-lowbit-to-x86: weights repacked at "
           "compile time, activations quantized to int8 per 32 k at run time, vpdpbusd). "
