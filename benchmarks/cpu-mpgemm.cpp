@@ -19,6 +19,7 @@
 #include "BenchmarkUtil.h"
 #include "LlamaCppBaseline.h"
 
+#include "lowbit/Runtime/DenseText.h"
 #include "lowbit/Runtime/JIT.h"
 
 #include <cblas.h>
@@ -77,20 +78,6 @@ const Format kFormats[] = {
     {"int8 per channel", "i8", "int8_per_channel", "tensor<NxGxf32>", 8, 1, 0, 1},
 };
 
-std::string hexF32(const std::vector<float> &v) {
-  static const char *digits = "0123456789ABCDEF";
-  std::string s = "\"0x";
-  s.reserve(v.size() * 8 + 4);
-  for (float f : v) {
-    uint8_t b[4];
-    std::memcpy(b, &f, 4);
-    for (uint8_t x : b) {
-      s += digits[x >> 4];
-      s += digits[x & 15];
-    }
-  }
-  return s + "\"";
-}
 
 std::string replaceAll(std::string s, const std::string &from, const std::string &to) {
   for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
@@ -105,7 +92,7 @@ std::string program(const Format &f, int64_t m, int64_t n, int64_t k, const std:
   std::string wt = "tensor<" + dims + "xf32>", bt = "tensor<" + dims + "x" + f.codes + ">";
   std::string c = "tensor<" + std::to_string(m) + "x" + std::to_string(n) + "xf32>";
   std::string s = "func.func @mm(%a: " + a + ") -> " + c + " {\n  %wf = arith.constant dense<" +
-                  hexF32(w) + "> : " + wt + "\n";
+                  lowbit::rt::denseHexF32(w) + "> : " + wt + "\n";
   if (!f.scheme) {
     s += "  %b = lowbit.cast %wf : " + wt + " to " + bt + "\n";
     s += "  %c = lowbit.mpgemm %a, %b {acc_type = f32, transpose_b} : " + a + ", " + bt +
@@ -131,7 +118,7 @@ double seconds(std::chrono::steady_clock::time_point t0) {
 /// Sums `words` 64-bit words from `from` (the sum keeps the loop alive).
 /// Built twice: with AVX2 (32-byte loads, as the kernels' streams) where
 /// the host has it, else for the baseline x86-64.
-template <class = void> uint64_t sumWords(const uint64_t *from, size_t words) {
+__attribute__((always_inline)) inline uint64_t sumWords(const uint64_t *from, size_t words) {
   uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   for (size_t i = 0; i + 4 <= words; i += 4) {
     s0 += from[i];
@@ -141,19 +128,13 @@ template <class = void> uint64_t sumWords(const uint64_t *from, size_t words) {
   }
   return s0 + s1 + s2 + s3;
 }
+uint64_t sumWordsBaseline(const uint64_t *from, size_t words) { return sumWords(from, words); }
 __attribute__((target("avx2"))) uint64_t sumWordsAVX2(const uint64_t *from, size_t words) {
-  uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  for (size_t i = 0; i + 4 <= words; i += 4) {
-    s0 += from[i];
-    s1 += from[i + 1];
-    s2 += from[i + 2];
-    s3 += from[i + 3];
-  }
-  return s0 + s1 + s2 + s3;
+  return sumWords(from, words); // inlined: compiled for AVX2
 }
 uint64_t sumRange(const uint64_t *from, size_t words) {
   static const bool avx2 = __builtin_cpu_supports("avx2");
-  return avx2 ? sumWordsAVX2(from, words) : sumWords(from, words);
+  return avx2 ? sumWordsAVX2(from, words) : sumWordsBaseline(from, words);
 }
 uint64_t readAll(const std::vector<uint64_t> &v, size_t words) { return sumRange(v.data(), words); }
 

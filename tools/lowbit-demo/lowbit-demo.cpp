@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lowbit/Runtime/DenseText.h"
 #include "lowbit/Runtime/JIT.h"
 #include "lowbit/Target/CPUTarget.h"
 
@@ -45,20 +46,6 @@ struct Variant {
   bool rmsScale = false;
 };
 
-std::string hexDense(const std::vector<float> &v) {
-  static const char *digits = "0123456789ABCDEF";
-  std::string s = "\"0x";
-  s.reserve(v.size() * 8 + 4);
-  for (float f : v) {
-    uint8_t b[4];
-    std::memcpy(b, &f, 4);
-    for (uint8_t x : b) {
-      s += digits[x >> 4];
-      s += digits[x & 15];
-    }
-  }
-  return s + "\"";
-}
 
 std::string shape(int64_t a, int64_t b, const std::string &e) {
   return "tensor<" + std::to_string(a) + "x" + std::to_string(b) + "x" + e + ">";
@@ -70,7 +57,7 @@ std::string layer(std::ostringstream &os, const std::string &x, int64_t m, int64
   std::string id_ = std::to_string(id);
   std::string wt = shape(n, k, "f32"), ct = shape(m, n, "f32"), at = shape(m, k, "f32");
   if (!v.scheme && !v.element) { // f32 baseline
-    os << "  %w" << id_ << " = arith.constant dense<" << hexDense(w) << "> : " << wt << "\n";
+    os << "  %w" << id_ << " = arith.constant dense<" << lowbit::rt::denseHexF32(w) << "> : " << wt << "\n";
     os << "  %y" << id_ << " = lowbit.mpgemm " << x << ", %w" << id_
        << " {acc_type = f32, transpose_b} : " << at << ", " << wt << " -> " << ct << "\n";
     return "%y" + id_;
@@ -85,7 +72,7 @@ std::string layer(std::ostringstream &os, const std::string &x, int64_t m, int64
     std::string extraT = preset == "gptq_u4_g128" ? shape(n, k / g, v.element)
                          : preset == "nvfp4"      ? std::string("tensor<f32>") : "";
     std::string ex = extraT.empty() ? "" : ", %x" + id_;
-    os << "  %w" << id_ << " = arith.constant dense<" << hexDense(w) << "> : " << wt << "\n";
+    os << "  %w" << id_ << " = arith.constant dense<" << lowbit::rt::denseHexF32(w) << "> : " << wt << "\n";
     os << "  %q" << id_ << ", %s" << id_ << ex << " = lowbit.quantize %w" << id_
        << " {scheme = #lowbit.scheme<" << preset << ">} : " << wt << " -> " << qt << ", " << st
        << (extraT.empty() ? "" : ", " + extraT) << "\n";
@@ -107,11 +94,11 @@ std::string layer(std::ostringstream &os, const std::string &x, int64_t m, int64
     for (int64_t c = 0; c < k; ++c)
       scaled[r * k + c] = w[r * k + c] / scale[r];
   }
-  os << "  %w" << id_ << " = arith.constant dense<" << hexDense(scaled) << "> : " << wt << "\n";
+  os << "  %w" << id_ << " = arith.constant dense<" << lowbit::rt::denseHexF32(scaled) << "> : " << wt << "\n";
   os << "  %q" << id_ << " = lowbit.cast %w" << id_ << " : " << wt << " to " << qt << "\n";
   os << "  %p" << id_ << " = lowbit.mpgemm " << x << ", %q" << id_
      << " {acc_type = f32, transpose_b} : " << at << ", " << qt << " -> " << ct << "\n";
-  os << "  %c" << id_ << " = arith.constant dense<" << hexDense(scale) << "> : tensor<" << n
+  os << "  %c" << id_ << " = arith.constant dense<" << lowbit::rt::denseHexF32(scale) << "> : tensor<" << n
      << "xf32>\n";
   os << "  %y" << id_ << " = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, "
         "affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>], iterator_types = "

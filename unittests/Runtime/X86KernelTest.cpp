@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lowbit/Pipelines/ReferencePipeline.h"
+#include "lowbit/Runtime/DenseText.h"
 #include "lowbit/Runtime/JIT.h"
 #include "lowbit/Runtime/ReferenceEvaluator.h"
 #include "lowbit/Target/CPUTarget.h"
@@ -72,19 +73,6 @@ const Shape kGroupShapes[] = {{1, 64, 256}, {3, 37, 384}, {17, 20, 128}};
 const char *kTargets[] = {"znver4", "x86-64-v4", "x86-64-v3"};
 const char *kActivations[] = {"f32", "f16", "bf16"};
 
-std::string hexF32(const std::vector<float> &v) {
-  static const char *digits = "0123456789ABCDEF";
-  std::string s = "\"0x";
-  for (float f : v) {
-    uint8_t b[4];
-    std::memcpy(b, &f, 4);
-    for (uint8_t x : b) {
-      s += digits[x >> 4];
-      s += digits[x & 15];
-    }
-  }
-  return s + "\"";
-}
 
 std::string tensor(int64_t a, int64_t b, const std::string &e) {
   return "tensor<" + std::to_string(a) + "x" + std::to_string(b) + "x" + e + ">";
@@ -113,7 +101,7 @@ std::string program(const Weight &w, const char *act, const Shape &s, const char
   std::ostringstream os;
   os << "func.func @f(%a: " << at << (aScheme ? ", %sa: " + sa : std::string()) << ") -> " << ct
      << " {\n";
-  os << "  %wf = arith.constant dense<" << hexF32(wf) << "> : " << ft << "\n";
+  os << "  %wf = arith.constant dense<" << lowbit::rt::denseHexF32(wf) << "> : " << ft << "\n";
   if (!w.scheme) {
     os << "  %w = lowbit.cast %wf : " << ft << " to " << qt << "\n";
     os << "  %c = lowbit.mpgemm " << aArgs << ", %w {" << aAttr << "acc_type = " << acc
@@ -198,6 +186,15 @@ void runCase(const char *target, const Weight &w, const char *act, const Shape &
   EXPECT_LT(std::sqrt(err / ref), 1e-2) << "relative L2 error";
 }
 
+/// "target_format" with the characters gtest names cannot hold as '_'.
+std::string caseName(const ::testing::TestParamInfo<std::tuple<const char *, Weight>> &info) {
+  std::string name = std::string(std::get<0>(info.param)) + "_" + std::get<1>(info.param).name;
+  for (char &c : name)
+    if (!isalnum(static_cast<unsigned char>(c)))
+      c = '_';
+  return name;
+}
+
 class X86Kernel : public ::testing::TestWithParam<std::tuple<const char *, Weight>> {};
 
 TEST_P(X86Kernel, MatchesEvaluatorWithinBound) {
@@ -215,13 +212,7 @@ TEST_P(X86Kernel, MatchesEvaluatorWithinBound) {
 
 INSTANTIATE_TEST_SUITE_P(
     Formats, X86Kernel, ::testing::Combine(::testing::ValuesIn(kTargets), ::testing::ValuesIn(kWeights)),
-    [](const ::testing::TestParamInfo<X86Kernel::ParamType> &info) {
-      std::string name = std::string(std::get<0>(info.param)) + "_" + std::get<1>(info.param).name;
-      for (char &c : name)
-        if (!isalnum(static_cast<unsigned char>(c)))
-          c = '_';
-      return name;
-    });
+    caseName);
 
 /// Non-finite activations give non-finite results in their row (the named
 /// policy of the int8 blocks: the block's scale is NaN or infinite), never
@@ -299,13 +290,7 @@ const Weight kIntWeights[] = {kWeights[0], kWeights[1],  kWeights[2], kWeights[3
 INSTANTIATE_TEST_SUITE_P(
     Formats, X86KernelInt8,
     ::testing::Combine(::testing::ValuesIn(kTargets), ::testing::ValuesIn(kIntWeights)),
-    [](const ::testing::TestParamInfo<X86KernelInt8::ParamType> &info) {
-      std::string name = std::string(std::get<0>(info.param)) + "_" + std::get<1>(info.param).name;
-      for (char &c : name)
-        if (!isalnum(static_cast<unsigned char>(c)))
-          c = '_';
-      return name;
-    });
+    caseName);
 
 /// Output tiles are split between threads, each tile computed by one thread
 /// with the same code: every thread count gives the same bits.
