@@ -7,6 +7,7 @@
 #include "lowbit/Numerics/F32Bits.h"
 
 #include <algorithm>
+#include <limits>
 #include <cfloat>
 #include <cmath>
 #include <cstring>
@@ -296,6 +297,15 @@ const float kMinRange = 1e-5f; // 0x3727c5ac
 GroupScale lowbit::num::quantizeGroup(const Format &f, IntScaleRule rule,
                                       const float *x, size_t n, uint8_t *codes) {
   GroupScale s{1.0f, 0};
+  // Named policy: a group holding NaN or an infinity gets a NaN scale, zero
+  // point 0 and zero codes, so that all of it dequantizes to NaN (as MX's
+  // non-finite blocks); no NaN reaches a float-to-integer conversion.
+  for (size_t i = 0; i < n; ++i)
+    if (!std::isfinite(x[i])) {
+      s.scale = std::numeric_limits<float>::quiet_NaN();
+      std::fill(codes, codes + n, uint8_t(0));
+      return s;
+    }
   if (rule == IntScaleRule::AbsMax) {
     float amax = 0;
     for (size_t i = 0; i < n; ++i)

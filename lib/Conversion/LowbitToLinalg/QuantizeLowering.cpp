@@ -125,8 +125,13 @@ linalg::GenericOp groupStatistics(OpBuilder &b, Location loc, const Quantization
               constI32(bb, l, 0x7fffffff));
           out.push_back(arith::MaxUIOp::create(bb, l, args[1], bits));
         } else if (qz.minMax()) {
-          out.push_back(arith::MinNumFOp::create(bb, l, args[1], v));
-          out.push_back(arith::MaxNumFOp::create(bb, l, args[2], v));
+          // NaN-propagating: a group holding NaN is found by its statistics
+          // (and one holding an infinity by their being infinite).
+          out.push_back(arith::MinimumFOp::create(bb, l, args[1], v));
+          out.push_back(arith::MaximumFOp::create(bb, l, args[2], v));
+        } else if (qz.rule == ScaleRule::AbsMax) {
+          out.push_back(
+              arith::MaximumFOp::create(bb, l, args[1], math::AbsFOp::create(bb, l, v)));
         } else {
           out.push_back(
               arith::MaxNumFOp::create(bb, l, args[1], math::AbsFOp::create(bb, l, v)));
@@ -206,13 +211,30 @@ SmallVector<Value> nvfp4Group(OpBuilder &b, Location l, const Quantization &qz,
   return {sc, arith::MulFOp::create(b, l, qz.scaleValues->f64(b, l, sc), st64)};
 }
 
+/// Whether a group statistic is NaN or infinite (the group holds one).
+Value nonFinite(OpBuilder &b, Location l, Value v) {
+  return arith::CmpFOp::create(b, l, arith::CmpFPredicate::UGE, math::AbsFOp::create(b, l, v),
+                               constF32(b, l, INFINITY));
+}
+
+/// quantizeGroup's non-finite policy: a NaN scale (stored as NaN, not
+/// saturated) where `bad`, else `s`. Returns {stored, f32}.
+std::pair<Value, Value> scaleOrNaN(OpBuilder &b, Location l, const Quantization &qz, Value bad,
+                                   Value s) {
+  Value nan = constF32(b, l, NAN);
+  return {arith::SelectOp::create(b, l, bad, castFloat(b, l, nan, qz.scaleType),
+                                  qz.storedScale(b, l, s)),
+          arith::SelectOp::create(b, l, bad, nan, s)};
+}
+
 /// quantizeGroup, AbsMax: fmax(amax, 1e-5) / qmax. Aux: the f32 scale.
 SmallVector<Value> absMaxGroup(OpBuilder &b, Location l, const Quantization &qz,
                                ValueRange args) {
   Value s = arith::DivFOp::create(
       b, l, arith::MaxNumFOp::create(b, l, args[0], constF32(b, l, 1e-5f)),
       constF32(b, l, qz.qmaxSigned));
-  return {qz.storedScale(b, l, s), s};
+  auto [stored, f32] = scaleOrNaN(b, l, qz, nonFinite(b, l, args[0]), s);
+  return {stored, f32};
 }
 
 /// quantizeGroup, GPTQ/AWQ min/max. Aux: the f32 scale and zero point.
@@ -242,7 +264,10 @@ SmallVector<Value> minMaxGroup(OpBuilder &b, Location l, const Quantization &qz,
                      math::RoundEvenOp::create(
                          b, l, arith::DivFOp::create(b, l, arith::NegFOp::create(b, l, mn), s)),
                      0.0f, qz.qmaxUnsigned);
-  return {qz.storedScale(b, l, s), qz.zeroCodes->encode(b, l, f64Of(b, l, z)), s, z};
+  Value bad = arith::OrIOp::create(b, l, nonFinite(b, l, args[0]), nonFinite(b, l, args[1]));
+  z = arith::SelectOp::create(b, l, bad, zero, z);
+  auto [stored, f32] = scaleOrNaN(b, l, qz, bad, s);
+  return {stored, qz.zeroCodes->encode(b, l, f64Of(b, l, z)), f32, z};
 }
 
 //===----------------------------------------------------------------------===//
@@ -280,10 +305,18 @@ Value nvfp4Code(OpBuilder &b, Location l, const Quantization &qz, Value v, Value
   return arith::SelectOp::create(b, l, positive, qz.codes->encode(b, l, y), signedZero);
 }
 
+/// 0 where the group's scale is NaN (the non-finite policy: zero codes),
+/// so that no NaN reaches the float-to-integer conversion.
+Value zeroWhereNaN(OpBuilder &b, Location l, Value scale, Value q) {
+  Value nan = arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNO, scale, scale);
+  return arith::SelectOp::create(b, l, nan, constF32(b, l, 0.0f), q);
+}
+
 /// quantizeGroup, AbsMax: clamp(round(x / s), -qmax - 1, qmax) as codes.
 Value absMaxCode(OpBuilder &b, Location l, const Quantization &qz, Value v, Value scale) {
   Value q = clampF32(b, l, math::RoundEvenOp::create(b, l, arith::DivFOp::create(b, l, v, scale)),
                      -qz.qmaxSigned - 1, qz.qmaxSigned);
+  q = zeroWhereNaN(b, l, scale, q);
   Value qi = arith::FPToSIOp::create(b, l, b.getI32Type(), q);
   qi = arith::AndIOp::create(b, l, qi, constI32(b, l, static_cast<int32_t>(qz.elem.codeMask())));
   return toStorageInt(b, l, qi, qz.codeStorage);
@@ -294,7 +327,7 @@ Value minMaxCode(OpBuilder &b, Location l, const Quantization &qz, Value v, Valu
                  Value zero) {
   Value r = arith::AddFOp::create(
       b, l, math::RoundEvenOp::create(b, l, arith::DivFOp::create(b, l, v, scale)), zero);
-  Value q = clampF32(b, l, r, 0.0f, qz.qmaxUnsigned);
+  Value q = zeroWhereNaN(b, l, scale, clampF32(b, l, r, 0.0f, qz.qmaxUnsigned));
   return toStorageInt(b, l, arith::FPToUIOp::create(b, l, b.getI32Type(), q), qz.codeStorage);
 }
 
