@@ -32,8 +32,12 @@
 #include <vector>
 
 namespace cl = llvm::cl;
-static cl::opt<unsigned> seed("seed", cl::desc("Seed of weights and inputs"), cl::init(2026));
-static cl::opt<unsigned> repeats("repeat", cl::desc("Timed runs per scheme"), cl::init(20));
+// lowbit-demo's options only in --help (not LLVM's backend options).
+static cl::OptionCategory demoCategory("lowbit-demo options");
+static cl::opt<unsigned> seed("seed", cl::desc("Seed of weights and inputs"), cl::init(2026),
+                              cl::cat(demoCategory));
+static cl::opt<unsigned> repeats("repeat", cl::desc("Timed runs per scheme"), cl::init(20),
+                                 cl::cat(demoCategory));
 
 namespace {
 constexpr int64_t kBatch = 4, kDim = 256, kHidden = 1024;
@@ -132,6 +136,7 @@ std::string program(const Variant &v, const std::vector<float> &w1,
 } // namespace
 
 int main(int argc, char **argv) {
+  cl::HideUnrelatedOptions(demoCategory);
   cl::ParseCommandLineOptions(argc, argv, "lowbit-demo: a quantized feed-forward block\n");
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);

@@ -4,7 +4,8 @@
 //              [--write-npy I=FILE.npy] [--print] [--check] [--repeat N]
 //
 // Inputs are random from the seed (real types uniform in [-1, 1), codes
-// uniform over the non-NaN codes) unless given as .npy files in storage form
+// uniform over the codes of finite values; --special-values adds NaN and
+// infinities) unless given as .npy files in storage form
 // (one code per element; bf16 as uint16 bit patterns). Outputs are printed
 // as a summary (--print: every value) and written on request. --check also
 // evaluates the function with the Numerics library (ReferenceEvaluator.h)
@@ -38,25 +39,43 @@ namespace cl = llvm::cl;
 namespace num = ::lowbit::num;
 using lowbit::ref::HostTensor;
 
-static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.mlir>"), cl::Required);
-static cl::opt<std::string> functionName("function", cl::desc("Function to run (default: the first public one)"));
-static cl::opt<unsigned> seed("seed", cl::desc("Seed of the random inputs"), cl::init(1));
-static cl::list<std::string> inputNpy("input", cl::desc("I=FILE.npy: input I from a .npy file"));
-static cl::list<std::string> writeNpy("write-npy", cl::desc("I=FILE.npy: write output I"));
-static cl::opt<bool> printAll("print", cl::desc("Print every output value"));
-static cl::opt<bool> check("check", cl::desc("Compare with the Numerics library's evaluation"));
-static cl::opt<unsigned> repeat("repeat", cl::desc("Run N times and report the median time"), cl::init(1));
-static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level"), cl::init(3));
+// Every option in one category: --help shows these, not LLVM's backend
+// options (as mlir-opt and llc hide what does not concern them).
+static cl::OptionCategory runCategory("lowbit-run options");
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.mlir>"), cl::Required,
+                                      cl::cat(runCategory));
+static cl::opt<std::string> functionName("function",
+                                         cl::desc("Function to run (default: the first public one)"),
+                                         cl::value_desc("name"), cl::cat(runCategory));
+static cl::opt<unsigned> seed("seed", cl::desc("Seed of the random inputs"), cl::init(1),
+                              cl::cat(runCategory));
+static cl::opt<bool> specialValues(
+    "special-values",
+    cl::desc("Random codes include NaN and infinities (default: finite values only)"),
+    cl::cat(runCategory));
+static cl::list<std::string> inputNpy("input", cl::desc("I=FILE.npy: input I from a .npy file"),
+                                      cl::value_desc("I=FILE.npy"), cl::cat(runCategory));
+static cl::list<std::string> writeNpy("write-npy", cl::desc("I=FILE.npy: write output I"),
+                                      cl::value_desc("I=FILE.npy"), cl::cat(runCategory));
+static cl::opt<bool> printAll("print", cl::desc("Print every output value"),
+                              cl::cat(runCategory));
+static cl::opt<bool> check("check", cl::desc("Compare with the Numerics library's evaluation"),
+                           cl::cat(runCategory));
+static cl::opt<unsigned> repeat("repeat", cl::desc("Run N times and report the median time"),
+                                cl::init(1), cl::cat(runCategory));
+static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"), cl::init(3),
+                                  cl::cat(runCategory));
 static cl::opt<std::string> target("target",
                                    cl::desc("CPU target: host, generic (the reference path), "
                                             "x86-64-v3, x86-64-v4, znver4"),
-                                   cl::init("host"));
+                                   cl::init("host"), cl::cat(runCategory));
 // "--threads" is taken by a hidden option inside libLLVM.
 static cl::opt<unsigned> threads(
     "num-threads", cl::desc("Kernel threads (0: LOWBIT_NUM_THREADS, else every core)"),
-    cl::init(0));
+    cl::init(0), cl::cat(runCategory));
 static cl::opt<bool> reportFallbacks(
-    "report-fallbacks", cl::desc("Remark on every product that takes the reference path"));
+    "report-fallbacks", cl::desc("Remark on every product that takes the reference path"),
+    cl::cat(runCategory));
 
 static std::string shapeText(const std::vector<int64_t> &shape) {
   std::string s = "(";
@@ -108,7 +127,12 @@ static std::string unsupported(mlir::Type t) {
 }
 
 int main(int argc, char **argv) {
+  cl::HideUnrelatedOptions(runCategory);
   cl::ParseCommandLineOptions(argc, argv, "lowbit-run: JIT-run a lowbit function\n");
+  if (optLevel > 3)
+    return fail("-O takes 0 to 3, got " + std::to_string(optLevel));
+  if (repeat < 1)
+    return fail("--repeat takes at least 1");
   auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(inputFile);
   if (!buffer)
     return fail("cannot read '" + inputFile + "'");
@@ -162,7 +186,7 @@ int main(int argc, char **argv) {
   std::vector<HostTensor> inputs;
   for (size_t i = 0; i < sig->inputs.size(); ++i)
     inputs.push_back(HostTensor::random(
-        llvm::cast<mlir::RankedTensorType>(func.getArgumentTypes()[i]), rng));
+        llvm::cast<mlir::RankedTensorType>(func.getArgumentTypes()[i]), rng, specialValues));
   for (const std::string &spec : inputNpy) {
     unsigned idx;
     std::string path;
@@ -200,8 +224,16 @@ int main(int argc, char **argv) {
     llvm::outs() << "output " << i << ": " << sig->outputs[i].type << " min " << mn
                  << " max " << mx << " sum " << sum << "\n";
     if (printAll) {
-      for (size_t j = 0; j < o.codes.size(); ++j)
-        llvm::outs() << (j ? " " : "  ") << o.value(j);
+      // Integer-valued formats print as integers, reals in LLVM's %e form.
+      std::optional<num::Format> f = mlir::lowbit::getFormat(o.elementType);
+      bool integral = f && (f->isInt() || f->isTernary());
+      for (size_t j = 0; j < o.codes.size(); ++j) {
+        llvm::outs() << (j ? " " : "  ");
+        if (integral)
+          llvm::outs() << static_cast<int64_t>(o.value(j));
+        else
+          llvm::outs() << o.value(j);
+      }
       llvm::outs() << "\n";
     }
   }

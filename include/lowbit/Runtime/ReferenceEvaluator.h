@@ -48,8 +48,10 @@ struct HostTensor {
   double value(size_t i) const; ///< the exact value of element i
 
   /// Random contents: real types (f32/f16/bf16/f64) uniform in [-1, 1),
-  /// other formats uniform over their non-NaN codes.
-  static HostTensor random(mlir::RankedTensorType type, std::mt19937_64 &rng);
+  /// other formats uniform over their codes of finite values (over all
+  /// codes, NaN and infinities included, with `specialValues`).
+  static HostTensor random(mlir::RankedTensorType type, std::mt19937_64 &rng,
+                           bool specialValues = false);
 };
 
 /// What the compiled code may do differently from exact evaluation.
