@@ -8,6 +8,6 @@ func.func @bitnet(%a: tensor<1x100xi8>, %w: tensor<16x100x!lowbit.ternary>) -> t
 }
 
 func.func @to_posit(%x: tensor<64xf32>) -> tensor<64x!lowbit.posit<8, 0>> {
-  %p = lowbit.cast %x {rounding = "rtz"} : tensor<64xf32> to tensor<64x!lowbit.posit<8, 0>>
+  %p = lowbit.cast %x rounding rtz : tensor<64xf32> to tensor<64x!lowbit.posit<8, 0>>
   return %p : tensor<64x!lowbit.posit<8, 0>>
 }

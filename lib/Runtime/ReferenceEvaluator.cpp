@@ -210,9 +210,7 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
         out.codes[i] = encodeReal(out.elementType, v[i]);
       env[d.getResult()] = out;
     } else if (auto c = llvm::dyn_cast<CastOp>(op)) {
-      num::EncodePolicy p;
-      p.rounding = *num::roundingFromName(c.getRounding().str());
-      p.overflow = *num::overflowFromName(c.getOverflow().str());
+      num::EncodePolicy p = c.getPolicy();
       const HostTensor &in = get(c.getInput());
       HostTensor out = make(c.getResult());
       num::Format from = formatOf(in.elementType), to = formatOf(out.elementType);

@@ -278,8 +278,7 @@ TEST_P(ElementwiseEndToEnd, CastDequantizePackMatchLibrary) {
   unsigned bits = mlir::lowbit::getFormat(elem)->bits();
   bool packable = bits <= 16;
   std::string bytes = "tensor<5x" + std::to_string((37 * bits + 7) / 8) + "xi8>";
-  std::string policy = std::string("{rounding = \"") + c.rounding + "\", overflow = \"" +
-                       c.overflow + "\"}";
+  std::string policy = std::string("rounding ") + c.rounding + " overflow " + c.overflow;
   std::ostringstream os;
   std::string packTypes = packable ? ", " + bytes + ", " + q + ", " + bytes : "";
   os << "func.func @f(%x: " << x << ", %big: " << x << ", %c: " << q << ") -> (" << q << ", "

@@ -131,9 +131,7 @@ struct CastLowering : OpConversionPattern<CastOp> {
     MLIRContext *ctx = op.getContext();
     RankedTensorType in = op.getInput().getType();
     RankedTensorType out = op.getResult().getType();
-    num::EncodePolicy policy;
-    policy.rounding = *num::roundingFromName(op.getRounding().str());
-    policy.overflow = *num::overflowFromName(op.getOverflow().str());
+    num::EncodePolicy policy = op.getPolicy();
     std::string error;
     std::optional<Decoder> dec =
         Decoder::get(rewriter, loc, in.getElementType(), false, error);

@@ -26,7 +26,7 @@ func.func @dequantize_posit(%p: tensor<16x!lowbit.posit<8, 0>>) -> tensor<16xf32
 // CHECK: arith.bitcast %{{.*}} : f64 to i64
 // CHECK: arith.cmpi ule
 func.func @cast_e3m2(%x: tensor<8xf32>) -> tensor<8x!lowbit.float<e3m2>> {
-  %y = lowbit.cast %x {rounding = "rtz"} : tensor<8xf32> to tensor<8x!lowbit.float<e3m2>>
+  %y = lowbit.cast %x rounding rtz : tensor<8xf32> to tensor<8x!lowbit.float<e3m2>>
   return %y : tensor<8x!lowbit.float<e3m2>>
 }
 

@@ -186,24 +186,25 @@ func.func @f(%c: tensor<16x!lowbit.posit<8, 0>>) {
 // -----
 
 func.func @f(%x: tensor<8xf32>) {
-  // expected-error @below {{stochastic rounding needs random bits per element; it is not a cast}}
-  %y = lowbit.cast %x {rounding = "stochastic"} : tensor<8xf32> to tensor<8xf8E4M3FN>
+  // Stochastic rounding needs random bits per element: it is not a cast.
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'rounding' [rne, rtz, ru, rd, rna]}}
+  %y = lowbit.cast %x rounding stochastic : tensor<8xf32> to tensor<8xf8E4M3FN>
   return
 }
 
 // -----
 
 func.func @f(%x: tensor<8xf32>) {
-  // expected-error @below {{unknown rounding 'nearest'; expected rne, rtz, ru, rd or rna}}
-  %y = lowbit.cast %x {rounding = "nearest"} : tensor<8xf32> to tensor<8xf8E4M3FN>
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'rounding' [rne, rtz, ru, rd, rna]}}
+  %y = lowbit.cast %x rounding nearest : tensor<8xf32> to tensor<8xf8E4M3FN>
   return
 }
 
 // -----
 
 func.func @f(%x: tensor<8xf32>) {
-  // expected-error @below {{unknown overflow policy 'wrap'; expected saturate, inf or nan}}
-  %y = lowbit.cast %x {overflow = "wrap"} : tensor<8xf32> to tensor<8xf8E4M3FN>
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'overflow' [saturate, inf, nan]}}
+  %y = lowbit.cast %x overflow wrap : tensor<8xf32> to tensor<8xf8E4M3FN>
   return
 }
 

@@ -37,8 +37,8 @@ func.func @dequantize(%c: tensor<64x128xf4E2M1FN>, %s: tensor<64x4xf8E8M0FNU>, %
 
 // CHECK-LABEL: func.func @cast
 func.func @cast(%x: tensor<8xf32>, %t: tensor<8x!lowbit.ternary>) {
-  // CHECK: lowbit.cast %{{.*}} {overflow = "inf", rounding = "rtz"} : tensor<8xf32> to tensor<8x!lowbit.float<e3m2, ieee>>
-  %a = lowbit.cast %x {rounding = "rtz", overflow = "inf"} : tensor<8xf32> to tensor<8x!lowbit.float<e3m2, ieee>>
+  // CHECK: lowbit.cast %{{.*}} rounding rtz overflow inf : tensor<8xf32> to tensor<8x!lowbit.float<e3m2, ieee>>
+  %a = lowbit.cast %x rounding rtz overflow inf : tensor<8xf32> to tensor<8x!lowbit.float<e3m2, ieee>>
   // CHECK: lowbit.cast %{{.*}} : tensor<8x!lowbit.ternary> to tensor<8xf8E4M3FN>
   %b = lowbit.cast %t : tensor<8x!lowbit.ternary> to tensor<8xf8E4M3FN>
   return

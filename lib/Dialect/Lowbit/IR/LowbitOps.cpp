@@ -366,17 +366,15 @@ LogicalResult CastOp::verify() {
     return emitOpError() << "input element type " << from << " has no number format";
   if (!hasNumberFormat(to))
     return emitOpError() << "result element type " << to << " has no number format";
-  std::optional<num::Rounding> r = num::roundingFromName(getRounding().str());
-  if (!r)
-    return emitOpError() << "unknown rounding '" << getRounding()
-                         << "'; expected rne, rtz, ru, rd or rna";
-  if (*r == num::Rounding::Stochastic)
-    return emitOpError() << "stochastic rounding needs random bits per element; "
-                            "it is not a cast";
-  if (!num::overflowFromName(getOverflow().str()))
-    return emitOpError() << "unknown overflow policy '" << getOverflow()
-                         << "'; expected saturate, inf or nan";
   return success();
+}
+
+num::EncodePolicy CastOp::getPolicy() {
+  // The enum values are the Numerics library's (LowbitAttrs.td).
+  num::EncodePolicy p;
+  p.rounding = static_cast<num::Rounding>(getRounding());
+  p.overflow = static_cast<num::Overflow>(getOverflow());
+  return p;
 }
 
 OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
@@ -386,9 +384,7 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   Type from = getInput().getType().getElementType();
   Type to = getResult().getType().getElementType();
   num::Format ff = *getFormat(from), tf = *getFormat(to);
-  num::EncodePolicy p;
-  p.rounding = *num::roundingFromName(getRounding().str());
-  p.overflow = *num::overflowFromName(getOverflow().str());
+  num::EncodePolicy p = getPolicy();
   SmallVector<uint32_t> codes;
   auto add = [&](uint64_t code) {
     codes.push_back(static_cast<uint32_t>(num::convert(ff, code & ff.codeMask(), tf, p)));

@@ -36,6 +36,32 @@ def Lowbit_BitOrder : I32EnumAttr<"BitOrder", "order of the codes' bits in a byt
   let cppNamespace = "::mlir::lowbit";
 }
 
+def Lowbit_RoundingMode : I32EnumAttr<"RoundingMode", "how a conversion rounds", [
+    I32EnumAttrCase<"NearestEven", 0, "rne">,
+    I32EnumAttrCase<"TowardZero", 1, "rtz">,
+    I32EnumAttrCase<"Up", 2, "ru">,
+    I32EnumAttrCase<"Down", 3, "rd">,
+    I32EnumAttrCase<"NearestAway", 4, "rna">]> {
+  let cppNamespace = "::mlir::lowbit";
+  let description = [{
+    Rounded once from the exact value: to nearest with ties to even (`rne`),
+    toward zero (`rtz`), up (`ru`), down (`rd`), to nearest with ties away
+    from zero (`rna`). The values are those of `lowbit::num::Rounding`.
+  }];
+}
+
+def Lowbit_OverflowMode : I32EnumAttr<"OverflowMode", "what a value beyond the largest becomes", [
+    I32EnumAttrCase<"Saturate", 0, "saturate">,
+    I32EnumAttrCase<"Inf", 1, "inf">,
+    I32EnumAttrCase<"NaN", 2, "nan">]> {
+  let cppNamespace = "::mlir::lowbit";
+  let description = [{
+    The largest finite value (`saturate`), infinity (`inf`) or NaN (`nan`);
+    docs/numerics.md gives the fallbacks of formats without them. The values
+    are those of `lowbit::num::Overflow`.
+  }];
+}
+
 def Lowbit_LayoutKind : I32EnumAttr<"LayoutKind", "kind of a layout attribute", [
     I32EnumAttrCase<"Affine", 0, "affine">,
     I32EnumAttrCase<"Swizzle", 1, "swizzle">,

@@ -5,6 +5,7 @@
 #include "lowbit/Dialect/Lowbit/IR/LowbitAttrs.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitDialect.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"
+#include "lowbit/Numerics/Policy.h"
 #include "lowbit/Numerics/TensorQuantization.h"
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"

@@ -117,24 +117,34 @@ def Lowbit_CastOp : Lowbit_Op<"cast", [Pure, SameOperandsAndResultShape]> {
     Converts every element to the result's element format, rounded once
     from its exact value under `rounding` (`rne` default, `rtz`, `ru`, `rd`,
     `rna`) and `overflow` (`saturate` default, `inf`, `nan`; see
-    docs/numerics.md for the fallbacks in formats without Inf or NaN).
+    docs/numerics.md for the fallbacks in formats without Inf or NaN), both
+    enum attributes written as keywords (as `arith.truncf`'s rounding mode).
     Either side may be f32/f16/bf16, a builtin integer or minifloat, or a
     lowbit type. Stochastic rounding needs random bits per element and is
     not a cast. A cast of a constant folds to constant codes (by the
     Numerics library) at compile time.
 
     ```mlir
-    %y = lowbit.cast %x {rounding = "rtz", overflow = "saturate"}
+    %y = lowbit.cast %x rounding rtz overflow saturate
         : tensor<8xf32> to tensor<8x!lowbit.float<e3m2>>
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input,
-                       DefaultValuedStrAttr<StrAttr, "rne">:$rounding,
-                       DefaultValuedStrAttr<StrAttr, "saturate">:$overflow);
+                       DefaultValuedAttr<Lowbit_RoundingMode,
+                                         "::mlir::lowbit::RoundingMode::NearestEven">:$rounding,
+                       DefaultValuedAttr<Lowbit_OverflowMode,
+                                         "::mlir::lowbit::OverflowMode::Saturate">:$overflow);
   let results = (outs AnyRankedTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+  let assemblyFormat = [{
+    $input (`rounding` $rounding^)? (`overflow` $overflow^)? attr-dict `:` type($input) `to`
+    type($result)
+  }];
   let hasVerifier = 1;
   let hasFolder = 1;
+  let extraClassDeclaration = [{
+    /// The Numerics library's policy of this cast.
+    ::lowbit::num::EncodePolicy getPolicy();
+  }];
 }
 
 //===----------------------------------------------------------------------===//
