@@ -436,3 +436,75 @@ func.func private @granularity_conflict() attributes {s = #lowbit.scheme<rule = 
 
 // expected-error @below {{scheme entry 'scale' is given twice}}
 func.func private @scale_twice() attributes {s = #lowbit.scheme<rule = absmax, channel, scale = f32, scale = f16>}
+
+// -----
+
+func.func @not_matrices(%a: tensor<64xf32>, %b: tensor<8x64x!lowbit.int<4>>) -> tensor<8xf32> {
+  // expected-error @+1 {{'lowbit.mpgemm' op A, B and C must be matrices (rank 2)}}
+  %c = lowbit.mpgemm %a, %b {acc_type = f32, transpose_b} : tensor<64xf32>, tensor<8x64x!lowbit.int<4>> -> tensor<8xf32>
+  return %c : tensor<8xf32>
+}
+
+// -----
+
+// expected-error @+1 {{group size must be positive, got 0}}
+func.func private @group_zero() attributes {s = #lowbit.scheme<rule = absmax, group = 0, scale = f32>}
+
+// -----
+
+// expected-error @+1 {{block must be two positive extents [B0, B1]}}
+func.func private @block_one() attributes {s = #lowbit.scheme<rule = absmax, block = [4], scale = f32>}
+
+// -----
+
+// expected-error @+1 {{scheme needs a rule (rule = mx|nvfp4|absmax|gptq|awq)}}
+func.func private @no_rule() attributes {s = #lowbit.scheme<group = 32, scale = f32>}
+
+// -----
+
+// expected-error @+1 {{rule 'nvfp4' needs f8E4M3FN scales, not 'f16'}}
+func.func private @nvfp4_scale() attributes {s = #lowbit.scheme<rule = nvfp4, group = 16, scale = f16>}
+
+// -----
+
+// expected-error @+1 {{zero points must be an integer format, not 'f16'}}
+func.func private @zero_float() attributes {s = #lowbit.scheme<rule = gptq, group = 32, scale = f16, zero = f16>}
+
+// -----
+
+// expected-error @+1 {{swizzle<B, M, S> needs B, M >= 0 and an integer S}}
+func.func private @swz() attributes {l = #lowbit.layout<swizzle<-1, 2, 3>>}
+
+// -----
+
+// expected-error @+1 {{bit layouts hold codes of 1 to 16 bits}}
+func.func private @bits_wide() attributes {l = #lowbit.layout<bits<lsb_first, 17>>}
+
+// -----
+
+// expected-error @+1 {{interleaved needs the slot order: bits<interleaved, W, [...]>}}
+func.func private @interleave() attributes {l = #lowbit.layout<bits<interleaved, 4>>}
+
+// -----
+
+func.func @float_codes() -> tensor<4x!lowbit.int<4>> {
+  // expected-error @+1 {{'lowbit.constant' op value must be a dense integer attribute of codes}}
+  %k = lowbit.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32> -> tensor<4x!lowbit.int<4>>
+  return %k : tensor<4x!lowbit.int<4>>
+}
+
+// -----
+
+func.func @pack_rank(%q: tensor<4x64x!lowbit.int<4>>) -> tensor<128xi8> {
+  // expected-error @+1 {{'lowbit.pack' op codes and bytes must have the same rank}}
+  %p = lowbit.pack %q order lsb_first : tensor<4x64x!lowbit.int<4>> -> tensor<128xi8>
+  return %p : tensor<128xi8>
+}
+
+// -----
+
+func.func @pack_not_i8(%q: tensor<4x64x!lowbit.int<4>>) -> tensor<4x32xi16> {
+  // expected-error @+1 {{'lowbit.pack' op packed bytes must be i8 (or the codes with a layout encoding), got 'i16'}}
+  %p = lowbit.pack %q order lsb_first : tensor<4x64x!lowbit.int<4>> -> tensor<4x32xi16>
+  return %p : tensor<4x32xi16>
+}
