@@ -26,6 +26,16 @@ for bin in $(find "$LOWBIT_BUILD/unittests" -type f -name '*Tests' -perm -u+x | 
     --gtest_output="json:$results/$(basename "$bin").json" >"$results/$(basename "$bin").log" 2>&1 ||
     gtest_status=1
 done
+# Short fuzzing runs (libFuzzer with ASan + UBSan): each target is one
+# case, passed when the fuzzer found nothing. LOWBIT_FUZZ_SECONDS=0 skips.
+fuzz_seconds=${LOWBIT_FUZZ_SECONDS:-15}
+if [ "$fuzz_seconds" -gt 0 ]; then
+  for target in layout format npy; do
+    lowbit_log "fuzzing $target for ${fuzz_seconds} s"
+    "$LOWBIT_ROOT/scripts/fuzz.sh" "$target" "$fuzz_seconds" >"$results/fuzz-$target.log" 2>&1
+    echo $? >"$results/fuzz-$target.status"
+  done
+fi
 set -e
 
 /usr/bin/python3 - "$results" "$lit_status" "$gtest_status" <<'PY'
@@ -73,6 +83,14 @@ for log in sorted(glob.glob(os.path.join(results, "*Tests.log"))):
     if not os.path.exists(log[:-4] + ".json"):
         failed += 1
         failures.append((os.path.basename(log)[:-4], "CRASH", open(log).read()[-4000:]))
+
+for status in sorted(glob.glob(os.path.join(results, "fuzz-*.status"))):
+    name = "fuzz :: " + os.path.basename(status)[5:-7]
+    if open(status).read().strip() == "0":
+        passed += 1
+    else:
+        failed += 1
+        failures.append((name, "FUZZ", open(status[:-7] + ".log").read()[-4000:]))
 
 for name, code, out in failures:
     print(f"---- {code}: {name}")

@@ -76,6 +76,10 @@ std::string lowbit::npy::read(const std::string &path, Array &out) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return "cannot open '" + path + "'";
+  return read(in, path, out);
+}
+
+std::string lowbit::npy::read(std::istream &in, const std::string &path, Array &out) {
   char magic[8];
   if (!in.read(magic, 8) || std::string(magic, 6) != "\x93NUMPY")
     return "'" + path + "' is not a .npy file";

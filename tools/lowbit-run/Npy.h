@@ -8,6 +8,7 @@
 #define LOWBIT_TOOLS_LOWBIT_RUN_NPY_H
 
 #include <cstdint>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@ struct Array {
 
 /// Reads a file; returns an error text (empty on success).
 std::string read(const std::string &path, Array &out);
+/// The same from a stream (`path` names it in messages).
+std::string read(std::istream &in, const std::string &path, Array &out);
 std::string write(const std::string &path, const Array &a);
 /// The descr of a storage type ("f32" -> "<f4", "bf16" -> "<u2", ...).
 std::string descrOfStorage(const std::string &storage);
