@@ -245,7 +245,11 @@ Expected<Layout> lowbit::layout::leftInverse(const Layout &a) {
   auto c = complement(a);
   if (!c)
     return Expected<Layout>::failure("left inverse: " + c.error());
-  return rightInverse(Layout::concat({a, *c}));
+  // A with its complement can be larger than A itself: keep it in range.
+  auto joined = bounded(Layout::concat({a, *c}));
+  if (!joined)
+    return Expected<Layout>::failure("left inverse: " + joined.error());
+  return rightInverse(*joined);
 }
 
 Expected<Layout> lowbit::layout::logicalDivide(const Layout &a, const Layout &b) {
