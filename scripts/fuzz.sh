@@ -4,7 +4,8 @@
 # build-fuzz/, starting from the seed corpus in fuzz/corpus/TARGET (copied:
 # the repository's corpus is not changed). Ends with the fuzzer's figures
 # and exits non-zero when it found a crash, a leak or a sanitizer report (the
-# input is left in build-fuzz/crashes/TARGET).
+# input is left in build-fuzz/crashes/TARGET). LOWBIT_FUZZ_SEED fixes the
+# random seed (0, the default, lets libFuzzer choose one).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 target=${1:?usage: scripts/fuzz.sh TARGET SECONDS (TARGET: layout, format, npy)}
@@ -35,7 +36,8 @@ extra=()
 lowbit_log "fuzzing $target for $seconds s"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   "$fuzzBuild/bin/lowbit-fuzz-$target" "$corpus" -max_total_time="$seconds" -rss_limit_mb=4096 \
-  -timeout=10 -max_len=4096 -artifact_prefix="$crashes/" -print_final_stats=1 "${extra[@]}" 2>&1 |
+  -timeout=10 -max_len=4096 -seed="${LOWBIT_FUZZ_SEED:-0}" -artifact_prefix="$crashes/" \
+  -print_final_stats=1 "${extra[@]}" 2>&1 |
   grep -E '^(#[0-9]+ *(DONE|INITED)|stat::number_of_executed_units|stat::peak_rss_mb|.*ERROR|.*SUMMARY|==[0-9]+==|artifact_prefix|Test unit written|cov:)' | tail -n 12
 status=${PIPESTATUS[0]}
 exit "$status"
