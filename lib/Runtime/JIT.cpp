@@ -121,15 +121,6 @@ std::string signatureOf(mlir::func::FuncOp f, FunctionSignature &sig) {
   return {};
 }
 
-std::optional<lowbit::target::CPUTargetKind> cpuTargetKind(const std::string &name) {
-  using K = lowbit::target::CPUTargetKind;
-  for (auto [n, k] : {std::pair{"host", K::Host}, {"generic", K::Generic},
-                      {"x86-64-v3", K::X86_64_V3}, {"x86-64-v4", K::X86_64_V4},
-                      {"znver4", K::Znver4}})
-    if (name == n)
-      return k;
-  return std::nullopt;
-}
 
 unsigned resolvedThreads(unsigned requested) {
   if (requested)
@@ -179,7 +170,7 @@ lowbit::rt::compile(const std::string &source, const CompileOptions &options,
       return hit;
   }
   std::optional<lowbit::target::CPUTarget> target = lowbit::target::parseCPUTarget(options.target);
-  std::optional<lowbit::target::CPUTargetKind> kind = cpuTargetKind(options.target);
+  std::optional<lowbit::target::CPUTargetKind> kind = lowbit::target::parseCPUTargetKind(options.target);
   if (!target || !kind) {
     diagnostics = "unknown target '" + options.target + "'; expected one of " + targetList() + "\n";
     return nullptr;

@@ -63,47 +63,57 @@ std::string CPUTarget::missingFrom(const CPUTarget &other) const {
   return s;
 }
 
+namespace {
+/// Every named target: one table for names, kinds and features.
+struct NamedTarget {
+  const char *name;
+  CPUTargetKind kind;
+  uint32_t features;
+};
+const NamedTarget kTargets[] = {
+    {"host", CPUTargetKind::Host, 0},           {"generic", CPUTargetKind::Generic, 0},
+    {"x86-64-v3", CPUTargetKind::X86_64_V3, kV3}, {"x86-64-v4", CPUTargetKind::X86_64_V4, kV4},
+    {"znver4", CPUTargetKind::Znver4, kZen4},
+};
+} // namespace
+
 const std::vector<std::string> &lowbit::target::cpuTargetNames() {
-  static const std::vector<std::string> names{"host", "generic", "x86-64-v3", "x86-64-v4",
-                                              "znver4"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const NamedTarget &t : kTargets)
+      v.push_back(t.name);
+    return v;
+  }();
   return names;
 }
 
+std::optional<CPUTargetKind> lowbit::target::parseCPUTargetKind(const std::string &name) {
+  for (const NamedTarget &t : kTargets)
+    if (name == t.name)
+      return t.kind;
+  return std::nullopt;
+}
+
 std::optional<CPUTarget> lowbit::target::parseCPUTarget(const std::string &name) {
-  if (name == "host")
-    return hostCPUTarget();
-  CPUTarget t;
-  t.name = name;
-  if (name == "generic") {
-    t.generic = true;
-    t.cpu = hostCPUTarget().cpu;
-    return t;
-  }
-  if (name == "x86-64-v3")
-    t.features = kV3;
-  else if (name == "x86-64-v4")
-    t.features = kV4;
-  else if (name == "znver4")
-    t.features = kZen4;
-  else
+  std::optional<CPUTargetKind> kind = parseCPUTargetKind(name);
+  if (!kind)
     return std::nullopt;
-  t.cpu = name;
-  return t;
+  return getCPUTarget(*kind);
 }
 
 CPUTarget lowbit::target::getCPUTarget(CPUTargetKind kind) {
-  switch (kind) {
-  case CPUTargetKind::Host:
+  if (kind == CPUTargetKind::Host)
     return hostCPUTarget();
-  case CPUTargetKind::Generic:
-    return *parseCPUTarget("generic");
-  case CPUTargetKind::X86_64_V3:
-    return *parseCPUTarget("x86-64-v3");
-  case CPUTargetKind::X86_64_V4:
-    return *parseCPUTarget("x86-64-v4");
-  case CPUTargetKind::Znver4:
-    return *parseCPUTarget("znver4");
-  }
+  for (const NamedTarget &n : kTargets)
+    if (n.kind == kind) {
+      CPUTarget t;
+      t.name = n.name;
+      t.generic = kind == CPUTargetKind::Generic;
+      // generic: the reference path, code generated for this host's CPU.
+      t.cpu = t.generic ? hostCPUTarget().cpu : n.name;
+      t.features = n.features;
+      return t;
+    }
   return hostCPUTarget();
 }
 

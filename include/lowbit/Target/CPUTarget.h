@@ -58,6 +58,8 @@ const std::vector<std::string> &cpuTargetNames();
 
 /// The target called `name`, or nullopt (see cpuTargetNames()).
 std::optional<CPUTarget> parseCPUTarget(const std::string &name);
+/// The kind of the target called `name`, or nullopt.
+std::optional<CPUTargetKind> parseCPUTargetKind(const std::string &name);
 
 /// The target of a kind (Host: this process's CPU).
 CPUTarget getCPUTarget(CPUTargetKind kind);

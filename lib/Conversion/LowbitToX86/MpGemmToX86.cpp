@@ -151,17 +151,15 @@ struct KernelPlan {
 
 /// Scale factor S and zero point Z of each (n, k group): dequant = (value - Z) * S.
 struct GroupScales {
-  int64_t groupK = 0; ///< k per group (the padded K for one group)
+  int64_t groupK = 0; ///< k per group (0: one group spans K)
   int64_t numGroups = 1;
   std::vector<double> s, z; ///< [n][group]
 };
 
-FailureOr<GroupScales> groupScales(MpGemmOp op, int64_t n, int64_t k, int64_t paddedK,
-                                   std::string &whyNot) {
+FailureOr<GroupScales> groupScales(MpGemmOp op, int64_t n, std::string &whyNot) {
   GroupScales g;
   SchemeAttr scheme = op.getBSchemeAttr();
   if (!scheme) {
-    g.groupK = paddedK;
     g.s.assign(n, 1.0);
     g.z.assign(n, 0.0);
     return g;
@@ -183,7 +181,7 @@ FailureOr<GroupScales> groupScales(MpGemmOp op, int64_t n, int64_t k, int64_t pa
     return failure();
   }
   bool oneGroup = scaleShape[kDim] == 1;
-  g.groupK = oneGroup ? paddedK : extents[kDim];
+  g.groupK = oneGroup ? 0 : extents[kDim];
   g.numGroups = oneGroup ? 1 : scaleShape[kDim];
   bool mxInt = scheme.getRule() == ScaleRule::MX &&
                getFormat(op.getB().getType().getElementType())->isInt();
@@ -212,9 +210,11 @@ FailureOr<GroupScales> groupScales(MpGemmOp op, int64_t n, int64_t k, int64_t pa
       }
       g.s[row * g.numGroups + grp] = s;
     }
-  (void)k;
   return g;
 }
+
+/// Equal, counting NaN equal to NaN (a table of one value becomes a splat).
+bool sameValue(float a, float b) { return a == b || (std::isnan(a) && std::isnan(b)); }
 
 FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
                                  std::string &whyNot) {
@@ -303,10 +303,10 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
 
   // The activation block: the largest power of two up to the option that
   // holds whole weight vectors and divides the scale group along k.
-  FailureOr<GroupScales> probe = groupScales(op, n, k, /*paddedK=*/k, whyNot);
-  if (failed(probe))
+  FailureOr<GroupScales> gs = groupScales(op, n, whyNot);
+  if (failed(gs))
     return failure();
-  int64_t groupK = probe->numGroups > 1 ? probe->groupK : 0;
+  int64_t groupK = gs->groupK;
   p.kb = 0;
   for (int64_t kb = options.activationBlock; kb >= s.kPerVector(); kb /= 2)
     if (kb % s.kPerVector() == 0 && (groupK == 0 || groupK % kb == 0)) {
@@ -321,11 +321,8 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
   }
   s.cols = (k + p.kb - 1) / p.kb * p.kb;
   p.numBlocks = s.cols / p.kb;
-  FailureOr<GroupScales> gs = groupScales(op, n, k, s.cols, whyNot);
-  if (failed(gs))
-    return failure();
   p.numGroups = gs->numGroups;
-  p.blocksPerGroup = gs->numGroups > 1 ? gs->groupK / p.kb : p.numBlocks;
+  p.blocksPerGroup = groupK ? groupK / p.kb : p.numBlocks;
 
   // Weights: operand slots of the padded matrix.
   std::vector<uint8_t> slots(s.rows * s.cols, 0);
@@ -351,10 +348,9 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
       double S = gs->s[row * p.numGroups + g], Z = gs->z[row * p.numGroups + g];
       p.sw[at] = static_cast<float>(codes->alpha * S);
       p.zb[at] = static_cast<float>((Z - codes->beta) / codes->alpha);
-      size_t first = 0; // the first real row's entry of group 0
-      auto same = [](float a, float b) { return a == b || (std::isnan(a) && std::isnan(b)); };
-      p.swUniform = p.swUniform && same(p.sw[at], p.sw[first]);
-      p.zbUniform = p.zbUniform && same(p.zb[at], p.zb[first]);
+      // Against the first row's entry of group 0.
+      p.swUniform = p.swUniform && sameValue(p.sw[at], p.sw[0]);
+      p.zbUniform = p.zbUniform && sameValue(p.zb[at], p.zb[0]);
     }
   if (p.intResult) {
     // One scale group along K (verified for i32 accumulation): per row n,
@@ -367,8 +363,7 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
       p.offset[row] = static_cast<int32_t>(codes->beta - gs->z[row * p.numGroups]);
       p.fb[row] = static_cast<float>(gs->s[row * p.numGroups]);
       p.offsetUniform = p.offsetUniform && p.offset[row] == p.offset[0];
-      p.fbUniform = p.fbUniform && (p.fb[row] == p.fb[0] ||
-                                    (std::isnan(p.fb[row]) && std::isnan(p.fb[0])));
+      p.fbUniform = p.fbUniform && sameValue(p.fb[row], p.fb[0]);
     }
   }
   return p;
@@ -624,16 +619,20 @@ struct Emitter {
             byteType, ArrayRef<char>(reinterpret_cast<const char *>(p.weights.data()),
                                      p.weights.size())));
     VectorType rowVec = vec(x86::kTileRows, f32());
+    // The per-block f32 scale tables (i32 accumulation scales once, at the
+    // end: intEpilogue).
     Value swTable, zbTable, swSplat, zbSplat;
-    if (p.swUniform)
-      swSplat = splatF32(x86::kTileRows, p.sw[0]);
-    else
-      swTable = constantTensor({tiles, p.numGroups, x86::kTileRows}, p.sw);
     bool zbZero = p.zbUniform && p.zb[0] == 0;
-    if (p.zbUniform)
-      zbSplat = splatF32(x86::kTileRows, p.zb[0]);
-    else
-      zbTable = constantTensor({tiles, p.numGroups, x86::kTileRows}, p.zb);
+    if (!p.intResult) {
+      if (p.swUniform)
+        swSplat = splatF32(x86::kTileRows, p.sw[0]);
+      else
+        swTable = constantTensor({tiles, p.numGroups, x86::kTileRows}, p.sw);
+      if (p.zbUniform)
+        zbSplat = splatF32(x86::kTileRows, p.zb[0]);
+      else
+        zbTable = constantTensor({tiles, p.numGroups, x86::kTileRows}, p.zb);
+    }
     Value mask = splatI8(64, static_cast<int8_t>((1u << w) - 1));
     Value table;
     if (p.codes.codebook) {
@@ -669,9 +668,12 @@ struct Emitter {
       auto blocks = scf::ForOp::create(
           b, loc, idx(0), idx(p.numBlocks), idx(1), init,
           [&](OpBuilder &, Location, Value blk, ValueRange ys) {
-            Value g = p.numGroups > 1 ? divu(blk, p.blocksPerGroup) : idx(0);
-            Value sw = swSplat ? swSplat : read(rowVec, swTable, {nt, g, idx(0)});
-            Value zb = zbSplat ? zbSplat : read(rowVec, zbTable, {nt, g, idx(0)});
+            Value sw, zb;
+            if (!p.intResult) {
+              Value g = p.numGroups > 1 ? divu(blk, p.blocksPerGroup) : idx(0);
+              sw = swSplat ? swSplat : read(rowVec, swTable, {nt, g, idx(0)});
+              zb = zbSplat ? zbSplat : read(rowVec, zbTable, {nt, g, idx(0)});
+            }
             SmallVector<SmallVector<Value>> acc(count,
                                                 SmallVector<Value>(chains, zeroI32(16)));
             if (p.intResult)
