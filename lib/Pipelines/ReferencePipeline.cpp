@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Transforms/AllocationOpInterfaceImpl.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -65,6 +66,10 @@ void mlir::lowbit::registerReferencePipelineDialects(DialectRegistry &registry) 
                   vector::VectorDialect>();
   registerBuiltinFormatInterfaceExternalModels(registry);
   arith::registerBufferizableOpInterfaceExternalModels(registry);
+  // Lets buffer-results-to-out-params see memref.alloc as an allocation:
+  // without it a result of dynamic shape is allocated and copied into the
+  // caller's buffer instead of written there.
+  memref::registerAllocationOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
@@ -116,6 +121,7 @@ void mlir::lowbit::buildCPUPipeline(OpPassManager &pm, const CPUPipelineConfig &
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   outParams.hoistStaticAllocs = true;
+  outParams.hoistDynamicAllocs = true; // results of dynamic shape too
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::BufferDeallocationPipelineOptions dealloc;
@@ -146,9 +152,10 @@ void mlir::lowbit::buildCPUPipeline(OpPassManager &pm, const CPUPipelineConfig &
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  ConvertFuncToLLVMPassOptions func;
-  func.useBarePtrCallConv = true;
-  pm.addPass(createConvertFuncToLLVMPass(func));
+  // MLIR's default calling convention: each memref is passed as its
+  // descriptor (pointers, offset, sizes, strides), which carries the sizes
+  // of dynamic dimensions (the bare-pointer convention has none).
+  pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   if (config.numThreads > 1)
     pm.addPass(createConvertOpenMPToLLVMPass());
@@ -203,6 +210,6 @@ void mlir::lowbit::registerReferencePipeline() {
       "lowbit-reference-pipeline",
       "Lower tensor-level lowbit IR to the LLVM dialect (the reference path): "
       "convert-lowbit-to-linalg, bufferization with results as out-parameters, "
-      "loops, LLVM with bare-pointer memref arguments",
+      "loops, LLVM with memref descriptors as arguments",
       buildReferencePipeline);
 }

@@ -3,6 +3,7 @@
 #include "lowbit/Runtime/JIT.h"
 
 #include "lowbit/Conversion/StorageTypes.h"
+#include "lowbit/Dialect/Lowbit/Analysis/SymbolicShapes.h"
 #include "lowbit/Pipelines/ReferencePipeline.h"
 #include "lowbit/Runtime/WideCodec.h"
 
@@ -33,11 +34,81 @@
 
 using namespace lowbit::rt;
 
-int64_t TensorSpec::numElements() const {
+bool TensorSpec::isStatic() const {
+  return std::find(shape.begin(), shape.end(), kDynamic) == shape.end();
+}
+
+std::vector<int64_t> TensorSpec::shapeFor(const std::vector<int64_t> &dims) const {
+  std::vector<int64_t> s = shape;
+  for (size_t d = 0; d < s.size(); ++d)
+    if (symbols.size() > d && symbols[d] >= 0 && static_cast<size_t>(symbols[d]) < dims.size())
+      s[d] = dims[symbols[d]];
+  return s;
+}
+
+int64_t TensorSpec::numElements(const std::vector<int64_t> &dims) const {
   int64_t n = 1;
-  for (int64_t d : shape)
+  for (int64_t d : shapeFor(dims))
     n *= d;
   return n;
+}
+
+std::string FunctionSignature::checkSymbols(const std::vector<int64_t> &dims) const {
+  if (dims.size() != numSymbols)
+    return "function '" + name + "' has " + std::to_string(numSymbols) +
+           " dynamic dimension sizes to give, got " + std::to_string(dims.size());
+  for (size_t i = 0; i < dims.size(); ++i)
+    if (dims[i] < 1)
+      return "function '" + name + "': dynamic size " + std::to_string(i) + " is " +
+             std::to_string(dims[i]) + "; sizes must be at least 1";
+  // Every buffer within 2^62 bytes, computed without overflow.
+  for (const auto *list : {&inputs, &outputs})
+    for (const TensorSpec &t : *list) {
+      unsigned __int128 bytes = t.storageBytes;
+      for (int64_t d : t.shapeFor(dims)) {
+        bytes *= static_cast<uint64_t>(d);
+        if (bytes > (static_cast<unsigned __int128>(1) << 62))
+          return "function '" + name + "': a buffer of " + t.type +
+                 " would exceed 2^62 bytes with these sizes";
+      }
+    }
+  return {};
+}
+
+std::string FunctionSignature::bindSymbols(const std::vector<std::vector<int64_t>> &inputShapes,
+                                           std::vector<int64_t> &dims) const {
+  if (inputShapes.size() != inputs.size())
+    return "function '" + name + "' takes " + std::to_string(inputs.size()) + " inputs, got " +
+           std::to_string(inputShapes.size()) + " shapes";
+  dims.assign(numSymbols, kDynamic);
+  auto str = [](const std::vector<int64_t> &s) {
+    std::string r;
+    for (int64_t d : s)
+      r += (r.empty() ? "" : "x") + (d == kDynamic ? std::string("?") : std::to_string(d));
+    return r;
+  };
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const TensorSpec &t = inputs[i];
+    const std::vector<int64_t> &given = inputShapes[i];
+    bool ok = given.size() == t.shape.size();
+    for (size_t d = 0; ok && d < given.size(); ++d) {
+      if (t.shape[d] != kDynamic) {
+        ok = given[d] == t.shape[d];
+      } else if (given[d] < 1) {
+        ok = false;
+      } else if (int64_t &bound = dims[t.symbols[d]]; bound == kDynamic) {
+        bound = given[d];
+      } else if (bound != given[d]) {
+        return "function '" + name + "': input " + std::to_string(i) + " is " + str(given) +
+               ", but dimension " + std::to_string(d) + " must have the size " +
+               std::to_string(bound) + " another input gives it";
+      }
+    }
+    if (!ok)
+      return "function '" + name + "': input " + std::to_string(i) + " must be " + str(t.shape) +
+             " (sizes at least 1), got " + str(given);
+  }
+  return checkSymbols(dims);
 }
 
 struct CompiledModule::Impl {
@@ -57,8 +128,8 @@ const FunctionSignature *CompiledModule::find(const std::string &name) const {
   return nullptr;
 }
 
-std::string CompiledModule::invoke(const std::string &name,
-                                   const std::vector<void *> &buffers) const {
+std::string CompiledModule::invoke(const std::string &name, const std::vector<void *> &buffers,
+                                   const std::vector<int64_t> &dims) const {
   const FunctionSignature *sig = find(name);
   auto it = impl->entries.find(name);
   if (!sig || it == impl->entries.end())
@@ -67,12 +138,44 @@ std::string CompiledModule::invoke(const std::string &name,
   if (buffers.size() != want)
     return "function '" + name + "' takes " + std::to_string(want) +
            " buffers (inputs, then outputs), got " + std::to_string(buffers.size());
-  // Bare-pointer convention: the packed wrapper reads each argument through
-  // a pointer to it.
+  if (sig->numSymbols || !dims.empty())
+    if (std::string e = sig->checkSymbols(dims); !e.empty())
+      return e;
+  // MLIR's default calling convention: each memref is its descriptor's
+  // fields (allocated and aligned pointer, offset, sizes, strides), and
+  // the packed wrapper reads each field through a pointer to it.
+  size_t fields = 0;
+  for (const auto *list : {&sig->inputs, &sig->outputs})
+    for (const TensorSpec &t : *list)
+      fields += 3 + 2 * t.shape.size();
   std::vector<void *> ptrs(buffers);
-  std::vector<void *> args(ptrs.size());
-  for (size_t i = 0; i < ptrs.size(); ++i)
-    args[i] = &ptrs[i];
+  std::vector<int64_t> ints;
+  ints.reserve(fields); // no reallocation: args point into it
+  std::vector<void *> args;
+  args.reserve(fields);
+  size_t b = 0;
+  for (const auto *list : {&sig->inputs, &sig->outputs})
+    for (const TensorSpec &t : *list) {
+      std::vector<int64_t> shape = t.shapeFor(dims);
+      args.push_back(&ptrs[b]); // allocated
+      args.push_back(&ptrs[b]); // aligned
+      ++b;
+      ints.push_back(0); // offset
+      args.push_back(&ints.back());
+      for (int64_t d : shape) {
+        ints.push_back(d);
+        args.push_back(&ints.back());
+      }
+      int64_t stride = 1;
+      size_t first = ints.size();
+      ints.resize(ints.size() + shape.size());
+      for (size_t d = shape.size(); d-- > 0;) {
+        ints[first + d] = stride;
+        stride *= shape[d];
+      }
+      for (size_t d = 0; d < shape.size(); ++d)
+        args.push_back(&ints[first + d]);
+    }
   it->second(args.data());
   return {};
 }
@@ -85,19 +188,22 @@ std::string printed(mlir::Type t) {
   return s;
 }
 
-/// The signature of a public function over static tensors, or an error.
-std::string signatureOf(mlir::func::FuncOp f, FunctionSignature &sig) {
+/// The signature of a public function over ranked tensors, or failure
+/// with an error at the function (or at the op that makes a dynamic
+/// dimension the analysis cannot follow).
+mlir::LogicalResult signatureOf(mlir::func::FuncOp f, FunctionSignature &sig) {
   sig.name = f.getName().str();
   auto spec = [&](mlir::Type t, TensorSpec &out) -> std::string {
     auto rt = llvm::dyn_cast<mlir::RankedTensorType>(t);
-    if (!rt || !rt.hasStaticShape())
-      return "function '" + sig.name + "': arguments and results must be tensors of "
-             "static shape, got " + printed(t);
+    if (!rt)
+      return "function '" + sig.name + "': arguments and results must be ranked tensors, got " +
+             printed(t);
     mlir::RankedTensorType storage = mlir::lowbit::getStorageTensorType(rt);
     if (!storage)
       return "function '" + sig.name + "': no storage for " + printed(rt) +
              " (an element type without a number format, or a layout that does not fit)";
-    out.shape.assign(storage.getShape().begin(), storage.getShape().end());
+    for (int64_t d : storage.getShape())
+      out.shape.push_back(mlir::ShapedType::isDynamic(d) ? kDynamic : d);
     out.type = printed(rt);
     out.elementType = printed(rt.getElementType());
     out.storageType = printed(storage.getElementType());
@@ -108,17 +214,23 @@ std::string signatureOf(mlir::func::FuncOp f, FunctionSignature &sig) {
     }
     return {};
   };
-  for (mlir::Type t : f.getArgumentTypes()) {
-    sig.inputs.emplace_back();
-    if (std::string e = spec(t, sig.inputs.back()); !e.empty())
-      return e;
-  }
-  for (mlir::Type t : f.getResultTypes()) {
-    sig.outputs.emplace_back();
-    if (std::string e = spec(t, sig.outputs.back()); !e.empty())
-      return e;
-  }
-  return {};
+  for (auto [types, specs] : {std::pair{f.getArgumentTypes(), &sig.inputs},
+                              std::pair{f.getResultTypes(), &sig.outputs}})
+    for (mlir::Type t : types) {
+      specs->emplace_back();
+      if (std::string e = spec(t, specs->back()); !e.empty())
+        return mlir::emitError(f.getLoc()) << e;
+    }
+  mlir::FailureOr<mlir::lowbit::SymbolicSignature> symbolic =
+      mlir::lowbit::analyzeSymbolicShapes(f);
+  if (mlir::failed(symbolic))
+    return mlir::failure();
+  for (size_t i = 0; i < sig.inputs.size(); ++i)
+    sig.inputs[i].symbols = symbolic->inputs[i];
+  for (size_t i = 0; i < sig.outputs.size(); ++i)
+    sig.outputs[i].symbols = symbolic->outputs[i];
+  sig.numSymbols = symbolic->numSymbols;
+  return mlir::success();
 }
 
 
@@ -206,10 +318,8 @@ lowbit::rt::compile(const std::string &source, const CompileOptions &options,
     if (f.isExternal() || f.isPrivate())
       continue;
     FunctionSignature sig;
-    if (std::string e = signatureOf(f, sig); !e.empty()) {
-      mlir::emitError(f.getLoc()) << e;
+    if (mlir::failed(signatureOf(f, sig)))
       return nullptr;
-    }
     result->signatures.push_back(std::move(sig));
   }
 

@@ -3,6 +3,7 @@
 #include "lowbit/Runtime/ReferenceEvaluator.h"
 
 #include "lowbit/Conversion/StorageTypes.h"
+#include "lowbit/Dialect/Lowbit/Analysis/SymbolicShapes.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
 #include "lowbit/Numerics/Codec.h"
 #include "lowbit/Numerics/Packing.h"
@@ -47,16 +48,23 @@ uint64_t encodeReal(Type t, double v) {
   return num::encode(formatOf(t), v, p);
 }
 
-HostTensor empty(mlir::RankedTensorType t) {
+/// An empty tensor of type `t`, of `shape` where `t` has dynamic
+/// dimensions.
+HostTensor empty(mlir::RankedTensorType t, llvm::ArrayRef<int64_t> shape = {}) {
   HostTensor h;
-  h.shape.assign(t.getShape().begin(), t.getShape().end());
+  if (t.hasStaticShape())
+    shape = t.getShape();
+  assert(shape.size() == static_cast<size_t>(t.getRank()) && "a dynamic type needs a shape");
+  h.shape.assign(shape.begin(), shape.end());
   h.elementType = t.getElementType();
   h.encoding = t.getEncoding();
   h.codes.assign(num::numElements(h.shape), 0);
   return h;
 }
 
-HostTensor make(Value v) { return empty(llvm::cast<mlir::RankedTensorType>(v.getType())); }
+HostTensor make(Value v, llvm::ArrayRef<int64_t> shape = {}) {
+  return empty(llvm::cast<mlir::RankedTensorType>(v.getType()), shape);
+}
 
 HostTensor fromAttr(Value result, mlir::DenseElementsAttr attr) {
   HostTensor h = make(result);
@@ -105,8 +113,9 @@ std::vector<float> dequantized(const HostTensor &codes, mlir::lowbit::SchemeAttr
 }
 } // namespace
 
-HostTensor HostTensor::fromStorage(mlir::RankedTensorType type, const void *data) {
-  HostTensor h = empty(type);
+HostTensor HostTensor::fromStorage(mlir::RankedTensorType type, const void *data,
+                                   llvm::ArrayRef<int64_t> shape) {
+  HostTensor h = empty(type, shape);
   const auto *bytes = static_cast<const uint8_t *>(data);
   if (auto layout = llvm::dyn_cast_or_null<mlir::lowbit::LayoutAttr>(h.encoding)) {
     size_t n = mlir::lowbit::getStorageTensorType(type).getNumElements();
@@ -138,8 +147,8 @@ void HostTensor::toStorage(void *data) const {
 }
 
 HostTensor HostTensor::random(mlir::RankedTensorType type, std::mt19937_64 &rng,
-                              bool specialValues) {
-  HostTensor h = empty(type);
+                              bool specialValues, llvm::ArrayRef<int64_t> shape) {
+  HostTensor h = empty(type, shape);
   Type elem = h.elementType;
   num::Format f = formatOf(elem);
   bool real = elem.isF32() || elem.isF16() || elem.isBF16() || elem.isF64();
@@ -167,6 +176,27 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
   llvm::DenseMap<Value, HostTensor> env;
   if (inputs.size() != f.getNumArguments())
     return "expected " + std::to_string(f.getNumArguments()) + " inputs";
+  // Shapes as the types say; dimensions of one symbol of the same size.
+  mlir::FailureOr<SymbolicSignature> symbolic = analyzeSymbolicShapes(f);
+  if (mlir::failed(symbolic))
+    return "the function's dynamic dimensions cannot be followed";
+  std::vector<int64_t> sizes(symbolic->numSymbols, -1);
+  for (auto [i, arg] : llvm::enumerate(f.getArguments())) {
+    auto t = llvm::cast<mlir::RankedTensorType>(arg.getType());
+    bool ok = inputs[i].shape.size() == static_cast<size_t>(t.getRank());
+    for (int64_t d = 0; ok && d < t.getRank(); ++d) {
+      int64_t given = inputs[i].shape[d];
+      if (!t.isDynamicDim(d))
+        ok = given == t.getDimSize(d);
+      else if (int64_t &bound = sizes[symbolic->inputs[i][d]]; bound < 0)
+        bound = given;
+      else
+        ok = bound == given;
+    }
+    if (!ok)
+      return "input " + std::to_string(i) + " does not have the shape its type and the other "
+             "inputs give it";
+  }
   for (auto [arg, in] : llvm::zip(f.getArguments(), inputs))
     env[arg] = in;
   auto get = [&](Value v) -> const HostTensor & { return env.find(v)->second; };
@@ -205,24 +235,24 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
       for (Value p : d.getParams())
         params.push_back(&get(p));
       std::vector<float> v = dequantized(get(d.getCodes()), d.getSchemeAttr(), params);
-      HostTensor out = make(d.getResult());
+      HostTensor out = make(d.getResult(), get(d.getCodes()).shape);
       for (size_t i = 0; i < v.size(); ++i)
         out.codes[i] = encodeReal(out.elementType, v[i]);
       env[d.getResult()] = out;
     } else if (auto c = llvm::dyn_cast<CastOp>(op)) {
       num::EncodePolicy p = c.getPolicy();
       const HostTensor &in = get(c.getInput());
-      HostTensor out = make(c.getResult());
+      HostTensor out = make(c.getResult(), in.shape);
       num::Format from = formatOf(in.elementType), to = formatOf(out.elementType);
       for (size_t i = 0; i < in.codes.size(); ++i)
         out.codes[i] = num::convert(from, in.codes[i], to, p);
       env[c.getResult()] = out;
     } else if (auto mm = llvm::dyn_cast<MpGemmOp>(op)) {
       const HostTensor &a = get(mm.getA()), &b = get(mm.getB());
-      int64_t m = mm.getM(), k = mm.getK(), n = mm.getN();
+      int64_t m = a.shape[0], k = mm.getK(), n = mm.getN();
       bool tb = mm.getTransposeB();
       Type acc = mm.getAccType();
-      HostTensor out = make(mm.getC());
+      HostTensor out = make(mm.getC(), {m, n});
       auto bIndex = [&](int64_t kk, int64_t nn) { return tb ? nn * k + kk : kk * n + nn; };
       llvm::SmallVector<const HostTensor *> ap, bp;
       for (Value p : mm.getAParams())
@@ -391,19 +421,29 @@ std::string lowbit::ref::invokeOnHost(const lowbit::rt::CompiledModule &module,
   const lowbit::rt::FunctionSignature *sig = module.find(f.getName().str());
   if (!sig)
     return "no function '" + f.getName().str() + "' in the compiled module";
+  // The sizes of the dynamic dimensions, from the inputs' shapes.
+  // (Codes in a bit layout are static and stored as bytes.)
+  std::vector<std::vector<int64_t>> inputShapes;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    inputShapes.push_back(i < sig->inputs.size() && !sig->inputs[i].layout.empty()
+                              ? sig->inputs[i].shape
+                              : inputs[i].shape);
+  std::vector<int64_t> dims;
+  if (std::string e = sig->bindSymbols(inputShapes, dims); !e.empty())
+    return e;
   std::vector<std::vector<uint8_t>> storage;
   for (size_t i = 0; i < inputs.size() && i < sig->inputs.size(); ++i) {
-    storage.emplace_back(sig->inputs[i].bytes());
+    storage.emplace_back(sig->inputs[i].bytes(dims));
     inputs[i].toStorage(storage.back().data());
   }
   for (const auto &o : sig->outputs)
-    storage.emplace_back(o.bytes());
+    storage.emplace_back(o.bytes(dims));
   std::vector<void *> buffers;
   for (auto &s : storage)
     buffers.push_back(s.data());
   for (unsigned r = 0; r < std::max(1u, repeats); ++r) {
     auto t0 = std::chrono::steady_clock::now();
-    if (std::string e = module.invoke(sig->name, buffers); !e.empty())
+    if (std::string e = module.invoke(sig->name, buffers, dims); !e.empty())
       return e;
     if (seconds)
       seconds->push_back(
@@ -413,7 +453,7 @@ std::string lowbit::ref::invokeOnHost(const lowbit::rt::CompiledModule &module,
   for (size_t i = 0; i < sig->outputs.size(); ++i)
     outputs.push_back(HostTensor::fromStorage(
         llvm::cast<mlir::RankedTensorType>(f.getResultTypes()[i]),
-        storage[sig->inputs.size() + i].data()));
+        storage[sig->inputs.size() + i].data(), sig->outputs[i].shapeFor(dims)));
   return {};
 }
 

@@ -2,7 +2,11 @@
 //
 //   lowbit-run FILE.mlir [--function NAME] [--seed N] [--input I=FILE.npy]
 //              [--write-npy I=FILE.npy] [--print] [--check] [--repeat N]
+//              [--dynamic-sizes N,...]
 //
+// Dynamic dimensions (`tensor<?x4096xf32>`) take their sizes from
+// --dynamic-sizes (one per symbol, in the order the signature first shows
+// them) or from the shapes of --input files.
 // Inputs are random from the seed (real types uniform in [-1, 1), codes
 // uniform over the codes of finite values; --special-values adds NaN and
 // infinities) unless given as .npy files in storage form
@@ -73,6 +77,11 @@ static cl::opt<std::string> target("target",
 static cl::opt<unsigned> threads(
     "num-threads", cl::desc("Kernel threads (0: LOWBIT_NUM_THREADS, else every core)"),
     cl::init(0), cl::cat(runCategory));
+static cl::list<int64_t> dynamicSizes(
+    "dynamic-sizes",
+    cl::desc("Sizes of the function's dynamic dimensions, one per symbol (in the order the "
+             "arguments first show them)"),
+    cl::value_desc("N,..."), cl::CommaSeparated, cl::cat(runCategory));
 static cl::opt<bool> reportFallbacks(
     "report-fallbacks", cl::desc("Remark on every product that takes the reference path"),
     cl::cat(runCategory));
@@ -115,15 +124,21 @@ static std::string unsupported(mlir::Type t) {
           "generate, print or check it";
     return s;
   }
-  uint64_t n = 1;
-  for (int64_t d : rt.getShape())
+  return s;
+}
+
+/// Why lowbit-run cannot hold this tensor at these sizes, or empty.
+static std::string tooLarge(const lowbit::rt::TensorSpec &t, const std::vector<int64_t> &dims) {
+  uint64_t n = t.storageBytes;
+  for (int64_t d : t.shapeFor(dims))
     if (d && n > kMaxTensorBytes / static_cast<uint64_t>(d))
       n = kMaxTensorBytes + 1;
     else
       n *= static_cast<uint64_t>(d);
-  if (n > kMaxTensorBytes / 4)
-    os << rt << " is larger than lowbit-run's limit of " << (kMaxTensorBytes >> 30) << " GiB";
-  return s;
+  if (n <= kMaxTensorBytes)
+    return {};
+  return t.type + " is larger than lowbit-run's limit of " +
+         std::to_string(kMaxTensorBytes >> 30) + " GiB";
 }
 
 int main(int argc, char **argv) {
@@ -182,27 +197,66 @@ int main(int argc, char **argv) {
         return 1;
       }
 
-  std::mt19937_64 rng(seed);
-  std::vector<HostTensor> inputs;
-  for (size_t i = 0; i < sig->inputs.size(); ++i)
-    inputs.push_back(HostTensor::random(
-        llvm::cast<mlir::RankedTensorType>(func.getArgumentTypes()[i]), rng, specialValues));
+  // Input files first: their shapes may give the dynamic sizes.
+  std::vector<std::optional<lowbit::npy::Array>> files(sig->inputs.size());
+  std::vector<std::string> paths(sig->inputs.size());
   for (const std::string &spec : inputNpy) {
     unsigned idx;
     std::string path;
-    if (!splitIndexed(spec, idx, path) || idx >= inputs.size())
-      return fail("--input wants I=FILE.npy with I < " + std::to_string(inputs.size()));
+    if (!splitIndexed(spec, idx, path) || idx >= files.size())
+      return fail("--input wants I=FILE.npy with I < " + std::to_string(files.size()));
     lowbit::npy::Array a;
     if (std::string e = lowbit::npy::read(path, a); !e.empty())
       return fail(e);
-    const lowbit::rt::TensorSpec &ts = sig->inputs[idx];
-    if (a.shape != ts.shape || !lowbit::npy::holdsStorage(a.descr, ts.storageType))
-      return fail("'" + path + "' (dtype '" + a.descr + "', shape " + shapeText(a.shape) +
-                  ") does not hold " + ts.type + " in storage form (" + ts.storageType + ", '" +
-                  lowbit::npy::descrOfStorage(ts.storageType) + "', shape " +
-                  shapeText(ts.shape) + ")");
-    inputs[idx] = HostTensor::fromStorage(
-        llvm::cast<mlir::RankedTensorType>(func.getArgumentTypes()[idx]), a.data.data());
+    files[idx] = std::move(a); // checked against the storage type below
+    paths[idx] = path;
+  }
+  // The sizes of the dynamic dimensions: given, or bound by input files.
+  std::vector<int64_t> dims(dynamicSizes.begin(), dynamicSizes.end());
+  if (dims.empty() && sig->numSymbols) {
+    dims.assign(sig->numSymbols, lowbit::rt::kDynamic);
+    for (size_t i = 0; i < files.size(); ++i)
+      for (size_t d = 0; files[i] && d < sig->inputs[i].shape.size(); ++d)
+        if (int sym = sig->inputs[i].symbols[d];
+            sym >= 0 && d < files[i]->shape.size() && dims[sym] == lowbit::rt::kDynamic)
+          dims[sym] = files[i]->shape[d];
+    if (llvm::is_contained(dims, lowbit::rt::kDynamic))
+      return fail("@" + sig->name + " has " + std::to_string(sig->numSymbols) +
+                  " dynamic dimension size(s): give them with --dynamic-sizes=N[,N...] or "
+                  "through --input files");
+  }
+  if (sig->numSymbols || !dims.empty())
+    if (std::string e = sig->checkSymbols(dims); !e.empty())
+      return fail(e + " (--dynamic-sizes)");
+  for (auto [kind, list] : {std::pair{"argument", &sig->inputs}, {"result", &sig->outputs}})
+    for (auto [i, t] : llvm::enumerate(*list))
+      if (std::string why = tooLarge(t, dims); !why.empty()) {
+        mlir::emitError(func.getLoc()) << "@" << sig->name << " " << kind << " " << i << ": "
+                                       << why;
+        return 1;
+      }
+
+  std::mt19937_64 rng(seed);
+  std::vector<HostTensor> inputs;
+  for (size_t i = 0; i < sig->inputs.size(); ++i) {
+    auto type = llvm::cast<mlir::RankedTensorType>(func.getArgumentTypes()[i]);
+    // The tensor's shape (the storage shape differs for bit layouts, which
+    // are static).
+    std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
+    if (!type.hasStaticShape())
+      shape = sig->inputs[i].shapeFor(dims);
+    inputs.push_back(HostTensor::random(type, rng, specialValues, shape));
+    if (!files[i])
+      continue;
+    const lowbit::npy::Array &a = *files[i];
+    const lowbit::rt::TensorSpec &ts = sig->inputs[i];
+    std::vector<int64_t> want = ts.shapeFor(dims);
+    if (a.shape != want || !lowbit::npy::holdsStorage(a.descr, ts.storageType))
+      return fail("'" + paths[i] + "' (dtype '" + a.descr + "', shape " +
+                  shapeText(a.shape) + ") does not hold " + ts.type + " in storage form (" +
+                  ts.storageType + ", '" + lowbit::npy::descrOfStorage(ts.storageType) +
+                  "', shape " + shapeText(want) + ")");
+    inputs[i] = HostTensor::fromStorage(type, a.data.data(), shape);
   }
 
   std::vector<HostTensor> outputs;
@@ -221,7 +275,10 @@ int main(int argc, char **argv) {
       mx = std::max(mx, v);
       sum += v;
     }
-    llvm::outs() << "output " << i << ": " << sig->outputs[i].type << " min " << mn
+    llvm::outs() << "output " << i << ": " << sig->outputs[i].type;
+    if (!sig->outputs[i].isStatic())
+      llvm::outs() << " of shape " << shapeText(o.shape);
+    llvm::outs() << " min " << mn
                  << " max " << mx << " sum " << sum << "\n";
     if (printAll) {
       // Integer-valued formats print as integers, reals in LLVM's %e form.
@@ -248,8 +305,8 @@ int main(int argc, char **argv) {
       return fail("--write-npy wants I=FILE.npy with I < " + std::to_string(outputs.size()));
     lowbit::npy::Array a;
     a.descr = lowbit::npy::descrOfStorage(sig->outputs[idx].storageType);
-    a.shape = sig->outputs[idx].shape;
-    a.data.resize(sig->outputs[idx].bytes());
+    a.shape = sig->outputs[idx].shapeFor(dims);
+    a.data.resize(sig->outputs[idx].bytes(dims));
     outputs[idx].toStorage(a.data.data());
     if (std::string e = lowbit::npy::write(path, a); !e.empty())
       return fail(e);

@@ -318,6 +318,81 @@ TEST(X86KernelPolicy, ThreadCountsGiveIdenticalBits) {
   }
 }
 
+/// A dynamic M (`tensor<?xKxf32>`) runs the same kernels: for every M the
+/// results are bit for bit those of the program compiled for that M, on
+/// every x86 target (the rows past the last full pass of 8, or 2 on AVX2,
+/// take passes of 4, 2 and 1 rows), for float and int8 activations, with
+/// and without per-row activation scales; the reference path stays within
+/// its bound.
+TEST(X86KernelDynamic, AnyMGivesTheStaticBits) {
+  // An M no weight dimension has, replaced by `?` in the program text.
+  constexpr int64_t kMarker = 999;
+  struct Case {
+    Weight w;
+    const char *act, *acc;
+    bool aScheme;
+  };
+  const Case cases[] = {{kWeights[1], "f32", "f32", false},  // int2
+                        {kWeights[9], "f16", "f32", false},  // e2m1
+                        {kWeights[10], "f32", "f32", false}, // gptq_u4_g128
+                        {kWeights[3], "i8", "i32", false},   // int4, i32 results
+                        {kWeights[12], "i8", "i32", true}};  // int8 per channel, A per row
+  for (const char *target : {"generic", "znver4", "x86-64-v4", "x86-64-v3"}) {
+    auto t = lowbit::target::parseCPUTarget(target);
+    if (!lowbit::target::checkRunnableOnHost(*t).empty())
+      continue;
+    for (const Case &c : cases) {
+      SCOPED_TRACE(std::string(target) + " " + c.w.name + " " + c.act);
+      std::string dynamicSource = program(c.w, c.act, {kMarker, 37, 256}, c.acc, c.aScheme);
+      for (size_t at; (at = dynamicSource.find("tensor<999x")) != std::string::npos;)
+        dynamicSource.replace(at, 11, "tensor<?x");
+      lowbit::rt::CompileOptions options;
+      options.target = target;
+      options.reportFallbacks = true;
+      std::string diagnostics;
+      auto dynamicModule = lowbit::rt::compile(dynamicSource, options, diagnostics);
+      ASSERT_TRUE(dynamicModule) << diagnostics;
+      bool fallback = c.w.needsVnni && !t->has(lowbit::target::CPUFeature::AVX512VNNI);
+      if (!t->generic && !fallback)
+        EXPECT_EQ(diagnostics.find("reference path"), std::string::npos) << diagnostics;
+      const lowbit::rt::FunctionSignature &sig = dynamicModule->functions()[0];
+      EXPECT_EQ(sig.numSymbols, 1u);
+      EXPECT_EQ(sig.inputs[0].shape, (std::vector<int64_t>{lowbit::rt::kDynamic, 256}));
+      EXPECT_EQ(sig.outputs[0].symbols, (std::vector<int>{0, -1}));
+      mlir::MLIRContext ctx(registry());
+      auto dynamicParsed = mlir::parseSourceString<mlir::ModuleOp>(dynamicSource, &ctx);
+      auto dynamicFunc = dynamicParsed->lookupSymbol<mlir::func::FuncOp>("f");
+      for (int64_t m : {1, 2, 3, 7, 8, 9, 15, 23}) {
+        SCOPED_TRACE("M = " + std::to_string(m));
+        std::string staticSource = program(c.w, c.act, {m, 37, 256}, c.acc, c.aScheme);
+        auto staticModule = lowbit::rt::compile(staticSource, options, diagnostics);
+        ASSERT_TRUE(staticModule) << diagnostics;
+        auto staticParsed = mlir::parseSourceString<mlir::ModuleOp>(staticSource, &ctx);
+        auto staticFunc = staticParsed->lookupSymbol<mlir::func::FuncOp>("f");
+        std::mt19937_64 rng(m);
+        std::vector<lowbit::ref::HostTensor> inputs, fromDynamic, fromStatic;
+        for (mlir::Type type : staticFunc.getArgumentTypes())
+          inputs.push_back(
+              lowbit::ref::HostTensor::random(llvm::cast<mlir::RankedTensorType>(type), rng));
+        ASSERT_EQ(lowbit::ref::invokeOnHost(*staticModule, staticFunc, inputs, fromStatic), "");
+        ASSERT_EQ(lowbit::ref::invokeOnHost(*dynamicModule, dynamicFunc, inputs, fromDynamic),
+                  "");
+        EXPECT_EQ(fromDynamic[0].shape, (std::vector<int64_t>{m, 37}));
+        if (!t->generic || std::string(c.acc) == "i32") {
+          EXPECT_EQ(fromDynamic[0].codes, fromStatic[0].codes);
+          continue;
+        }
+        // The reference lowering sums a static M in blocks of rows and a
+        // dynamic one row by row, in `reassoc` float sums: the same bound,
+        // not the same bits.
+        std::vector<lowbit::ref::HostTensor> expected;
+        ASSERT_EQ(lowbit::ref::evaluate(dynamicFunc, inputs, expected), "");
+        EXPECT_EQ(lowbit::ref::compare(expected[0], fromDynamic[0]).mismatches, 0u);
+      }
+    }
+  }
+}
+
 /// A target this host cannot run is refused, not executed into SIGILL; an
 /// unknown name lists the known ones.
 TEST(X86KernelPolicy, TargetsAreChecked) {

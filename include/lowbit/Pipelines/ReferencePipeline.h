@@ -15,9 +15,11 @@ namespace lowbit {
 void registerReferencePipelineDialects(DialectRegistry &registry);
 
 /// convert-lowbit-to-linalg, bufferization with function results turned
-/// into caller-allocated out-parameters, loops, and the LLVM dialect with
-/// the bare-pointer calling convention: a function `f(tensor A, tensor B)
-/// -> tensor C` becomes `f(A*, B*, C*)` over storage elements.
+/// into caller-allocated out-parameters (dynamic shapes included), loops,
+/// and the LLVM dialect with MLIR's default calling convention: a function
+/// `f(tensor A, tensor B) -> tensor C` becomes `f(A, B, C)` over storage
+/// elements, each memref passed as its descriptor's fields (allocated and
+/// aligned pointer, offset, sizes, strides), which carry dynamic sizes.
 void buildReferencePipeline(OpPassManager &pm);
 
 /// The pipeline for a CPU target: the x86 kernels (convert-lowbit-to-x86)

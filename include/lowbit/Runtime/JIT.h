@@ -7,6 +7,11 @@
 // * Buffers follow the function's tensor signature in storage form (see
 //   lowbit/Conversion/StorageTypes.h): dense row-major, one code per storage
 //   element; results come after the inputs, as buffers the caller owns.
+// * Dynamic dimensions (`tensor<?x4096xf32>`) are named by symbols, one per
+//   set of dimensions that must be equal (lowbit/Dialect/Lowbit/Analysis/
+//   SymbolicShapes.h). A call gives each symbol's size; the signature turns
+//   them into every buffer's shape, or derives them from the input shapes
+//   (bindSymbols), checking that equal symbols get equal sizes.
 // * Compiled modules are cached by (source text, options); compile() with
 //   the same pair returns the same module while anyone holds it.
 // * A compiled module is immutable: invoke() may run on several threads at
@@ -28,24 +33,46 @@
 
 namespace lowbit::rt {
 
+/// A dimension whose size each call chooses (`?` in the tensor type).
+constexpr int64_t kDynamic = -1;
+
 /// One tensor argument or result.
 struct TensorSpec {
-  /// The storage shape: the tensor's shape, or {bytes} for codes stored in
-  /// a bit layout (a #lowbit.layout encoding, see `layout`).
+  /// The storage shape: the tensor's shape (kDynamic where dynamic), or
+  /// {bytes} for codes stored in a bit layout (a #lowbit.layout encoding,
+  /// see `layout`; always static).
   std::vector<int64_t> shape;
+  /// Per dimension: -1 where static, else the symbol giving its size.
+  std::vector<int> symbols;
   std::string type;         ///< the MLIR tensor type, e.g. "tensor<4x8x!lowbit.int<4>>"
   std::string elementType;  ///< the MLIR element type, e.g. "!lowbit.int<4>"
   std::string storageType;  ///< "f32", "f16", "bf16", "f64", "i8", "i16", "i32", "i64"
   unsigned storageBytes = 0;
   std::string layout;       ///< the layout encoding, e.g. "#lowbit.layout<bits<planes, 4>>"
 
-  int64_t numElements() const;
-  size_t bytes() const { return static_cast<size_t>(numElements()) * storageBytes; }
+  bool isStatic() const;
+  /// The shape for the symbols' sizes `dims` (the shape itself if static).
+  std::vector<int64_t> shapeFor(const std::vector<int64_t> &dims) const;
+  int64_t numElements(const std::vector<int64_t> &dims = {}) const;
+  size_t bytes(const std::vector<int64_t> &dims = {}) const {
+    return static_cast<size_t>(numElements(dims)) * storageBytes;
+  }
 };
 
 struct FunctionSignature {
   std::string name;
   std::vector<TensorSpec> inputs, outputs;
+  /// Symbols of the dynamic dimensions (0: every shape is static).
+  unsigned numSymbols = 0;
+
+  /// The symbols' sizes from the inputs' shapes, or an error text: the
+  /// ranks and static sizes must match and dimensions of one symbol must
+  /// have the same size, at least 1.
+  std::string bindSymbols(const std::vector<std::vector<int64_t>> &inputShapes,
+                          std::vector<int64_t> &dims) const;
+  /// Checks sizes given for the symbols: one each, at least 1, and every
+  /// buffer within 2^62 bytes. Returns an error text.
+  std::string checkSymbols(const std::vector<int64_t> &dims) const;
 };
 
 struct CompileOptions {
@@ -70,9 +97,12 @@ public:
   const std::vector<FunctionSignature> &functions() const { return signatures; }
   /// The signature of a function, or null.
   const FunctionSignature *find(const std::string &name) const;
-  /// Calls `name` with buffers for its inputs then its outputs. Returns an
-  /// error text (empty on success): unknown function, wrong buffer count.
-  std::string invoke(const std::string &name, const std::vector<void *> &buffers) const;
+  /// Calls `name` with buffers for its inputs then its outputs, their
+  /// dynamic dimensions of the sizes `dims` (one per symbol; none for a
+  /// function of static shapes). Returns an error text (empty on success):
+  /// unknown function, wrong buffer count, sizes missing or out of range.
+  std::string invoke(const std::string &name, const std::vector<void *> &buffers,
+                     const std::vector<int64_t> &dims = {}) const;
 
 private:
   friend std::shared_ptr<const CompiledModule> compile(const std::string &,

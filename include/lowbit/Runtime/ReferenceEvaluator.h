@@ -41,8 +41,10 @@ struct HostTensor {
   std::vector<uint64_t> codes;
   std::vector<double> tolerance; ///< absolute, per element; empty: exact
 
-  /// Reads a dense buffer in storage form (StorageTypes.h).
-  static HostTensor fromStorage(mlir::RankedTensorType type, const void *data);
+  /// Reads a dense buffer in storage form (StorageTypes.h); `shape` is
+  /// the tensor's where `type` has dynamic dimensions.
+  static HostTensor fromStorage(mlir::RankedTensorType type, const void *data,
+                                llvm::ArrayRef<int64_t> shape = {});
   /// Writes this tensor in storage form.
   void toStorage(void *data) const;
   double value(size_t i) const; ///< the exact value of element i
@@ -51,7 +53,7 @@ struct HostTensor {
   /// other formats uniform over their codes of finite values (over all
   /// codes, NaN and infinities included, with `specialValues`).
   static HostTensor random(mlir::RankedTensorType type, std::mt19937_64 &rng,
-                           bool specialValues = false);
+                           bool specialValues = false, llvm::ArrayRef<int64_t> shape = {});
 };
 
 /// What the compiled code may do differently from exact evaluation.

@@ -21,8 +21,22 @@ namespace num = ::lowbit::num;
 // Helpers
 //===----------------------------------------------------------------------===//
 
-inline Value emptyLike(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type elem) {
-  return tensor::EmptyOp::create(b, loc, shape, elem);
+/// An empty tensor of `shape`, whose dynamic dimensions have the sizes
+/// `dynamicSizes` (in order).
+inline Value emptyLike(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type elem,
+                       ValueRange dynamicSizes = {}) {
+  return tensor::EmptyOp::create(b, loc, shape, elem, dynamicSizes);
+}
+
+/// The sizes of the dynamic dimensions of `shape`, read from `like` (a
+/// tensor whose shape equals `shape` where `shape` is dynamic).
+inline SmallVector<Value> dynamicSizesOf(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                                         Value like) {
+  SmallVector<Value> sizes;
+  for (auto [d, size] : llvm::enumerate(shape))
+    if (ShapedType::isDynamic(size))
+      sizes.push_back(tensor::DimOp::create(b, loc, like, d));
+  return sizes;
 }
 
 inline Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type elem,
@@ -34,14 +48,25 @@ inline Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type el
 
 /// A linalg.generic with parallel iterators over the result's shape,
 /// writing a fresh tensor: `inputs` are read through `inputMaps`, and
-/// `body` returns the result element from the inputs' elements.
+/// `body` returns the result element from the inputs' elements. Dynamic
+/// dimensions of the result take the sizes `dynamicSizes`, or by default
+/// those of the first input (read through an identity map).
 inline Value parallelGeneric(OpBuilder &b, Location loc, RankedTensorType resultType,
                              ValueRange inputs, ArrayRef<AffineMap> inputMaps,
-                             function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+                             function_ref<Value(OpBuilder &, Location, ValueRange)> body,
+                             std::optional<SmallVector<Value>> dynamicSizes = std::nullopt) {
   unsigned rank = resultType.getRank();
   SmallVector<AffineMap> maps(inputMaps);
   maps.push_back(AffineMap::getMultiDimIdentityMap(rank, b.getContext()));
-  Value init = emptyLike(b, loc, resultType.getShape(), resultType.getElementType());
+  if (!dynamicSizes) {
+    assert((resultType.hasStaticShape() || (!inputs.empty() && maps[0].isIdentity())) &&
+           "a dynamic result needs its sizes");
+    dynamicSizes = resultType.hasStaticShape()
+                       ? SmallVector<Value>{}
+                       : dynamicSizesOf(b, loc, resultType.getShape(), inputs[0]);
+  }
+  Value init = emptyLike(b, loc, resultType.getShape(), resultType.getElementType(),
+                         *dynamicSizes);
   return linalg::GenericOp::create(
              b, loc, TypeRange{resultType}, inputs, ValueRange{init}, maps,
              SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),

@@ -2,8 +2,9 @@
 //
 // The sums over k run in an scf.for with the accumulators in registers (a
 // reduction dimension of a linalg.generic would load and store C at every
-// step). Rows are taken in blocks of R (the largest divisor of M up to 8)
-// summed together, so that each code of B is decoded once per block: two
+// step). Rows are taken in blocks of R (the largest divisor of M up to 8;
+// 1 for a dynamic M) summed together, so that each code of B is decoded
+// once per block: two
 // scf.for loops over blocks and columns insert the R sums; for R = 1 a
 // linalg.generic over (m, n) holds the loop. A second, elementwise generic
 // converts (and for an i32 accumulator with scales, scales) the sums. The
@@ -52,12 +53,14 @@ struct MpGemmLowering : OpConversionPattern<MpGemmOp> {
     auto fm = arith::FastMathFlagsAttr::get(
         ctx, arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
     auto accType = RankedTensorType::get(cShape, acc);
-    Value init = emptyLike(rewriter, loc, cShape, acc); // the blocks' sums
     int64_t m = cShape[0], n = cShape[1];
+    // A dynamic M (its size read from A) takes one row at a time.
+    SmallVector<Value> dynamicM = dynamicSizesOf(rewriter, loc, aType.getShape(), adaptor.getA());
     // Rows summed together: each code of B is decoded once per block of R
     // rows (R the largest divisor of M up to 8), not once per row.
     int64_t rowsPerBlock = 1;
-    for (int64_t r = std::min<int64_t>(m, kMaxRowsPerBlock); r > 1; --r)
+    for (int64_t r = ShapedType::isDynamic(m) ? 1 : std::min<int64_t>(m, kMaxRowsPerBlock); r > 1;
+         --r)
       if (m % r == 0) {
         rowsPerBlock = r;
         break;
@@ -101,12 +104,15 @@ struct MpGemmLowering : OpConversionPattern<MpGemmOp> {
     };
     Value sums;
     if (rowsPerBlock == 1) {
-      sums = parallelGeneric(rewriter, loc, accType, {}, {},
-                             [&](OpBuilder &b, Location l, ValueRange) {
-                               SmallVector<Value> ij = loopIndices(b, l, 2);
-                               return sumRows(b, l, {ij[0]}, ij[1])[0];
-                             });
+      sums = parallelGeneric(
+          rewriter, loc, accType, {}, {},
+          [&](OpBuilder &b, Location l, ValueRange) {
+            SmallVector<Value> ij = loopIndices(b, l, 2);
+            return sumRows(b, l, {ij[0]}, ij[1])[0];
+          },
+          dynamicM);
     } else {
+      Value init = emptyLike(rewriter, loc, cShape, acc); // the blocks' sums
       auto blocks = scf::ForOp::create(
           rewriter, loc, idx(rewriter, loc, 0), idx(rewriter, loc, m / rowsPerBlock),
           idx(rewriter, loc, 1), ValueRange{init},

@@ -229,10 +229,6 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
                                         : DotISA::AVX2;
   RankedTensorType aType = op.getA().getType(), bType = op.getB().getType();
   RankedTensorType cType = op.getC().getType();
-  if (!aType.hasStaticShape() || !bType.hasStaticShape()) {
-    whyNot = "dynamic shapes are not supported by the x86 kernels yet";
-    return failure();
-  }
   Type aElem = aType.getElementType();
   bool floatA = aElem.isF32() || aElem.isF16() || aElem.isBF16();
   p.intActivations = aElem.isSignlessInteger(8);
@@ -263,7 +259,7 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
       return failure();
     }
     p.aScaled = true;
-    p.aScalePerRow = sshape[0] != 1 || aType.getDimSize(0) == 1;
+    p.aScalePerRow = sshape[0] != 1 || aType.getDimSize(0) == 1; // dynamic: `?`
   }
   std::optional<num::Format> bFormat = getFormat(bType.getElementType());
   if (!bFormat) {
@@ -377,6 +373,28 @@ struct Emitter {
   OpBuilder &b;
   Location loc;
   const KernelPlan &p;
+  /// M as an index value (read from A where it is dynamic), and the sizes
+  /// of the dynamic dimensions of M-row tensors: {M} or none.
+  Value m;
+  SmallVector<Value> dynamicM;
+
+  Emitter(OpBuilder &b, Location loc, const KernelPlan &p, Value a) : b(b), loc(loc), p(p) {
+    if (ShapedType::isDynamic(p.m)) {
+      m = tensor::DimOp::create(b, loc, a, 0);
+      dynamicM.push_back(m);
+    } else {
+      m = idx(p.m);
+    }
+  }
+  /// An empty tensor of M rows.
+  Value emptyRows(ArrayRef<int64_t> trailing, Type t) {
+    SmallVector<int64_t> shape{p.m};
+    llvm::append_range(shape, trailing);
+    return tensor::EmptyOp::create(b, loc, shape, t, dynamicM);
+  }
+  OpFoldResult mSize() {
+    return ShapedType::isDynamic(p.m) ? OpFoldResult(m) : OpFoldResult(b.getIndexAttr(p.m));
+  }
 
   Type i8() { return b.getI8Type(); }
   Type i16() { return b.getI16Type(); }
@@ -464,7 +482,7 @@ struct Emitter {
       return a;
     auto padded = RankedTensorType::get({p.m, p.shape.cols}, t.getElementType());
     Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(t.getElementType()));
-    return tensor::createPadHighOp(padded, a, zero, /*nofold=*/false, loc, b);
+    return tensor::createPadHighOp(padded, a, zero, /*nofold=*/false, loc, b, dynamicM);
   }
 
   /// Activations as the kernel reads them.
@@ -480,16 +498,14 @@ struct Emitter {
   Activations activations(Value a) {
     int64_t kb = p.kb, cols = p.shape.cols;
     Type aElem = cast<RankedTensorType>(a.getType()).getElementType();
-    SmallVector<Value> state{
-        tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m, cols / 4}, i32()),
-        tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m, p.numBlocks}, f32())};
+    SmallVector<Value> state{emptyRows({cols / 4}, i32()), emptyRows({p.numBlocks}, f32())};
     if (!p.intActivations)
-      state.push_back(tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m, p.numBlocks}, f32()));
+      state.push_back(emptyRows({p.numBlocks}, f32()));
     if (p.intResult)
-      state.push_back(tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m}, i32()));
+      state.push_back(emptyRows({}, i32()));
     auto rows = scf::ForOp::create(
-        b, loc, idx(0), idx(p.m), idx(1), state,
-        [&](OpBuilder &, Location, Value m, ValueRange rowState) {
+        b, loc, idx(0), m, idx(1), state,
+        [&](OpBuilder &, Location, Value row, ValueRange rowState) {
           SmallVector<Value> blockState(rowState.begin(), rowState.end());
           if (p.intResult) // the row total, carried over the blocks
             blockState.back() = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
@@ -499,25 +515,25 @@ struct Emitter {
                 Value q8, sum;
                 SmallVector<Value> next;
                 if (p.intActivations) {
-                  q8 = read(vec(kb, i8()), a, {m, mulc(blk, kb)});
+                  q8 = read(vec(kb, i8()), a, {row, mulc(blk, kb)});
                   sum = vector::ReductionOp::create(
                       b, loc, vector::CombiningKind::ADD,
                       arith::ExtSIOp::create(b, loc, vec(kb, i32()), q8));
                 } else {
-                  auto [q, s, scale] = quantizeBlock(read(vec(kb, aElem), a, {m, mulc(blk, kb)}));
+                  auto [q, s, scale] = quantizeBlock(read(vec(kb, aElem), a, {row, mulc(blk, kb)}));
                   q8 = q;
                   sum = s;
                   next.push_back(Value()); // words, below
-                  next.push_back(tensor::InsertOp::create(b, loc, scale, st[1], ValueRange{m, blk}));
+                  next.push_back(tensor::InsertOp::create(b, loc, scale, st[1], ValueRange{row, blk}));
                 }
                 Value w = vector::BitCastOp::create(b, loc, vec(kb / 4, i32()), q8);
-                Value nw = write(w, st[0], {m, mulc(blk, kb / 4)});
+                Value nw = write(w, st[0], {row, mulc(blk, kb / 4)});
                 Value sumF = arith::SIToFPOp::create(b, loc, f32(), sum);
                 if (p.intActivations) {
-                  next = {nw, tensor::InsertOp::create(b, loc, sumF, st[1], ValueRange{m, blk})};
+                  next = {nw, tensor::InsertOp::create(b, loc, sumF, st[1], ValueRange{row, blk})};
                 } else {
                   next[0] = nw;
-                  next.push_back(tensor::InsertOp::create(b, loc, sumF, st[2], ValueRange{m, blk}));
+                  next.push_back(tensor::InsertOp::create(b, loc, sumF, st[2], ValueRange{row, blk}));
                 }
                 if (p.intResult)
                   next.push_back(add(st.back(), sum));
@@ -525,7 +541,7 @@ struct Emitter {
               });
           SmallVector<Value> out(blocks.getResults().begin(), blocks.getResults().end());
           if (p.intResult)
-            out.back() = tensor::InsertOp::create(b, loc, out.back(), rowState.back(), ValueRange{m});
+            out.back() = tensor::InsertOp::create(b, loc, out.back(), rowState.back(), ValueRange{row});
           scf::YieldOp::create(b, loc, out);
         });
     Activations r;
@@ -643,7 +659,8 @@ struct Emitter {
                                                                        ArrayRef<int8_t>(t)));
     }
     // Rows of A per pass over the weights: their sums stay in registers.
-    int64_t rowsPerPass = std::min<int64_t>(p.m, p.isa == DotISA::AVX2 ? 2 : 8);
+    int64_t maxRows = p.isa == DotISA::AVX2 ? 2 : 8;
+    int64_t rowsPerPass = ShapedType::isDynamic(p.m) ? maxRows : std::min<int64_t>(p.m, maxRows);
     // Independent int32 chains per row, so that one row's dot products do
     // not wait on each other's latency.
     int64_t chains = std::max<int64_t>(1, 4 / rowsPerPass);
@@ -656,7 +673,7 @@ struct Emitter {
                                          ArrayRef<int32_t>(p.offset)));
     if (p.intResult && p.bScaled && !p.fbUniform)
       fbTable = constantTensor({tiles, x86::kTileRows}, p.fb);
-    Value c = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m, s.rows}, cElem);
+    Value c = emptyRows({s.rows}, cElem);
     // The rows m0 .. m0 + count - 1 of one row tile.
     auto pass = [&](Value nt, Value m0, int64_t count, Value out) -> Value {
       SmallVector<Value> rows;
@@ -740,7 +757,12 @@ struct Emitter {
       }
       return out;
     };
-    int64_t full = p.m / rowsPerPass, rest = p.m % rowsPerPass;
+    // Static M: full passes and one of the rest. Dynamic M: full passes,
+    // then the rest (under rowsPerPass rows) in passes of 4, 2 and 1 rows,
+    // each taken or not: 3 more pass bodies instead of rowsPerPass - 1.
+    bool dynamic = ShapedType::isDynamic(p.m);
+    Value full = dynamic ? divu(m, rowsPerPass) : idx(p.m / rowsPerPass);
+    int64_t rest = dynamic ? 0 : p.m % rowsPerPass;
     // Row tiles are independent: an scf.forall (threads through OpenMP
     // after bufferization), each tile written by one thread with the same
     // code, so results are bit-identical for every thread count.
@@ -749,21 +771,35 @@ struct Emitter {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(tilesLoop.getBody());
     Value nt = tilesLoop.getInductionVar(0);
-    Value tile = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{p.m, x86::kTileRows}, cElem);
+    Value tile = emptyRows({x86::kTileRows}, cElem);
     auto passes = scf::ForOp::create(
-        b, loc, idx(0), idx(full), idx(1), ValueRange{tile},
+        b, loc, idx(0), full, idx(1), ValueRange{tile},
         [&](OpBuilder &, Location, Value mp, ValueRange st) {
           scf::YieldOp::create(b, loc, pass(nt, mulc(mp, rowsPerPass), rowsPerPass, st[0]));
         });
     tile = passes.getResult(0);
     if (rest)
-      tile = pass(nt, idx(full * rowsPerPass), rest, tile);
+      tile = pass(nt, idx(p.m / rowsPerPass * rowsPerPass), rest, tile);
+    if (dynamic) {
+      Value next = mulc(full, rowsPerPass); // the first row not done
+      for (int64_t count = rowsPerPass / 2; count >= 1; count /= 2) {
+        // Taken when the rows left (under 2 * count) are at least count.
+        Value left = arith::SubIOp::create(b, loc, m, next);
+        Value take = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, left, idx(count));
+        auto ifOp = scf::IfOp::create(
+            b, loc, take,
+            [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, pass(nt, next, count, tile)); },
+            [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, tile); });
+        tile = ifOp.getResult(0);
+        next = arith::SelectOp::create(b, loc, take, addc(next, count), next);
+      }
+    }
     Value col = mulc(nt, x86::kTileRows);
     b.setInsertionPointToStart(tilesLoop.getTerminator().getBody());
     tensor::ParallelInsertSliceOp::create(
         b, loc, tile, tilesLoop.getRegionIterArgs()[0],
         ArrayRef<OpFoldResult>{b.getIndexAttr(0), col},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(p.m), b.getIndexAttr(x86::kTileRows)},
+        ArrayRef<OpFoldResult>{mSize(), b.getIndexAttr(x86::kTileRows)},
         ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
     return tilesLoop.getResult(0);
   }
@@ -778,7 +814,7 @@ LogicalResult mlir::lowbit::lowerMpGemmToX86(RewriterBase &rewriter, MpGemmOp op
   if (failed(plan))
     return failure();
   rewriter.setInsertionPoint(op);
-  Emitter e{rewriter, op.getLoc(), *plan};
+  Emitter e(rewriter, op.getLoc(), *plan, op.getA());
   Emitter::Activations act = e.activations(e.paddedActivations(op.getA()));
   Value aScales = plan->aScaled ? op.getAParams()[0] : Value();
   Value c = e.kernel(act, aScales);
@@ -786,7 +822,7 @@ LogicalResult mlir::lowbit::lowerMpGemmToX86(RewriterBase &rewriter, MpGemmOp op
     c = tensor::ExtractSliceOp::create(rewriter, op.getLoc(), op.getC().getType(), c,
                                        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
                                                               rewriter.getIndexAttr(0)},
-                                       ArrayRef<OpFoldResult>{rewriter.getIndexAttr(plan->m),
+                                       ArrayRef<OpFoldResult>{e.mSize(),
                                                               rewriter.getIndexAttr(plan->shape.n)},
                                        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
                                                               rewriter.getIndexAttr(1)});

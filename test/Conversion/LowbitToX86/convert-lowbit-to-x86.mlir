@@ -44,3 +44,26 @@ func.func @e2m1(%a: tensor<2x32xf16>) -> tensor<2x16xf32> {
 }
 
 // BLOCK: activation-block must be a power of two from 8 to 256, got 24
+
+// A dynamic M: read from A, full passes of 8 rows (2 on AVX2), then the
+// rest in passes of 4, 2 and 1 rows, each under an scf.if.
+// VNNI-LABEL: func.func @dynamic_rows
+// VNNI: %[[M:.*]] = tensor.dim %{{.*}}, %c0 : tensor<?x64xf32>
+// VNNI: tensor.empty(%[[M]]) : tensor<?x16xi32>
+// VNNI: arith.divui %[[M]], %c8
+// VNNI: scf.forall
+// VNNI: scf.if
+// VNNI: scf.if
+// VNNI: scf.if
+// VNNI: tensor.parallel_insert_slice {{.*}} [%[[M]], 16]
+// VNNI-NOT: lowbit.mpgemm
+// AVX2-LABEL: func.func @dynamic_rows
+// AVX2: arith.divui %{{.*}}, %c2
+// AVX2: scf.if
+// AVX2-NOT: scf.if
+// AVX2: return
+func.func @dynamic_rows(%a: tensor<?x64xf32>) -> tensor<?x16xf32> {
+  %w = lowbit.constant dense<3> : tensor<16x64xui4> -> tensor<16x64x!lowbit.int<4>>
+  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<?x64xf32>, tensor<16x64x!lowbit.int<4>> -> tensor<?x16xf32>
+  return %c : tensor<?x16xf32>
+}

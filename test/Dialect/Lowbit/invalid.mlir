@@ -508,3 +508,55 @@ func.func @pack_not_i8(%q: tensor<4x64x!lowbit.int<4>>) -> tensor<4x32xi16> {
   %p = lowbit.pack %q order lsb_first : tensor<4x64x!lowbit.int<4>> -> tensor<4x32xi16>
   return %p : tensor<4x32xi16>
 }
+
+// -----
+
+// Only M may be dynamic.
+func.func @mpgemm_dynamic_k(%a: tensor<4x?xf32>, %w: tensor<16x64x!lowbit.int<4>>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{'lowbit.mpgemm' op only M (dimension 0 of A and C) may be dynamic; got 4x?, 16x64, 4x16}}
+  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<4x?xf32>, tensor<16x64x!lowbit.int<4>> -> tensor<4x16xf32>
+  return %c : tensor<4x16xf32>
+}
+
+// -----
+
+func.func @mpgemm_dynamic_m_in_c_only(%a: tensor<4x64xf32>, %w: tensor<16x64x!lowbit.int<4>>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'lowbit.mpgemm' op M must be dynamic in A and C alike, got 4x64 and ?x16}}
+  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<4x64xf32>, tensor<16x64x!lowbit.int<4>> -> tensor<?x16xf32>
+  return %c : tensor<?x16xf32>
+}
+
+// -----
+
+// A group of fixed size along a dynamic axis: its size is the caller's.
+func.func @groups_along_dynamic_axis(%q: tensor<?x64x!lowbit.int<4>>, %s: tensor<?x64xf16>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{'lowbit.dequantize' op codes: scale groups of 32 elements along the dynamic axis 0 are not supported (one scale per element or per whole axis there)}}
+  %e = lowbit.dequantize %q, %s {scheme = #lowbit.scheme<rule = absmax, group = 32, axis = 0, scale = f16>} : tensor<?x64x!lowbit.int<4>>, tensor<?x64xf16> -> tensor<?x64xf32>
+  return %e : tensor<?x64xf32>
+}
+
+// -----
+
+// Per-row scales of a dynamic M are dynamic too.
+func.func @static_scales_of_dynamic_rows(%q: tensor<?x64x!lowbit.int<4>>, %s: tensor<4x2xf16>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{'lowbit.dequantize' op codes: scales must be 'tensor<?x2xf16>', got 'tensor<4x2xf16>'}}
+  %e = lowbit.dequantize %q, %s {scheme = #lowbit.scheme<rule = absmax, group = 32, axis = 1, scale = f16>} : tensor<?x64x!lowbit.int<4>>, tensor<4x2xf16> -> tensor<?x64xf32>
+  return %e : tensor<?x64xf32>
+}
+
+// -----
+
+// A cast keeps the shape, dynamic dimensions included.
+func.func @cast_fixes_dynamic(%a: tensor<?x64xf32>) -> tensor<4x64xf16> {
+  // expected-error @+1 {{'lowbit.cast' op result shape 4x64 differs from the input shape ?x64}}
+  %f = lowbit.cast %a : tensor<?x64xf32> to tensor<4x64xf16>
+  return %f : tensor<4x64xf16>
+}
+
+// -----
+
+func.func @quantize_dynamic(%x: tensor<?x64xf32>) {
+  // expected-error @+1 {{'lowbit.quantize' op codes must have a static shape}}
+  %q, %s = lowbit.quantize %x {scheme = #lowbit.scheme<rule = absmax, channel, axis = 1, scale = f32>} : tensor<?x64xf32> -> tensor<?x64x!lowbit.int<8>>, tensor<?x1xf32>
+  return
+}

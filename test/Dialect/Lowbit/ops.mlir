@@ -54,6 +54,23 @@ func.func @mpgemm(%a: tensor<8x256xf16>, %q: tensor<64x256x!lowbit.int<4, unsign
   return
 }
 
+// A dynamic M (the batch or token dimension): in mpgemm's A and C and in
+// per-row scales; dequantize and cast keep any dynamic dimension.
+// CHECK-LABEL: func.func @dynamic_rows
+func.func @dynamic_rows(%a: tensor<?x64xf32>, %w: tensor<16x64x!lowbit.int<4>>,
+                        %ai: tensor<?x64xi8>, %sa: tensor<?x1xf32>, %wi: tensor<16x64xi8>,
+                        %q: tensor<?x64x!lowbit.int<4>>, %s: tensor<?x2xf16>) {
+  // CHECK: lowbit.mpgemm {{.*}} : tensor<?x64xf32>, tensor<16x64x!lowbit.int<4>> -> tensor<?x16xf32>
+  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<?x64xf32>, tensor<16x64x!lowbit.int<4>> -> tensor<?x16xf32>
+  // CHECK: lowbit.mpgemm {{.*}} : tensor<?x64xi8>[tensor<?x1xf32>], tensor<16x64xi8> -> tensor<?x16xf32>
+  %d = lowbit.mpgemm %ai [%sa], %wi {a_scheme = #lowbit.scheme<rule = absmax, channel, axis = 1, scale = f32>, acc_type = i32, transpose_b} : tensor<?x64xi8> [tensor<?x1xf32>], tensor<16x64xi8> -> tensor<?x16xf32>
+  // CHECK: lowbit.dequantize {{.*}} : tensor<?x64x!lowbit.int<4>>, tensor<?x2xf16> -> tensor<?x64xf32>
+  %e = lowbit.dequantize %q, %s {scheme = #lowbit.scheme<rule = absmax, group = 32, axis = 1, scale = f16>} : tensor<?x64x!lowbit.int<4>>, tensor<?x2xf16> -> tensor<?x64xf32>
+  // CHECK: lowbit.cast {{.*}} : tensor<?x64xf32> to tensor<?x64xf8E4M3FN>
+  %f = lowbit.cast %a : tensor<?x64xf32> to tensor<?x64xf8E4M3FN>
+  return
+}
+
 // CHECK-LABEL: func.func @packing
 func.func @packing(%q: tensor<4x9x!lowbit.int<3>>) {
   // CHECK: lowbit.pack %{{.*}} order lsb_first : tensor<4x9x!lowbit.int<3>> -> tensor<4x4xi8>

@@ -147,7 +147,9 @@ SmallVector<int64_t> SchemeAttr::getScaleShape(ArrayRef<int64_t> shape) const {
   SmallVector<int64_t> extents = getGroupExtents(shape);
   SmallVector<int64_t> result;
   for (auto [dim, ext] : llvm::zip(shape, extents))
-    result.push_back(ext <= 0 ? 1 : llvm::divideCeil(dim, ext));
+    result.push_back(ShapedType::isDynamic(ext) || ext <= 0 ? 1
+                     : ShapedType::isDynamic(dim)          ? ShapedType::kDynamic
+                                                           : llvm::divideCeil(dim, ext));
   return result;
 }
 

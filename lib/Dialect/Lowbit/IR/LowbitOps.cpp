@@ -68,7 +68,7 @@ bool isRealType(Type t) { return t.isF32() || t.isF16() || t.isBF16(); }
 std::string shapeStr(ArrayRef<int64_t> shape) {
   std::string s;
   for (int64_t d : shape)
-    s += (s.empty() ? "" : "x") + std::to_string(d);
+    s += (s.empty() ? "" : "x") + (ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d));
   return s.empty() ? "scalar" : s;
 }
 
@@ -106,10 +106,12 @@ LogicalResult verifyEncoding(Operation *op, RankedTensorType type, StringRef wha
 
 /// Checks the parameter tensors of codes quantized per `scheme`: the
 /// scales (scale grid shape, scale format), then zero points or the
-/// per-tensor scale. `what` names the operand in messages.
+/// per-tensor scale. `what` names the operand in messages. Where
+/// `allowDynamic`, the codes may have dynamic dimensions along which each
+/// element has its own scale or one scale spans the whole axis.
 LogicalResult verifyQuantized(Operation *op, StringRef what, RankedTensorType codes,
-                              TypeRange params, SchemeAttr scheme) {
-  if (!codes.hasStaticShape())
+                              TypeRange params, SchemeAttr scheme, bool allowDynamic) {
+  if (!allowDynamic && !codes.hasStaticShape())
     return op->emitOpError() << what << " must have a static shape";
   if (failed(verifyEncoding(op, codes, what, false)))
     return failure();
@@ -135,9 +137,20 @@ LogicalResult verifyQuantized(Operation *op, StringRef what, RankedTensorType co
   if (scheme.getGranularity() == Granularity::Block && rank < 2)
     return op->emitOpError() << what << ": 2-D blocks need a tensor of rank >= 2";
   SmallVector<int64_t> extents = scheme.getGroupExtents(shape);
+  // Along a dynamic axis the grid either follows the axis (groups of one
+  // element) or has one entry (a group spanning it); groups of a fixed size
+  // would need the axis to be a multiple of them, which only the caller's
+  // shape decides.
+  for (int64_t d = 0; d < rank; ++d)
+    if (ShapedType::isDynamic(shape[d]) && extents[d] != 1 &&
+        !ShapedType::isDynamic(extents[d]))
+      return op->emitOpError() << what << ": scale groups of " << extents[d]
+                               << " elements along the dynamic axis " << d
+                               << " are not supported (one scale per element or per "
+                                  "whole axis there)";
   if (!scheme.allowsPartialGroups())
     for (int64_t d = 0; d < rank; ++d)
-      if (extents[d] > 0 && shape[d] % extents[d] != 0)
+      if (!ShapedType::isDynamic(shape[d]) && extents[d] > 0 && shape[d] % extents[d] != 0)
         return op->emitOpError()
                << what << ": axis " << d << " has " << shape[d]
                << " elements, not a multiple of the group extent " << extents[d]
@@ -252,7 +265,7 @@ LogicalResult QuantizeOp::verify() {
                          << " differs from the input shape " << shapeStr(in.getShape());
   SmallVector<Type> params{getScales().getType()};
   llvm::append_range(params, getExtras().getTypes());
-  return verifyQuantized(*this, "codes", codes, params, getScheme());
+  return verifyQuantized(*this, "codes", codes, params, getScheme(), /*allowDynamic=*/false);
 }
 
 namespace {
@@ -348,8 +361,8 @@ LogicalResult DequantizeOp::verify() {
   if (codes.getShape() != result.getShape())
     return emitOpError() << "result shape " << shapeStr(result.getShape())
                          << " differs from the codes shape " << shapeStr(codes.getShape());
-  return verifyQuantized(*this, "codes", codes, getParams().getTypes(),
-                         getSchemeAttr());
+  return verifyQuantized(*this, "codes", codes, getParams().getTypes(), getSchemeAttr(),
+                         /*allowDynamic=*/true);
 }
 
 //===----------------------------------------------------------------------===//
@@ -357,6 +370,12 @@ LogicalResult DequantizeOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult CastOp::verify() {
+  // Compatible shapes (the trait) are not enough: a dynamic dimension must
+  // stay dynamic, so that the result's size is the input's.
+  if (getInput().getType().getShape() != getResult().getType().getShape())
+    return emitOpError() << "result shape " << shapeStr(getResult().getType().getShape())
+                         << " differs from the input shape "
+                         << shapeStr(getInput().getType().getShape());
   if (failed(verifyEncoding(*this, getInput().getType(), "input", false)) ||
       failed(verifyEncoding(*this, getResult().getType(), "result", false)))
     return failure();
@@ -445,8 +464,15 @@ LogicalResult MpGemmOp::verify() {
     if (failed(l.verifyEncoding(b.getShape(), b.getElementType(),
                                 [&] { return emitOpError() << "b_layout: "; })))
       return failure();
-  if (!a.hasStaticShape() || !b.hasStaticShape() || !c.hasStaticShape())
-    return emitOpError() << "A, B and C must have static shapes";
+  // M (the batch or token dimension) may be dynamic, in A and C alike;
+  // K, N and the weights are static.
+  if (!b.hasStaticShape() || a.isDynamicDim(1) || c.isDynamicDim(1))
+    return emitOpError() << "only M (dimension 0 of A and C) may be dynamic; got "
+                         << shapeStr(a.getShape()) << ", " << shapeStr(b.getShape()) << ", "
+                         << shapeStr(c.getShape());
+  if (a.isDynamicDim(0) != c.isDynamicDim(0))
+    return emitOpError() << "M must be dynamic in A and C alike, got "
+                         << shapeStr(a.getShape()) << " and " << shapeStr(c.getShape());
   int64_t m = a.getDimSize(0), k = a.getDimSize(1);
   int64_t kb = getTransposeB() ? b.getDimSize(1) : b.getDimSize(0);
   int64_t n = getTransposeB() ? b.getDimSize(0) : b.getDimSize(1);
@@ -455,10 +481,12 @@ LogicalResult MpGemmOp::verify() {
                          << shapeStr(b.getShape())
                          << (getTransposeB() ? " (N x K)" : " (K x N)");
   if (c.getDimSize(0) != m || c.getDimSize(1) != n)
-    return emitOpError() << "C must be " << m << "x" << n << ", got "
+    return emitOpError() << "C must be " << shapeStr({m, n}) << ", got "
                          << shapeStr(c.getShape());
-  if (failed(verifyQuantized(*this, "A", a, getAParams().getTypes(), getASchemeAttr())) ||
-      failed(verifyQuantized(*this, "B", b, getBParams().getTypes(), getBSchemeAttr())))
+  if (failed(verifyQuantized(*this, "A", a, getAParams().getTypes(), getASchemeAttr(),
+                             /*allowDynamic=*/true)) ||
+      failed(verifyQuantized(*this, "B", b, getBParams().getTypes(), getBSchemeAttr(),
+                             /*allowDynamic=*/false)))
     return failure();
   Type acc = getAccType();
   Type out = c.getElementType();

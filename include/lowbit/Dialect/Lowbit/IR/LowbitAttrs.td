@@ -203,9 +203,13 @@ def Lowbit_SchemeAttr : AttrDef<Lowbit_Dialect, "Scheme"> {
     /// The axis as a non-negative index for a tensor of `rank` axes.
     int64_t getAxisIn(int64_t rank) const;
     /// Elements of one scale group along each axis of a tensor of this shape
-    /// (the whole axis where the group spans it).
+    /// (the whole axis where the group spans it: ShapedType::kDynamic where
+    /// that axis is dynamic).
     ::llvm::SmallVector<int64_t> getGroupExtents(::llvm::ArrayRef<int64_t> shape) const;
-    /// The shape of the scales (and zero points) of a tensor of this shape.
+    /// The shape of the scales (and zero points) of a tensor of this shape:
+    /// along a dynamic axis, dynamic where each element has its own scale
+    /// (group extent 1), 1 where the group spans the axis, dynamic too for
+    /// groups of a fixed size (which the op verifiers refuse there).
     ::llvm::SmallVector<int64_t> getScaleShape(::llvm::ArrayRef<int64_t> shape) const;
     /// Whether the rule stores an integer zero point per group.
     bool hasZeroPoint() const;

@@ -87,6 +87,10 @@ def Lowbit_DequantizeOp : Lowbit_Op<"dequantize", [Pure]> {
     frameworks compute it). The result is f32, f16 or bf16 (rounded once
     from the f32 value).
 
+    Dimensions may be dynamic (the result's are the codes'): along one, the
+    scheme has a scale per element (the scales' dimension is dynamic too)
+    or one scale for the whole axis (size 1), not groups of a fixed size.
+
     `dequantize(quantize(x))` is not folded to `x`: it is exact only for
     special inputs, and the error is what users measure.
 
@@ -122,7 +126,8 @@ def Lowbit_CastOp : Lowbit_Op<"cast", [Pure, SameOperandsAndResultShape]> {
     Either side may be f32/f16/bf16, a builtin integer or minifloat, or a
     lowbit type. Stochastic rounding needs random bits per element and is
     not a cast. A cast of a constant folds to constant codes (by the
-    Numerics library) at compile time.
+    Numerics library) at compile time. The result has the input's shape,
+    dynamic dimensions included.
 
     ```mlir
     %y = lowbit.cast %x rounding rtz overflow saturate
@@ -172,6 +177,10 @@ def Lowbit_MpGemmOp : Lowbit_Op<"mpgemm", [Pure, AttrSizedOperandSegments]> {
 
     The result element type is f32, f16 or bf16 (rounded once from the
     accumulator), or i32 with an i32 accumulator and no scales.
+
+    M (dimension 0 of A and C, the batch or token dimension) may be dynamic,
+    in A and C alike, and then in A's per-row scales too; K, N and B are
+    static.
 
     `b_layout` (set by `lowbit-plan-layout`) is the storage layout planned
     for B's codes; `lowbit-fold-repack` makes it real. It does not change
