@@ -215,13 +215,14 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
         x[i] = static_cast<float>(in.value(i));
       num::TensorScheme ts = getTensorScheme(q.getScheme(), elementOf(q.getCodes()), in.shape);
       num::QuantizedTensor r = num::quantizeTensor(ts, in.shape, x.data());
-      HostTensor codes = make(q.getCodes()), scales = make(q.getScales());
+      llvm::SmallVector<int64_t> grid = q.getScheme().getScaleShape(in.shape);
+      HostTensor codes = make(q.getCodes(), in.shape), scales = make(q.getScales(), grid);
       codes.codes.assign(r.codes.begin(), r.codes.end());
       scales.codes.assign(r.scales.begin(), r.scales.end());
       env[q.getCodes()] = codes;
       env[q.getScales()] = scales;
       if (Value z = q.getZeroPoints()) {
-        HostTensor zt = make(z);
+        HostTensor zt = make(z, grid);
         zt.codes.assign(r.zeroPoints.begin(), r.zeroPoints.end());
         env[z] = zt;
       }

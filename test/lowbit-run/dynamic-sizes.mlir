@@ -22,6 +22,15 @@
 // TWO: output 0: tensor<?x8xf16> of shape (2, 8)
 // TWO: output 1: tensor<?x8xf16> of shape (5, 8)
 
+// Activations quantized per row in the function (W8A8: int8 per token x
+// int8 per channel, i32 sums, the x86 kernel), and the block and group
+// schemes, bit for bit.
+// RUN: lowbit-run %s --function=w8a8 --dynamic-sizes=5 --check --report-fallbacks 2>&1 | FileCheck %s --check-prefix=INT8
+// INT8-NOT: reference path
+// INT8: check: output 0: 0 of 200 elements mismatch, max error 0.000000e+00 (tolerance exact)
+// RUN: lowbit-run %s --function=schemes --dynamic-sizes=3 --check | FileCheck %s --check-prefix=SCHEMES
+// SCHEMES-COUNT-8: elements mismatch, max error 0.000000e+00 (tolerance exact)
+
 // Errors: no size, a zero size, the wrong count, a file of another size.
 // RUN: not lowbit-run %s --function=batch 2>&1 | FileCheck %s --check-prefix=NONE
 // NONE: lowbit-run: @batch has 1 dynamic dimension size(s): give them with --dynamic-sizes=N[,N...] or through --input files
@@ -54,4 +63,19 @@ func.func @two(%a: tensor<?x8xf32>, %b: tensor<?x8xf32>) -> (tensor<?x8xf16>, te
   %c = lowbit.cast %a : tensor<?x8xf32> to tensor<?x8xf16>
   %d = lowbit.cast %b : tensor<?x8xf32> to tensor<?x8xf16>
   return %c, %d : tensor<?x8xf16>, tensor<?x8xf16>
+}
+
+func.func @w8a8(%x: tensor<?x64xf32>) -> tensor<?x40xf32> {
+  %wf = arith.constant dense<0.25> : tensor<40x64xf32>
+  %w, %sw = lowbit.quantize %wf {scheme = #lowbit.scheme<int8_per_channel>} : tensor<40x64xf32> -> tensor<40x64xi8>, tensor<40x1xf32>
+  %a, %sa = lowbit.quantize %x {scheme = #lowbit.scheme<rule = absmax, channel, axis = 1, scale = f32>} : tensor<?x64xf32> -> tensor<?x64xi8>, tensor<?x1xf32>
+  %y = lowbit.mpgemm %a [%sa], %w [%sw] {a_scheme = #lowbit.scheme<rule = absmax, channel, axis = 1, scale = f32>, b_scheme = #lowbit.scheme<int8_per_channel>, acc_type = i32, transpose_b} : tensor<?x64xi8> [tensor<?x1xf32>], tensor<40x64xi8> [tensor<40x1xf32>] -> tensor<?x40xf32>
+  return %y : tensor<?x40xf32>
+}
+
+func.func @schemes(%x: tensor<?x256xf32>) -> (tensor<?x256xf4E2M1FN>, tensor<?x8xf8E8M0FNU>, tensor<?x256x!lowbit.int<4, unsigned>>, tensor<?x2xf16>, tensor<?x2x!lowbit.int<4, unsigned>>, tensor<?x256xf4E2M1FN>, tensor<?x16xf8E4M3FN>, tensor<f32>) {
+  %q, %s = lowbit.quantize %x {scheme = #lowbit.scheme<mxfp4>} : tensor<?x256xf32> -> tensor<?x256xf4E2M1FN>, tensor<?x8xf8E8M0FNU>
+  %g, %gs, %gz = lowbit.quantize %x {scheme = #lowbit.scheme<gptq_u4_g128>} : tensor<?x256xf32> -> tensor<?x256x!lowbit.int<4, unsigned>>, tensor<?x2xf16>, tensor<?x2x!lowbit.int<4, unsigned>>
+  %n, %ns, %nt = lowbit.quantize %x {scheme = #lowbit.scheme<nvfp4>} : tensor<?x256xf32> -> tensor<?x256xf4E2M1FN>, tensor<?x16xf8E4M3FN>, tensor<f32>
+  return %q, %s, %g, %gs, %gz, %n, %ns, %nt : tensor<?x256xf4E2M1FN>, tensor<?x8xf8E8M0FNU>, tensor<?x256x!lowbit.int<4, unsigned>>, tensor<?x2xf16>, tensor<?x2x!lowbit.int<4, unsigned>>, tensor<?x256xf4E2M1FN>, tensor<?x16xf8E4M3FN>, tensor<f32>
 }

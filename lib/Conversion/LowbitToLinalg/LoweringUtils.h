@@ -40,8 +40,8 @@ inline SmallVector<Value> dynamicSizesOf(OpBuilder &b, Location loc, ArrayRef<in
 }
 
 inline Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type elem,
-             TypedAttr value) {
-  Value init = emptyLike(b, loc, shape, elem);
+                    TypedAttr value, ValueRange dynamicSizes = {}) {
+  Value init = emptyLike(b, loc, shape, elem, dynamicSizes);
   Value v = arith::ConstantOp::create(b, loc, value);
   return linalg::FillOp::create(b, loc, v, init).getResult(0);
 }

@@ -4,7 +4,7 @@
 //  1. group statistics: the input (zero-padded to whole groups where the
 //     rule allows a short last group; zeros change no max |x|) is reshaped
 //     so that every axis d becomes (groups_d, extent_d), and reduced over
-//     the extents;
+//     the extents (a dynamic axis has groups of one element: (size, 1));
 //  2. per group: the stored scale (and zero point) and what the codes need;
 //  3. per element: the code.
 // Each rule's bodies repeat the operations of lowbit/Numerics/BlockScaling.cpp
@@ -65,20 +65,29 @@ struct Quantization {
 //===----------------------------------------------------------------------===//
 
 /// Per group: max |x| as f32 bit patterns (MX, mxBlockExponent's integer
-/// max), min and max (GPTQ/AWQ), or max |x| (NVFP4, absmax).
+/// max), min and max (GPTQ/AWQ), or max |x| (NVFP4, absmax). `dynamic`:
+/// the sizes of x's dynamic axes (the verifier allows only groups of one
+/// element along them, so the grid has the same sizes there).
 linalg::GenericOp groupStatistics(OpBuilder &b, Location loc, const Quantization &qz,
                                   Value x, RankedTensorType inType,
-                                  ArrayRef<int64_t> ext, ArrayRef<int64_t> grid) {
+                                  ArrayRef<int64_t> ext, ArrayRef<int64_t> grid,
+                                  ValueRange dynamic) {
   MLIRContext *ctx = b.getContext();
   ArrayRef<int64_t> shape = inType.getShape();
   unsigned rank = shape.size();
   Type f32 = b.getF32Type(), i32 = b.getI32Type();
   SmallVector<int64_t> padded, expanded;
+  SmallVector<OpFoldResult> expandedSizes;
   SmallVector<ReassociationIndices> reassoc;
+  unsigned nextDynamic = 0;
   for (unsigned d = 0; d < rank; ++d) {
-    padded.push_back(grid[d] * ext[d]);
-    expanded.push_back(grid[d]);
+    bool dyn = ShapedType::isDynamic(shape[d]);
+    padded.push_back(dyn ? ShapedType::kDynamic : grid[d] * ext[d]);
+    expanded.push_back(dyn ? ShapedType::kDynamic : grid[d]);
     expanded.push_back(ext[d]);
+    expandedSizes.push_back(dyn ? OpFoldResult(dynamic[nextDynamic++])
+                                : OpFoldResult(b.getIndexAttr(grid[d])));
+    expandedSizes.push_back(b.getIndexAttr(ext[d]));
     reassoc.push_back({int64_t(2 * d), int64_t(2 * d + 1)});
   }
   Type et = inType.getElementType();
@@ -86,15 +95,15 @@ linalg::GenericOp groupStatistics(OpBuilder &b, Location loc, const Quantization
   if (ArrayRef<int64_t>(padded) != shape) {
     Value zeroPad = arith::ConstantOp::create(b, loc, b.getZeroAttr(et));
     source = tensor::createPadHighOp(RankedTensorType::get(padded, et), x, zeroPad,
-                                     /*nofold=*/false, loc, b);
+                                     /*nofold=*/false, loc, b, dynamic);
   }
   Value groups = tensor::ExpandShapeOp::create(b, loc, RankedTensorType::get(expanded, et),
-                                               source, reassoc);
+                                               source, reassoc, expandedSizes);
 
   SmallVector<Value> inits;
   SmallVector<Type> types;
   auto addStat = [&](Type t, TypedAttr init) {
-    inits.push_back(filled(b, loc, grid, t, init));
+    inits.push_back(filled(b, loc, grid, t, init, dynamic));
     types.push_back(RankedTensorType::get(grid, t));
   };
   if (qz.rule == ScaleRule::MX) {
@@ -373,7 +382,9 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
 
     // 1. Statistics.
     Value x = adaptor.getInput();
-    linalg::GenericOp stats = groupStatistics(b, loc, qz, x, inType, grid.extents, grid.shape);
+    SmallVector<Value> dynamic = dynamicSizesOf(b, loc, shape, x);
+    linalg::GenericOp stats =
+        groupStatistics(b, loc, qz, x, inType, grid.extents, grid.shape, dynamic);
     Value tensorScale;
     if (qz.rule == ScaleRule::NvFp4)
       tensorScale = nvfp4TensorScale(b, loc, stats.getResult(0), rank);
@@ -390,7 +401,7 @@ struct QuantizeLowering : OpConversionPattern<QuantizeOp> {
     SmallVector<Value> paramInits;
     for (Type t : paramElems) {
       paramTypes.push_back(RankedTensorType::get(grid.shape, t));
-      paramInits.push_back(emptyLike(b, loc, grid.shape, t));
+      paramInits.push_back(emptyLike(b, loc, grid.shape, t, dynamic));
     }
     AffineMap gridId = AffineMap::getMultiDimIdentityMap(rank, ctx);
     SmallVector<Value> paramIns(stats.getResults());

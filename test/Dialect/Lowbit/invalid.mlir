@@ -555,8 +555,9 @@ func.func @cast_fixes_dynamic(%a: tensor<?x64xf32>) -> tensor<4x64xf16> {
 
 // -----
 
-func.func @quantize_dynamic(%x: tensor<?x64xf32>) {
-  // expected-error @+1 {{'lowbit.quantize' op codes must have a static shape}}
-  %q, %s = lowbit.quantize %x {scheme = #lowbit.scheme<rule = absmax, channel, axis = 1, scale = f32>} : tensor<?x64xf32> -> tensor<?x64x!lowbit.int<8>>, tensor<?x1xf32>
+// Quantizing per tensor would reduce over rows only the caller knows.
+func.func @quantize_spanning_dynamic(%x: tensor<?x64xf32>) {
+  // expected-error @+1 {{'lowbit.quantize' op codes: a scale group spanning the dynamic axis 0 is not supported here (one scale per element along it)}}
+  %q, %s = lowbit.quantize %x {scheme = #lowbit.scheme<rule = absmax, tensor, scale = f32>} : tensor<?x64xf32> -> tensor<?x64x!lowbit.int<8>>, tensor<1x1xf32>
   return
 }

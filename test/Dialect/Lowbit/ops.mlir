@@ -68,6 +68,8 @@ func.func @dynamic_rows(%a: tensor<?x64xf32>, %w: tensor<16x64x!lowbit.int<4>>,
   %e = lowbit.dequantize %q, %s {scheme = #lowbit.scheme<rule = absmax, group = 32, axis = 1, scale = f16>} : tensor<?x64x!lowbit.int<4>>, tensor<?x2xf16> -> tensor<?x64xf32>
   // CHECK: lowbit.cast {{.*}} : tensor<?x64xf32> to tensor<?x64xf8E4M3FN>
   %f = lowbit.cast %a : tensor<?x64xf32> to tensor<?x64xf8E4M3FN>
+  // CHECK: lowbit.quantize {{.*}} : tensor<?x64xf32> -> tensor<?x64xf4E2M1FN>, tensor<?x2xf8E8M0FNU>
+  %g, %gs = lowbit.quantize %a {scheme = #lowbit.scheme<mxfp4>} : tensor<?x64xf32> -> tensor<?x64xf4E2M1FN>, tensor<?x2xf8E8M0FNU>
   return
 }
 

@@ -98,14 +98,21 @@ FailureOr<SymbolicSignature> mlir::lowbit::analyzeSymbolicShapes(func::FuncOp f)
             g.require(p, d, dq.getCodes(), d);
       return WalkResult::advance();
     }
+    if (auto q = dyn_cast<QuantizeOp>(op)) {
+      // Verified: one scale per element along a dynamic axis.
+      for (Value r : q.getResults())
+        if (rankOf(r) == rankOf(q.getInput()))
+          follow(r, q.getInput());
+      return WalkResult::advance();
+    }
     if (auto c = dyn_cast<CastOp>(op)) {
       follow(c.getResult(), c.getInput());
       return WalkResult::advance();
     }
     op->emitError() << "'" << op->getName()
                     << "' takes or makes a tensor of dynamic shape; dynamic dimensions "
-                       "are supported through lowbit.mpgemm, lowbit.dequantize and "
-                       "lowbit.cast";
+                       "are supported through lowbit.mpgemm, lowbit.quantize, "
+                       "lowbit.dequantize and lowbit.cast";
     return WalkResult::interrupt();
   });
   if (walk.wasInterrupted())

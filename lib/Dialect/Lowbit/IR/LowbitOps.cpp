@@ -107,11 +107,13 @@ LogicalResult verifyEncoding(Operation *op, RankedTensorType type, StringRef wha
 /// Checks the parameter tensors of codes quantized per `scheme`: the
 /// scales (scale grid shape, scale format), then zero points or the
 /// per-tensor scale. `what` names the operand in messages. Where
-/// `allowDynamic`, the codes may have dynamic dimensions along which each
-/// element has its own scale or one scale spans the whole axis.
+/// `dynamic` allows it, the codes may have dynamic dimensions along which
+/// each element has its own scale (or, to read codes, one scale spans the
+/// whole axis).
+enum class DynamicAxes { None, PerElement, PerElementOrSpanning };
 LogicalResult verifyQuantized(Operation *op, StringRef what, RankedTensorType codes,
-                              TypeRange params, SchemeAttr scheme, bool allowDynamic) {
-  if (!allowDynamic && !codes.hasStaticShape())
+                              TypeRange params, SchemeAttr scheme, DynamicAxes dynamic) {
+  if (dynamic == DynamicAxes::None && !codes.hasStaticShape())
     return op->emitOpError() << what << " must have a static shape";
   if (failed(verifyEncoding(op, codes, what, false)))
     return failure();
@@ -141,13 +143,20 @@ LogicalResult verifyQuantized(Operation *op, StringRef what, RankedTensorType co
   // element) or has one entry (a group spanning it); groups of a fixed size
   // would need the axis to be a multiple of them, which only the caller's
   // shape decides.
-  for (int64_t d = 0; d < rank; ++d)
-    if (ShapedType::isDynamic(shape[d]) && extents[d] != 1 &&
-        !ShapedType::isDynamic(extents[d]))
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!ShapedType::isDynamic(shape[d]) || extents[d] == 1)
+      continue;
+    if (!ShapedType::isDynamic(extents[d]))
       return op->emitOpError() << what << ": scale groups of " << extents[d]
                                << " elements along the dynamic axis " << d
                                << " are not supported (one scale per element or per "
                                   "whole axis there)";
+    // Quantizing would reduce over an axis whose size only the caller
+    // knows; reading codes with such a scale is fine.
+    if (dynamic != DynamicAxes::PerElementOrSpanning)
+      return op->emitOpError() << what << ": a scale group spanning the dynamic axis " << d
+                               << " is not supported here (one scale per element along it)";
+  }
   if (!scheme.allowsPartialGroups())
     for (int64_t d = 0; d < rank; ++d)
       if (!ShapedType::isDynamic(shape[d]) && extents[d] > 0 && shape[d] % extents[d] != 0)
@@ -265,7 +274,7 @@ LogicalResult QuantizeOp::verify() {
                          << " differs from the input shape " << shapeStr(in.getShape());
   SmallVector<Type> params{getScales().getType()};
   llvm::append_range(params, getExtras().getTypes());
-  return verifyQuantized(*this, "codes", codes, params, getScheme(), /*allowDynamic=*/false);
+  return verifyQuantized(*this, "codes", codes, params, getScheme(), DynamicAxes::PerElement);
 }
 
 namespace {
@@ -362,7 +371,7 @@ LogicalResult DequantizeOp::verify() {
     return emitOpError() << "result shape " << shapeStr(result.getShape())
                          << " differs from the codes shape " << shapeStr(codes.getShape());
   return verifyQuantized(*this, "codes", codes, getParams().getTypes(), getSchemeAttr(),
-                         /*allowDynamic=*/true);
+                         DynamicAxes::PerElementOrSpanning);
 }
 
 //===----------------------------------------------------------------------===//
@@ -484,9 +493,9 @@ LogicalResult MpGemmOp::verify() {
     return emitOpError() << "C must be " << shapeStr({m, n}) << ", got "
                          << shapeStr(c.getShape());
   if (failed(verifyQuantized(*this, "A", a, getAParams().getTypes(), getASchemeAttr(),
-                             /*allowDynamic=*/true)) ||
+                             DynamicAxes::PerElementOrSpanning)) ||
       failed(verifyQuantized(*this, "B", b, getBParams().getTypes(), getBSchemeAttr(),
-                             /*allowDynamic=*/false)))
+                             DynamicAxes::None)))
     return failure();
   Type acc = getAccType();
   Type out = c.getElementType();

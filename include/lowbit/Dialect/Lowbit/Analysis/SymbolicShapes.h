@@ -10,8 +10,8 @@
 // compute the shapes of the results before it calls, instead of letting
 // mismatched sizes read or write out of bounds.
 //
-// Dynamic dimensions are followed through lowbit.mpgemm, lowbit.dequantize,
-// lowbit.cast and func.return; any other op taking or making a tensor of
+// Dynamic dimensions are followed through lowbit.mpgemm, lowbit.quantize,
+// lowbit.dequantize, lowbit.cast and func.return; any other op taking or making a tensor of
 // dynamic shape is refused with an error at its location.
 //
 //===----------------------------------------------------------------------===//

@@ -51,6 +51,10 @@ def Lowbit_QuantizeOp : Lowbit_Op<"quantize", [Pure]> {
     Quantizing a constant folds to constants at compile time, so weights are
     quantized once, by the Numerics library.
 
+    Dimensions may be dynamic where the scheme has one group per element
+    along them (activations per token, MX/NVFP4 blocks or GPTQ groups along
+    K with a dynamic M); the scales' dimension is then dynamic too.
+
     ```mlir
     %codes, %scales = lowbit.quantize %w {scheme = #lowbit.scheme<mxfp4>}
         : tensor<64x128xf32> -> tensor<64x128xf4E2M1FN>, tensor<64x4xf8E8M0FNU>
