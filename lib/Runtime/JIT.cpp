@@ -4,7 +4,7 @@
 
 #include "lowbit/Conversion/StorageTypes.h"
 #include "lowbit/Dialect/Lowbit/Analysis/SymbolicShapes.h"
-#include "lowbit/Pipelines/ReferencePipeline.h"
+#include "lowbit/Pipelines/CPUPipelines.h"
 #include "lowbit/Runtime/WideCodec.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

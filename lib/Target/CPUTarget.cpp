@@ -4,6 +4,7 @@
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 
 #include <algorithm>
 
@@ -33,6 +34,10 @@ CPUTarget detectHost() {
   CPUTarget t;
   t.name = "host";
   t.cpu = llvm::sys::getHostCPUName().str();
+  // The x86 kernels where this is an x86 host; elsewhere the reference
+  // lowering (tuned for the host) until that family has its kernels.
+  t.family = llvm::Triple(llvm::sys::getProcessTriple()).isX86() ? CPUFamily::X86
+                                                                  : CPUFamily::Generic;
   llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
   for (unsigned i = 0; i < kNumCPUFeatures; ++i)
     if (host.lookup(kFeatureNames[i]))
@@ -109,6 +114,7 @@ CPUTarget lowbit::target::getCPUTarget(CPUTargetKind kind) {
       CPUTarget t;
       t.name = n.name;
       t.generic = kind == CPUTargetKind::Generic;
+      t.family = t.generic ? CPUFamily::Generic : CPUFamily::X86;
       // generic: the reference path, code generated for this host's CPU.
       t.cpu = t.generic ? hostCPUTarget().cpu : n.name;
       t.features = n.features;

@@ -8,7 +8,7 @@
 
 #include "lowbit/Conversion/Passes.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitDialect.h"
-#include "lowbit/Pipelines/ReferencePipeline.h"
+#include "lowbit/Pipelines/CPUPipelines.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"
 #include "lowbit/Dialect/Lowbit/Transforms/Passes.h"
 
@@ -35,7 +35,7 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::lowbit::registerLowbitConversionPasses();
   mlir::lowbit::registerLowbitTransformsPasses();
-  mlir::lowbit::registerReferencePipeline();
+  mlir::lowbit::registerCPUPipelines();
 
   mlir::DialectRegistry registry;
   registry.insert<mlir::lowbit::LowbitDialect, mlir::arith::ArithDialect,

@@ -19,7 +19,7 @@
 
 #include "Npy.h"
 
-#include "lowbit/Pipelines/ReferencePipeline.h"
+#include "lowbit/Pipelines/CPUPipelines.h"
 #include "lowbit/Runtime/JIT.h"
 #include "lowbit/Runtime/ReferenceEvaluator.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"

@@ -15,7 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"
-#include "lowbit/Pipelines/ReferencePipeline.h"
+#include "lowbit/Pipelines/CPUPipelines.h"
 #include "lowbit/Runtime/JIT.h"
 #include "lowbit/Runtime/ReferenceEvaluator.h"
 

@@ -14,7 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "lowbit/Pipelines/ReferencePipeline.h"
+#include "lowbit/Pipelines/CPUPipelines.h"
 #include "lowbit/Runtime/DenseText.h"
 #include "lowbit/Runtime/JIT.h"
 #include "lowbit/Runtime/ReferenceEvaluator.h"

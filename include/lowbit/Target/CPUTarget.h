@@ -39,11 +39,16 @@ constexpr unsigned kNumCPUFeatures = 14;
 /// LLVM's name of a feature ("avx512vnni").
 const char *featureName(CPUFeature f);
 
+/// Which pipeline (and kernels) a target gets: the reference lowering
+/// only, or the x86 kernels. AArch64 comes in a later issue.
+enum class CPUFamily { Generic, X86 };
+
 struct CPUTarget {
   std::string name;     ///< as spelled by the user: "znver4", "host", ...
   std::string cpu;      ///< LLVM CPU name for the target machine
   uint32_t features = 0; ///< bit i: CPUFeature(i)
   bool generic = false;  ///< the reference lowering only
+  CPUFamily family = CPUFamily::Generic;
 
   bool has(CPUFeature f) const { return features >> static_cast<unsigned>(f) & 1; }
   /// The feature string of the target machine and of generated functions

@@ -7,8 +7,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "LoweringUtils.h"
+#include "LoweringPatterns.h"
 
+#include "lowbit/Conversion/LowbitToLinalg/LowbitToLinalg.h"
 #include "lowbit/Conversion/Passes.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
 #include "lowbit/Numerics/BlockScaling.h"
@@ -154,6 +155,15 @@ struct CastLowering : OpConversionPattern<CastOp> {
 
 } // namespace
 
+void mlir::lowbit::populateLowbitToLinalgConversionPatterns(TypeConverter &converter,
+                                                            RewritePatternSet &patterns) {
+  patterns.add<ConstantLowering, DequantizeLowering, CastLowering>(converter,
+                                                                  patterns.getContext());
+  populatePackingLoweringPatterns(converter, patterns);
+  populateQuantizeLoweringPatterns(converter, patterns);
+  populateMpGemmLoweringPatterns(converter, patterns);
+}
+
 //===----------------------------------------------------------------------===//
 // The pass
 //===----------------------------------------------------------------------===//
@@ -164,18 +174,7 @@ struct ConvertLowbitToLinalgPass
     : impl::ConvertLowbitToLinalgBase<ConvertLowbitToLinalgPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
-    TypeConverter converter;
-    converter.addConversion([](Type t) -> std::optional<Type> { return t; });
-    converter.addConversion([](RankedTensorType t) -> std::optional<Type> {
-      RankedTensorType s = getStorageTensorType(t);
-      return s ? s : t;
-    });
-    auto materialize = [](OpBuilder &b, Type type, ValueRange inputs,
-                          Location loc) -> Value {
-      return UnrealizedConversionCastOp::create(b, loc, type, inputs).getResult(0);
-    };
-    converter.addSourceMaterialization(materialize);
-    converter.addTargetMaterialization(materialize);
+    LowbitStorageTypeConverter converter;
 
     ConversionTarget target(*ctx);
     target.addIllegalDialect<LowbitDialect>();
@@ -189,10 +188,7 @@ struct ConvertLowbitToLinalgPass
         [&](Operation *op) { return converter.isLegal(op); });
 
     RewritePatternSet patterns(ctx);
-    patterns.add<ConstantLowering, DequantizeLowering, CastLowering>(converter, ctx);
-    populatePackingLoweringPatterns(converter, patterns);
-    populateQuantizeLoweringPatterns(converter, patterns);
-    populateMpGemmLoweringPatterns(converter, patterns);
+    populateLowbitToLinalgConversionPatterns(converter, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, converter);
     populateReturnOpTypeConversionPattern(patterns, converter);
     populateCallOpTypeConversionPattern(patterns, converter);

@@ -14,7 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "LoweringUtils.h"
+#include "LoweringPatterns.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 

@@ -12,7 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "LoweringUtils.h"
+#include "LoweringPatterns.h"
 
 #include "lowbit/Numerics/BlockScaling.h"
 

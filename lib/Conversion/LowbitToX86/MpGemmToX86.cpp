@@ -24,7 +24,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "MpGemmToX86.h"
+#include "lowbit/Conversion/LowbitToX86/LowbitToX86.h"
+
+#include "lowbit/Conversion/LowbitCommon/LoweringHelpers.h"
 
 #include "lowbit/Conversion/LowbitToX86/WeightCodes.h"
 #include "lowbit/Conversion/LowbitToX86/WeightPacking.h"
@@ -379,18 +381,14 @@ struct Emitter {
   SmallVector<Value> dynamicM;
 
   Emitter(OpBuilder &b, Location loc, const KernelPlan &p, Value a) : b(b), loc(loc), p(p) {
-    if (ShapedType::isDynamic(p.m)) {
-      m = tensor::DimOp::create(b, loc, a, 0);
-      dynamicM.push_back(m);
-    } else {
-      m = idx(p.m);
-    }
+    dynamicM = dynamicSizesOf(b, loc, {p.m}, a);
+    m = dynamicM.empty() ? idx(p.m) : dynamicM[0];
   }
   /// An empty tensor of M rows.
   Value emptyRows(ArrayRef<int64_t> trailing, Type t) {
     SmallVector<int64_t> shape{p.m};
     llvm::append_range(shape, trailing);
-    return tensor::EmptyOp::create(b, loc, shape, t, dynamicM);
+    return emptyLike(b, loc, shape, t, dynamicM);
   }
   OpFoldResult mSize() {
     return ShapedType::isDynamic(p.m) ? OpFoldResult(m) : OpFoldResult(b.getIndexAttr(p.m));
@@ -828,4 +826,10 @@ LogicalResult mlir::lowbit::lowerMpGemmToX86(RewriterBase &rewriter, MpGemmOp op
                                                               rewriter.getIndexAttr(1)});
   rewriter.replaceOp(op, c);
   return success();
+}
+
+std::string mlir::lowbit::whyNotLowerableToX86(MpGemmOp op, const X86KernelOptions &options) {
+  std::string whyNot;
+  (void)planKernel(op, options, whyNot);
+  return whyNot;
 }

@@ -1,6 +1,6 @@
-//===- ReferencePipeline.cpp - Tensor-level lowbit IR to LLVM -------------===//
+//===- CPUPipelines.cpp - Tensor-level lowbit IR to LLVM -------------===//
 
-#include "lowbit/Pipelines/ReferencePipeline.h"
+#include "lowbit/Pipelines/CPUPipelines.h"
 #include "lowbit/Conversion/Passes.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitDialect.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"
@@ -91,26 +91,26 @@ void mlir::lowbit::registerReferencePipelineDialects(DialectRegistry &registry) 
 void mlir::lowbit::buildReferencePipeline(OpPassManager &pm) {
   CPUPipelineConfig generic;
   generic.target = ::lowbit::target::CPUTargetKind::Generic;
-  buildCPUPipeline(pm, generic);
+  buildGenericCPUPipeline(pm, generic);
 }
 
-void mlir::lowbit::buildCPUPipeline(OpPassManager &pm, const CPUPipelineConfig &config) {
-  ::lowbit::target::CPUTargetKind target = config.target;
-  // Folding first: quantize and cast of constant weights become constant
-  // codes here, computed once by the Numerics library.
-  pm.addPass(createCanonicalizerPass());
-  if (target != ::lowbit::target::CPUTargetKind::Generic) {
-    ConvertLowbitToX86Options x86;
-    x86.target = target;
-    x86.reportFallbacks = config.reportFallbacks;
-    pm.addPass(createConvertLowbitToX86(x86));
-    // The weights the kernels repacked are dead now.
-    pm.addPass(createCanonicalizerPass());
-  }
+namespace mlir::lowbit {
+namespace {
+/// Folding first: quantize and cast of constant weights become constant
+/// codes here, computed once by the Numerics library.
+void addWeightFolding(OpPassManager &pm) { pm.addPass(createCanonicalizerPass()); }
+
+/// What no fast path took: the reference lowering, then cleanup.
+void addReferenceLowering(OpPassManager &pm) {
   pm.addPass(createConvertLowbitToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+}
 
+/// Tensors to buffers (results written into the caller's buffers), loops,
+/// threads, the target check, and the LLVM dialect: the same for every CPU
+/// target family.
+void addBufferizationAndLLVMLowering(OpPassManager &pm, const CPUPipelineConfig &config) {
   // Tiles built in tensor.empty and inserted into the result are written
   // in place instead of allocated and copied.
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
@@ -141,7 +141,7 @@ void mlir::lowbit::buildCPUPipeline(OpPassManager &pm, const CPUPipelineConfig &
   }
   // Before the intrinsics become LLVM calls: refuse any the target lacks.
   LowbitCheckTargetFeaturesOptions check;
-  check.target = target;
+  check.target = config.target;
   pm.addPass(createLowbitCheckTargetFeatures(check));
   pm.addPass(createConvertLowbitIntrinsicsToLLVM());
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -162,8 +162,37 @@ void mlir::lowbit::buildCPUPipeline(OpPassManager &pm, const CPUPipelineConfig &
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
   LowbitAnnotateTargetOptions annotate;
-  annotate.target = target;
+  annotate.target = config.target;
   pm.addPass(createLowbitAnnotateTarget(annotate));
+}
+} // namespace
+} // namespace mlir::lowbit
+
+void mlir::lowbit::buildGenericCPUPipeline(OpPassManager &pm, const CPUPipelineConfig &config) {
+  addWeightFolding(pm);
+  addReferenceLowering(pm);
+  addBufferizationAndLLVMLowering(pm, config);
+}
+
+void mlir::lowbit::buildX86CPUPipeline(OpPassManager &pm, const CPUPipelineConfig &config) {
+  addWeightFolding(pm);
+  ConvertLowbitToX86Options x86;
+  x86.target = config.target;
+  x86.reportFallbacks = config.reportFallbacks;
+  pm.addPass(createConvertLowbitToX86(x86));
+  // The weights the kernels repacked are dead now.
+  pm.addPass(createCanonicalizerPass());
+  addReferenceLowering(pm);
+  addBufferizationAndLLVMLowering(pm, config);
+}
+
+void mlir::lowbit::buildCPUPipeline(OpPassManager &pm, const CPUPipelineConfig &config) {
+  switch (::lowbit::target::getCPUTarget(config.target).family) {
+  case ::lowbit::target::CPUFamily::Generic:
+    return buildGenericCPUPipeline(pm, config);
+  case ::lowbit::target::CPUFamily::X86:
+    return buildX86CPUPipeline(pm, config);
+  }
 }
 
 namespace {
@@ -192,7 +221,7 @@ struct CPUPipelineOptions : PassPipelineOptions<CPUPipelineOptions> {
 };
 } // namespace
 
-void mlir::lowbit::registerReferencePipeline() {
+void mlir::lowbit::registerCPUPipelines() {
   PassPipelineRegistration<CPUPipelineOptions>(
       "lowbit-cpu-pipeline",
       "Lower tensor-level lowbit IR to the LLVM dialect for a CPU target: the x86 kernels "

@@ -1,12 +1,14 @@
 //===- CodeEmitter.h - Decode and encode codes in generated code -*- C++ -*-===//
 //
-// The scalar pieces of the reference lowering: a Decoder or Encoder is
-// prepared outside a linalg.generic (its constant tables are tensors the
-// body captures) and then emits the per-element arithmetic inside the body.
+// The scalar pieces every lowering of lowbit ops shares: a Decoder or
+// Encoder is prepared outside a loop body (its constant tables are tensors
+// the body captures) and then emits the per-element arithmetic inside it.
+// The tables come from the Numerics library, so the generated code is exact
+// by construction for every format of at most 16 bits.
 //
 //===----------------------------------------------------------------------===//
-#ifndef LOWBIT_LIB_CONVERSION_LOWBITTOLINALG_CODEEMITTER_H
-#define LOWBIT_LIB_CONVERSION_LOWBITTOLINALG_CODEEMITTER_H
+#ifndef LOWBIT_CONVERSION_LOWBITCOMMON_CODEEMITTER_H
+#define LOWBIT_CONVERSION_LOWBITCOMMON_CODEEMITTER_H
 
 #include "lowbit/Conversion/StorageTypes.h"
 #include "lowbit/Numerics/Format.h"

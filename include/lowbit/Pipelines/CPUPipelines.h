@@ -1,6 +1,6 @@
-//===- ReferencePipeline.h - Tensor-level lowbit IR to LLVM -----*- C++ -*-===//
-#ifndef LOWBIT_PIPELINES_REFERENCEPIPELINE_H
-#define LOWBIT_PIPELINES_REFERENCEPIPELINE_H
+//===- CPUPipelines.h - Tensor-level lowbit IR to LLVM for CPU targets -*- C++ -*-===//
+#ifndef LOWBIT_PIPELINES_CPUPIPELINES_H
+#define LOWBIT_PIPELINES_CPUPIPELINES_H
 
 #include "lowbit/Target/CPUTarget.h"
 
@@ -22,10 +22,11 @@ void registerReferencePipelineDialects(DialectRegistry &registry);
 /// aligned pointer, offset, sizes, strides), which carry dynamic sizes.
 void buildReferencePipeline(OpPassManager &pm);
 
-/// The pipeline for a CPU target: the x86 kernels (convert-lowbit-to-x86)
-/// for the products they cover, the reference lowering for the rest, the
-/// same bufferization and LLVM lowering, then lowbit-check-target-features.
-/// `Generic` is the reference pipeline.
+/// The pipelines of CPU targets, one per target family, sharing their
+/// stages: weight folding, the family's fast-path lowerings, the reference
+/// lowering for what they leave, bufferization and the LLVM dialect, then
+/// lowbit-check-target-features. buildCPUPipeline picks the family of the
+/// configured target (aarch64 will be the next family).
 struct CPUPipelineConfig {
   ::lowbit::target::CPUTargetKind target = ::lowbit::target::CPUTargetKind::Host;
   /// Remark on every product left to the reference lowering, and why.
@@ -34,10 +35,16 @@ struct CPUPipelineConfig {
   /// OpenMP worksharing loops (the module then needs LLVM's libomp).
   unsigned numThreads = 1;
 };
+/// `generic`: the reference lowering only.
+void buildGenericCPUPipeline(OpPassManager &pm, const CPUPipelineConfig &config);
+/// x86-64-v3, x86-64-v4, znver4 (and host on x86): the x86 kernels
+/// (convert-lowbit-to-x86) for the products they cover.
+void buildX86CPUPipeline(OpPassManager &pm, const CPUPipelineConfig &config);
+/// The pipeline of the configured target's family.
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineConfig &config);
 
 /// Registers `--lowbit-reference-pipeline` and `--lowbit-cpu-pipeline`.
-void registerReferencePipeline();
+void registerCPUPipelines();
 
 } // namespace lowbit
 } // namespace mlir

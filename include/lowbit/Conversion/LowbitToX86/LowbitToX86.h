@@ -1,0 +1,42 @@
+//===- LowbitToX86.h - lowbit.mpgemm to x86 byte-dot kernels ---*- C++ -*-===//
+//
+// The x86 fast path (docs/cpu-kernels.md): products it covers become
+// kernels of vector ops and x86 intrinsics; the rest stays for the
+// reference lowering (LowbitToLinalg.h), which runs after it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOWBIT_CONVERSION_LOWBITTOX86_LOWBITTOX86_H
+#define LOWBIT_CONVERSION_LOWBITTOX86_LOWBITTOX86_H
+
+#include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
+#include "lowbit/Target/CPUTarget.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+#include <string>
+
+namespace mlir::lowbit {
+
+struct X86KernelOptions {
+  ::lowbit::target::CPUTarget target;
+  /// Activations are quantized to int8 per block of this many k (a power
+  /// of two, at least 8); smaller when a weight scale group needs it.
+  int64_t activationBlock = 32;
+};
+
+/// Replaces `op` by a byte-dot kernel, or returns failure with the reason
+/// in `whyNot` (the op is then left for the reference lowering).
+LogicalResult lowerMpGemmToX86(RewriterBase &rewriter, MpGemmOp op,
+                               const X86KernelOptions &options, std::string &whyNot);
+
+/// Why `op` stays on the reference path (empty if a kernel covers it).
+std::string whyNotLowerableToX86(MpGemmOp op, const X86KernelOptions &options);
+
+/// The pattern of lowerMpGemmToX86 (its failures are match failures with
+/// the reason). Greedy drivers would also fold other ops; the pass applies
+/// it with walkAndApplyPatterns.
+void populateLowbitToX86Patterns(RewritePatternSet &patterns, const X86KernelOptions &options);
+
+} // namespace mlir::lowbit
+
+#endif
