@@ -4,6 +4,7 @@
 #include "lowbit/Conversion/Passes.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitDialect.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"
+#include "lowbit/Dialect/Lowbit/Transforms/BufferizableOpInterfaceImpl.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -70,6 +71,7 @@ void mlir::lowbit::registerReferencePipelineDialects(DialectRegistry &registry) 
   // without it a result of dynamic shape is allocated and copied into the
   // caller's buffer instead of written there.
   memref::registerAllocationOpInterfaceExternalModels(registry);
+  lowbit::registerBufferizableOpInterfaceExternalModels(registry); // lowbit.prefetch
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);

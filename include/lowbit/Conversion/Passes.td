@@ -78,7 +78,11 @@ def ConvertLowbitToX86 : Pass<"convert-lowbit-to-x86", "ModuleOp"> {
       block of `activation-block` k (smaller when a scale group needs it);
     * products summed exactly in int32 by `vpdpbusd` (AVX-512 VNNI) or
       `vpmaddubsw` + `vpmaddwd` (AVX-512BW, AVX2), byte codebooks looked up
-      by `vpshufb`, emitted as `llvm.call_intrinsic`; results in f32.
+      by `vpshufb`, emitted as `llvm.call_intrinsic`; results in f32;
+    * the weight stream prefetched `prefetch-distance` bytes ahead
+      (`lowbit.prefetch`, one per 64-byte vector): the hardware prefetchers
+      alone leave cold weights latency-bound (measured in
+      docs/cpu-kernels.md).
 
     The only approximation is the activations' int8 rounding; the error
     bound is derived in docs/cpu-kernels.md and checked by the tests. With
@@ -110,6 +114,9 @@ def ConvertLowbitToX86 : Pass<"convert-lowbit-to-x86", "ModuleOp"> {
                         "x86-64-v4 + VBMI, VBMI2, VNNI, BF16, VPOPCNTDQ, BITALG"))}]>,
     Option<"activationBlock", "activation-block", "int64_t", /*default=*/"32",
            "k per int8 activation block (a power of two, 8 to 256)">,
+    Option<"prefetchDistance", "prefetch-distance", "int64_t", /*default=*/"8192",
+           "Bytes ahead of its read that the weight stream is prefetched (0: none; "
+           "a multiple of 64 up to 1 MiB)">,
     Option<"reportFallbacks", "report-fallbacks", "bool", /*default=*/"false",
            "Emit a remark for every product left to the reference lowering">
   ];

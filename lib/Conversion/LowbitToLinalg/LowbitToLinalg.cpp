@@ -179,7 +179,7 @@ struct ConvertLowbitToLinalgPass
     ConversionTarget target(*ctx);
     target.addIllegalDialect<LowbitDialect>();
     // Kernel intrinsics from the backends stay until after bufferization.
-    target.addLegalOp<PureIntrinsicOp>();
+    target.addLegalOp<PureIntrinsicOp, PrefetchOp>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp f) {
       return converter.isSignatureLegal(f.getFunctionType()) &&
              converter.isLegal(&f.getBody());

@@ -40,9 +40,16 @@ struct ConvertLowbitToX86Pass : impl::ConvertLowbitToX86Base<ConvertLowbitToX86P
                                   << static_cast<int64_t>(activationBlock);
       return signalPassFailure();
     }
+    if (prefetchDistance < 0 || prefetchDistance > (1 << 20) || prefetchDistance % 64) {
+      getOperation()->emitError() << "convert-lowbit-to-x86: prefetch-distance must be a "
+                                     "multiple of 64 from 0 to 1048576, got "
+                                  << static_cast<int64_t>(prefetchDistance);
+      return signalPassFailure();
+    }
     X86KernelOptions options;
     options.target = ::lowbit::target::getCPUTarget(target);
     options.activationBlock = activationBlock;
+    options.prefetchDistance = prefetchDistance;
     RewritePatternSet patterns(&getContext());
     populateLowbitToX86Patterns(patterns, options);
     walkAndApplyPatterns(getOperation(), std::move(patterns));

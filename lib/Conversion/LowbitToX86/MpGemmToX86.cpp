@@ -133,6 +133,7 @@ struct KernelPlan {
   int64_t numBlocks = 0;   ///< cols / kb
   int64_t blocksPerGroup = 0; ///< activation blocks per scale group (numGroups > 1)
   int64_t numGroups = 1;
+  int64_t prefetchDistance = 0; ///< bytes; 0: none
   std::vector<uint8_t> weights;
   std::vector<float> sw, zb; ///< [row tile][group][16]
   bool swUniform = true, zbUniform = true;
@@ -305,6 +306,7 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
   if (failed(gs))
     return failure();
   int64_t groupK = gs->groupK;
+  p.prefetchDistance = options.prefetchDistance;
   p.kb = 0;
   for (int64_t kb = options.activationBlock; kb >= s.kPerVector(); kb /= 2)
     if (kb % s.kPerVector() == 0 && (groupK == 0 || groupK % kb == 0)) {
@@ -699,6 +701,10 @@ struct Emitter {
               Value vecIndex = addc(mulc(blk, vectorsPerBlock), v); // within the row tile
               Value offset = mulc(add(mulc(nt, perTile), vecIndex), x86::kVectorBytes);
               Value bytes = read(vec(64, i8()), weights, {offset});
+              // One cache line per weight vector: ask for the line this
+              // far ahead (past the end: clamped by the op).
+              if (p.prefetchDistance)
+                PrefetchOp::create(b, loc, weights, ValueRange{addc(offset, p.prefetchDistance)});
               for (int64_t slot = 0; slot < slots; ++slot) {
                 Value u = bytes;
                 if (slot > 0)

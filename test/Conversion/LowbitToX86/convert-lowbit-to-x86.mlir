@@ -3,6 +3,8 @@
 // RUN: lowbit-opt %s --convert-lowbit-to-x86=target=x86-64-v3 | FileCheck %s --check-prefix=AVX2
 // RUN: lowbit-opt %s --convert-lowbit-to-x86=target=generic | FileCheck %s --check-prefix=GENERIC
 // RUN: not lowbit-opt %s --convert-lowbit-to-x86=activation-block=24 2>&1 | FileCheck %s --check-prefix=BLOCK
+// RUN: lowbit-opt %s --convert-lowbit-to-x86="target=znver4 prefetch-distance=0" | FileCheck %s --check-prefix=NOPF
+// RUN: not lowbit-opt %s --convert-lowbit-to-x86=prefetch-distance=100 2>&1 | FileCheck %s --check-prefix=BADPF
 
 // Constant int4 weights: activations quantized per 32 k, weights read as
 // 64-byte vectors of 16 rows x 4 k, two nibble planes per vector.
@@ -10,7 +12,10 @@
 // VNNI: vector.reduction <maximumf>
 // VNNI: math.roundeven
 // VNNI: arith.constant dense<"0x{{[0-9A-F]+}}"> : tensor<1024xi8>
-// VNNI: vector.transfer_read {{.*}} : tensor<1024xi8>, vector<64xi8>
+// VNNI: %[[V:.*]] = vector.transfer_read %[[W:.*]][%[[O:.*]]], %{{.*}} {in_bounds = [true]} : tensor<1024xi8>, vector<64xi8>
+// The weight stream is prefetched 8 KiB ahead, one line per vector.
+// VNNI: %[[P:.*]] = arith.addi %[[O]], %c8192
+// VNNI: lowbit.prefetch %[[W]][%[[P]]] : tensor<1024xi8>
 // VNNI: arith.andi
 // VNNI: lowbit.pure_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // VNNI: arith.shrui
@@ -67,3 +72,6 @@ func.func @dynamic_rows(%a: tensor<?x64xf32>) -> tensor<?x16xf32> {
   %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<?x64xf32>, tensor<16x64x!lowbit.int<4>> -> tensor<?x16xf32>
   return %c : tensor<?x16xf32>
 }
+
+// NOPF-NOT: lowbit.prefetch
+// BADPF: convert-lowbit-to-x86: prefetch-distance must be a multiple of 64 from 0 to 1048576, got 100

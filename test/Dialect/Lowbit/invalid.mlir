@@ -561,3 +561,11 @@ func.func @quantize_spanning_dynamic(%x: tensor<?x64xf32>) {
   %q, %s = lowbit.quantize %x {scheme = #lowbit.scheme<rule = absmax, tensor, scale = f32>} : tensor<?x64xf32> -> tensor<?x64x!lowbit.int<8>>, tensor<1x1xf32>
   return
 }
+
+// -----
+
+func.func @prefetch_rank(%t: tensor<4x8xi8>, %i: index) {
+  // expected-error @+1 {{'lowbit.prefetch' op takes 2 indices, got 1}}
+  lowbit.prefetch %t[%i] : tensor<4x8xi8>
+  return
+}

@@ -121,3 +121,10 @@ func.func @pure_intrinsic(%t: vector<32xi8>, %i: vector<32xi8>) -> vector<32xi8>
   %d = lowbit.pure_intrinsic "llvm.x86.avx2.pshuf.b"(%t, %i) : (vector<32xi8>, vector<32xi8>) -> vector<32xi8>
   return %d : vector<32xi8>
 }
+
+// CHECK-LABEL: func.func @prefetch
+func.func @prefetch(%t: tensor<1024xi8>, %i: index) {
+  // CHECK: lowbit.prefetch %{{.*}}[%{{.*}}] : tensor<1024xi8>
+  lowbit.prefetch %t[%i] : tensor<1024xi8>
+  return
+}

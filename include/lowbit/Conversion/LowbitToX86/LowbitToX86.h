@@ -22,6 +22,9 @@ struct X86KernelOptions {
   /// Activations are quantized to int8 per block of this many k (a power
   /// of two, at least 8); smaller when a weight scale group needs it.
   int64_t activationBlock = 32;
+  /// Bytes ahead of its read that each weight vector's cache line is
+  /// prefetched (0: no prefetches).
+  int64_t prefetchDistance = 8192;
 };
 
 /// Replaces `op` by a byte-dot kernel, or returns failure with the reason

@@ -198,6 +198,13 @@ LogicalResult verifyQuantized(Operation *op, StringRef what, RankedTensorType co
 // ConstantOp
 //===----------------------------------------------------------------------===//
 
+LogicalResult PrefetchOp::verify() {
+  if (getIndices().size() != static_cast<size_t>(getTensor().getType().getRank()))
+    return emitOpError() << "takes " << getTensor().getType().getRank() << " indices, got "
+                         << getIndices().size();
+  return success();
+}
+
 LogicalResult PureIntrinsicOp::verify() {
   if (!getIntrin().starts_with("llvm."))
     return emitOpError() << "'" << getIntrin() << "' is not an LLVM intrinsic name (llvm.*)";

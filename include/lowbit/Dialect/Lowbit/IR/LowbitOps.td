@@ -302,4 +302,25 @@ def Lowbit_PureIntrinsicOp : Lowbit_Op<"pure_intrinsic", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Lowbit_PrefetchOp : Lowbit_Op<"prefetch"> {
+  let summary = "a hint that an element of a tensor is read soon";
+  let description = [{
+    Asks for the cache line holding the element at `indices` to be fetched
+    into the data cache ahead of its read. It changes no value and reads
+    nothing a program can observe; an index out of the tensor's bounds is
+    allowed and clamped to the last element. The x86 kernels use it for
+    weight streams whose consumption is too slow for the hardware
+    prefetchers to run ahead (a product of several activation rows).
+    Bufferization makes it `memref.prefetch` (read, locality 3, data);
+    it has no memory effect interface, so that no cleanup erases it.
+
+    ```mlir
+    lowbit.prefetch %weights[%i] : tensor<1048576xi8>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$tensor, Variadic<Index>:$indices);
+  let assemblyFormat = "$tensor `[` $indices `]` attr-dict `:` type($tensor)";
+  let hasVerifier = 1;
+}
+
 #endif // LOWBIT_DIALECT_LOWBIT_IR_LOWBITOPS_TD
