@@ -2,6 +2,8 @@
 
 #include "lowbit/Runtime/JIT.h"
 
+#include "Autotune.h"
+
 #include "lowbit/Conversion/StorageTypes.h"
 #include "lowbit/Dialect/Lowbit/Analysis/SymbolicShapes.h"
 #include "lowbit/Pipelines/CPUPipelines.h"
@@ -274,6 +276,7 @@ lowbit::rt::compile(const std::string &source, const CompileOptions &options,
   // of MB for large constant weights) alive in the cache.
   std::string key = std::to_string(options.optLevel) + "\n" + options.target + "\n" +
                     std::to_string(threads) + "\n" + std::to_string(options.reportFallbacks) +
+                    std::to_string(options.autotune) +
                     "\n" + options.sourceName + "\n" +
                     sourceHash(source);
   {
@@ -322,6 +325,10 @@ lowbit::rt::compile(const std::string &source, const CompileOptions &options,
       return nullptr;
     result->signatures.push_back(std::move(sig));
   }
+
+  if (options.autotune &&
+      mlir::failed(detail::autotuneX86Kernels(*module, options, threads)))
+    return nullptr;
 
   mlir::PassManager pm(&ctx);
   mlir::lowbit::CPUPipelineConfig config;

@@ -77,6 +77,11 @@ static cl::opt<std::string> target("target",
 static cl::opt<unsigned> threads(
     "num-threads", cl::desc("Kernel threads (0: LOWBIT_NUM_THREADS, else every core)"),
     cl::init(0), cl::cat(runCategory));
+static cl::opt<bool> autotune(
+    "autotune",
+    cl::desc("Choose each x86 kernel's tuning by timing candidates (cached on disk: "
+             "LOWBIT_CACHE_DIR, else ~/.cache/lowbit; LOWBIT_CACHE=0 turns it off)"),
+    cl::cat(runCategory));
 static cl::list<int64_t> dynamicSizes(
     "dynamic-sizes",
     cl::desc("Sizes of the function's dynamic dimensions, one per symbol (in the order the "
@@ -160,6 +165,7 @@ int main(int argc, char **argv) {
   options.target = target;
   options.reportFallbacks = reportFallbacks;
   options.numThreads = threads;
+  options.autotune = autotune;
   auto module = lowbit::rt::compile(source, options, diagnostics);
   if (!module) {
     llvm::errs() << diagnostics;

@@ -28,6 +28,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <cstring>
 #include <random>
 #include <sstream>
@@ -391,6 +393,79 @@ TEST(X86KernelDynamic, AnyMGivesTheStaticBits) {
       }
     }
   }
+}
+
+/// --autotune: the first compile searches and writes one cache entry per
+/// kind of product; a compile of other weights of that kind (and a dynamic
+/// M) reads it; LOWBIT_CACHE=0 searches again and writes nothing. Tuned
+/// kernels stay within the evaluator's bound.
+TEST(X86KernelAutotune, SearchesOnceThenReadsTheCache) {
+  if (!lowbit::target::checkRunnableOnHost(*lowbit::target::parseCPUTarget("x86-64-v3")).empty())
+    GTEST_SKIP() << "host without AVX2";
+  std::string dir = ::testing::TempDir() + "lowbit-autotune-test";
+  std::filesystem::remove_all(dir);
+  ::setenv("LOWBIT_CACHE_DIR", dir.c_str(), 1);
+  ::unsetenv("LOWBIT_CACHE");
+  auto entries = [&] {
+    size_t n = 0;
+    if (std::filesystem::exists(dir + "/autotune"))
+      for (auto &e : std::filesystem::directory_iterator(dir + "/autotune"))
+        n += e.path().extension() == ".txt";
+    return n;
+  };
+  lowbit::rt::CompileOptions options;
+  options.autotune = true;
+  options.numThreads = 1;
+  Shape s{3, 64, 256};
+  Weight w = kWeights[10]; // gptq_u4_g128
+  std::string diagnostics;
+  auto first = lowbit::rt::compile(program(w, "f32", s), options, diagnostics);
+  ASSERT_TRUE(first) << diagnostics;
+  EXPECT_NE(diagnostics.find("remark: autotune: {activation_block = "), std::string::npos)
+      << diagnostics;
+  EXPECT_NE(diagnostics.find("(searched "), std::string::npos) << diagnostics;
+  EXPECT_EQ(entries(), 1u);
+
+  // Other weights of the same kind: from the cache.
+  w.range = 0.5;
+  std::string source = program(w, "f32", s);
+  diagnostics.clear();
+  auto second = lowbit::rt::compile(source, options, diagnostics);
+  ASSERT_TRUE(second) << diagnostics;
+  EXPECT_NE(diagnostics.find("(from the cache)"), std::string::npos) << diagnostics;
+  EXPECT_EQ(entries(), 1u);
+  mlir::MLIRContext ctx(registry());
+  auto parsed = mlir::parseSourceString<mlir::ModuleOp>(source, &ctx);
+  auto func = parsed->lookupSymbol<mlir::func::FuncOp>("f");
+  std::mt19937_64 rng(4);
+  std::vector<lowbit::ref::HostTensor> inputs{lowbit::ref::HostTensor::random(
+      llvm::cast<mlir::RankedTensorType>(func.getArgumentTypes()[0]), rng)};
+  std::vector<lowbit::ref::HostTensor> actual, expected;
+  ASSERT_EQ(lowbit::ref::invokeOnHost(*second, func, inputs, actual), "");
+  lowbit::ref::EvaluateOptions policy;
+  policy.int8ActivationBlocks = true;
+  ASSERT_EQ(lowbit::ref::evaluate(func, inputs, expected, policy), "");
+  EXPECT_EQ(lowbit::ref::compare(expected[0], actual[0]).mismatches, 0u);
+
+  // A dynamic M is another kind (measured at M = 8).
+  std::string dynamicSource = program(w, "f32", {999, 64, 256});
+  for (size_t at; (at = dynamicSource.find("tensor<999x")) != std::string::npos;)
+    dynamicSource.replace(at, 11, "tensor<?x");
+  diagnostics.clear();
+  ASSERT_TRUE(lowbit::rt::compile(dynamicSource, options, diagnostics)) << diagnostics;
+  EXPECT_NE(diagnostics.find("(searched "), std::string::npos) << diagnostics;
+  EXPECT_EQ(entries(), 2u);
+
+  // No cache: searched, nothing written.
+  ::setenv("LOWBIT_CACHE", "0", 1);
+  w.range = 0.25;
+  diagnostics.clear();
+  ASSERT_TRUE(lowbit::rt::compile(program(w, "f32", s), options, diagnostics)) << diagnostics;
+  EXPECT_NE(diagnostics.find("(searched "), std::string::npos) << diagnostics;
+  EXPECT_EQ(entries(), 2u);
+  ::unsetenv("LOWBIT_CACHE");
+  ::unsetenv("LOWBIT_CACHE_DIR");
+  std::filesystem::remove_all(dir);
 }
 
 /// A target this host cannot run is refused, not executed into SIGILL; an

@@ -84,6 +84,10 @@ def ConvertLowbitToX86 : Pass<"convert-lowbit-to-x86", "ModuleOp"> {
       alone leave cold weights latency-bound (measured in
       docs/cpu-kernels.md).
 
+    A product's `lowbit.x86_tuning` attribute (a dictionary of
+    `activation_block`, `rows_per_pass`, `prefetch_distance`; written by the
+    JIT's autotuner) overrides the options for that product.
+
     The only approximation is the activations' int8 rounding; the error
     bound is derived in docs/cpu-kernels.md and checked by the tests. With
     `report-fallbacks`, each product left for the reference lowering gets a
@@ -117,6 +121,9 @@ def ConvertLowbitToX86 : Pass<"convert-lowbit-to-x86", "ModuleOp"> {
     Option<"prefetchDistance", "prefetch-distance", "int64_t", /*default=*/"8192",
            "Bytes ahead of its read that the weight stream is prefetched (0: none; "
            "a multiple of 64 up to 1 MiB)">,
+    Option<"rowsPerPass", "rows-per-pass", "int64_t", /*default=*/"0",
+           "Activation rows summed per pass over a weight tile, 1 to 8 (0: 8 with "
+           "AVX-512, 2 with AVX2)">,
     Option<"reportFallbacks", "report-fallbacks", "bool", /*default=*/"false",
            "Emit a remark for every product left to the reference lowering">
   ];

@@ -89,6 +89,12 @@ struct CompileOptions {
   /// bit-identical for every count). 0: the LOWBIT_NUM_THREADS environment
   /// variable, else every core. More than 1 runs on LLVM's OpenMP runtime.
   unsigned numThreads = 0;
+  /// Choose each x86 kernel's tuning (activation block, rows per pass,
+  /// prefetch distance) by timing candidates on this machine, cached on
+  /// disk ($LOWBIT_CACHE_DIR or ~/.cache/lowbit, autotune/; LOWBIT_CACHE=0:
+  /// no cache). A remark per product says what was chosen. The defaults
+  /// are used without it.
+  bool autotune = false;
 };
 
 class CompiledModule {

@@ -33,23 +33,22 @@ struct ConvertLowbitToX86Pass : impl::ConvertLowbitToX86Base<ConvertLowbitToX86P
   using ConvertLowbitToX86Base::ConvertLowbitToX86Base;
 
   void runOnOperation() override {
-    if (activationBlock < 8 || activationBlock > 256 ||
-        (activationBlock & (activationBlock - 1))) {
-      getOperation()->emitError() << "convert-lowbit-to-x86: activation-block must be a power "
-                                     "of two from 8 to 256, got "
-                                  << static_cast<int64_t>(activationBlock);
-      return signalPassFailure();
-    }
-    if (prefetchDistance < 0 || prefetchDistance > (1 << 20) || prefetchDistance % 64) {
-      getOperation()->emitError() << "convert-lowbit-to-x86: prefetch-distance must be a "
-                                     "multiple of 64 from 0 to 1048576, got "
-                                  << static_cast<int64_t>(prefetchDistance);
-      return signalPassFailure();
-    }
     X86KernelOptions options;
     options.target = ::lowbit::target::getCPUTarget(target);
     options.activationBlock = activationBlock;
     options.prefetchDistance = prefetchDistance;
+    options.rowsPerPass = rowsPerPass;
+    if (std::string e = checkX86KernelOptions(options); !e.empty()) {
+      getOperation()->emitError() << "convert-lowbit-to-x86: " << e;
+      return signalPassFailure();
+    }
+    // Per-product tuning (lowbit.x86_tuning) is checked before any rewrite.
+    WalkResult tuning = getOperation()->walk([&](MpGemmOp op) {
+      return failed(getTunedX86Options(op, options)) ? WalkResult::interrupt()
+                                                     : WalkResult::advance();
+    });
+    if (tuning.wasInterrupted())
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateLowbitToX86Patterns(patterns, options);
     walkAndApplyPatterns(getOperation(), std::move(patterns));
@@ -58,7 +57,7 @@ struct ConvertLowbitToX86Pass : impl::ConvertLowbitToX86Base<ConvertLowbitToX86P
     // What stayed: each product with the reason (like -Rpass-missed).
     getOperation()->walk([&](MpGemmOp op) {
       op.emitRemark() << "mpgemm takes the reference path on target '" << options.target.name
-                      << "': " << whyNotLowerableToX86(op, options);
+                      << "': " << whyNotLowerableToX86(op, *getTunedX86Options(op, options));
     });
   }
 };

@@ -134,6 +134,7 @@ struct KernelPlan {
   int64_t blocksPerGroup = 0; ///< activation blocks per scale group (numGroups > 1)
   int64_t numGroups = 1;
   int64_t prefetchDistance = 0; ///< bytes; 0: none
+  int64_t maxRowsPerPass = 8;
   std::vector<uint8_t> weights;
   std::vector<float> sw, zb; ///< [row tile][group][16]
   bool swUniform = true, zbUniform = true;
@@ -307,6 +308,7 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
     return failure();
   int64_t groupK = gs->groupK;
   p.prefetchDistance = options.prefetchDistance;
+  p.maxRowsPerPass = options.rowsPerPass ? options.rowsPerPass : p.isa == DotISA::AVX2 ? 2 : 8;
   p.kb = 0;
   for (int64_t kb = options.activationBlock; kb >= s.kPerVector(); kb /= 2)
     if (kb % s.kPerVector() == 0 && (groupK == 0 || groupK % kb == 0)) {
@@ -659,7 +661,7 @@ struct Emitter {
                                                                        ArrayRef<int8_t>(t)));
     }
     // Rows of A per pass over the weights: their sums stay in registers.
-    int64_t maxRows = p.isa == DotISA::AVX2 ? 2 : 8;
+    int64_t maxRows = p.maxRowsPerPass;
     int64_t rowsPerPass = ShapedType::isDynamic(p.m) ? maxRows : std::min<int64_t>(p.m, maxRows);
     // Independent int32 chains per row, so that one row's dot products do
     // not wait on each other's latency.
@@ -811,10 +813,55 @@ struct Emitter {
 
 } // namespace
 
+std::string mlir::lowbit::checkX86KernelOptions(const X86KernelOptions &o) {
+  if (o.activationBlock < 8 || o.activationBlock > 256 ||
+      (o.activationBlock & (o.activationBlock - 1)))
+    return "activation-block must be a power of two from 8 to 256, got " +
+           std::to_string(o.activationBlock);
+  if (o.prefetchDistance < 0 || o.prefetchDistance > (1 << 20) || o.prefetchDistance % 64)
+    return "prefetch-distance must be a multiple of 64 from 0 to 1048576, got " +
+           std::to_string(o.prefetchDistance);
+  if (o.rowsPerPass < 0 || o.rowsPerPass > 8)
+    return "rows-per-pass must be from 0 (the target's default) to 8, got " +
+           std::to_string(o.rowsPerPass);
+  return {};
+}
+
+FailureOr<X86KernelOptions> mlir::lowbit::getTunedX86Options(MpGemmOp op,
+                                                             const X86KernelOptions &options) {
+  auto dict = op->getAttrOfType<DictionaryAttr>(kX86TuningAttrName);
+  if (!dict) {
+    if (op->hasAttr(kX86TuningAttrName))
+      return op.emitOpError() << kX86TuningAttrName << " must be a dictionary";
+    return options;
+  }
+  X86KernelOptions o = options;
+  for (NamedAttribute entry : dict) {
+    auto value = dyn_cast<IntegerAttr>(entry.getValue());
+    int64_t *field = entry.getName() == "activation_block"    ? &o.activationBlock
+                     : entry.getName() == "rows_per_pass"     ? &o.rowsPerPass
+                     : entry.getName() == "prefetch_distance" ? &o.prefetchDistance
+                                                              : nullptr;
+    if (!field || !value)
+      return op.emitOpError() << kX86TuningAttrName << ": '" << entry.getName()
+                              << "' is not an integer entry of activation_block, "
+                                 "rows_per_pass, prefetch_distance";
+    *field = value.getInt();
+  }
+  if (std::string e = checkX86KernelOptions(o); !e.empty())
+    return op.emitOpError() << kX86TuningAttrName << ": " << e;
+  return o;
+}
+
 LogicalResult mlir::lowbit::lowerMpGemmToX86(RewriterBase &rewriter, MpGemmOp op,
-                                            const X86KernelOptions &options,
+                                            const X86KernelOptions &baseOptions,
                                             std::string &whyNot) {
-  FailureOr<KernelPlan> plan = planKernel(op, options, whyNot);
+  FailureOr<X86KernelOptions> options = getTunedX86Options(op, baseOptions);
+  if (failed(options)) {
+    whyNot = "its lowbit.x86_tuning attribute is invalid";
+    return failure();
+  }
+  FailureOr<KernelPlan> plan = planKernel(op, *options, whyNot);
   if (failed(plan))
     return failure();
   rewriter.setInsertionPoint(op);

@@ -5,6 +5,7 @@
 // RUN: not lowbit-opt %s --convert-lowbit-to-x86=activation-block=24 2>&1 | FileCheck %s --check-prefix=BLOCK
 // RUN: lowbit-opt %s --convert-lowbit-to-x86="target=znver4 prefetch-distance=0" | FileCheck %s --check-prefix=NOPF
 // RUN: not lowbit-opt %s --convert-lowbit-to-x86=prefetch-distance=100 2>&1 | FileCheck %s --check-prefix=BADPF
+// RUN: not lowbit-opt %S/Inputs/bad-tuning.mlir --convert-lowbit-to-x86=target=znver4 2>&1 | FileCheck %s --check-prefix=BADTUNE
 
 // Constant int4 weights: activations quantized per 32 k, weights read as
 // 64-byte vectors of 16 rows x 4 k, two nibble planes per vector.
@@ -73,5 +74,25 @@ func.func @dynamic_rows(%a: tensor<?x64xf32>) -> tensor<?x16xf32> {
   return %c : tensor<?x16xf32>
 }
 
+// Without prefetches (the pass option; @tuned sets its own).
+// NOPF-LABEL: func.func @int4
 // NOPF-NOT: lowbit.prefetch
+// NOPF-LABEL: func.func @e2m1
 // BADPF: convert-lowbit-to-x86: prefetch-distance must be a multiple of 64 from 0 to 1048576, got 100
+
+// A product's own tuning (as the autotuner writes it) overrides the pass
+// options: prefetches 4 KiB ahead, blocks of 64 k, one row per pass.
+// VNNI-LABEL: func.func @tuned
+// Two activation blocks per row (K = 128), two passes of one row each:
+// VNNI: -> (tensor<2x32xi32>, tensor<2x2xf32>, tensor<2x2xf32>)
+// VNNI: scf.forall
+// VNNI: scf.for %{{.*}} = %{{.*}} to %c2{{(_[0-9]+)?}} step %c1{{(_[0-9]+)?}} iter_args(%{{.*}}) -> (tensor<2x16xf32>)
+// VNNI: arith.addi %{{.*}}, %c4096
+// VNNI: lowbit.prefetch
+// VNNI-NOT: lowbit.mpgemm
+func.func @tuned(%a: tensor<2x128xf32>) -> tensor<2x16xf32> {
+  %w = lowbit.constant dense<3> : tensor<16x128xui4> -> tensor<16x128x!lowbit.int<4>>
+  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b, lowbit.x86_tuning = {activation_block = 64 : i64, prefetch_distance = 4096 : i64, rows_per_pass = 1 : i64}} : tensor<2x128xf32>, tensor<16x128x!lowbit.int<4>> -> tensor<2x16xf32>
+  return %c : tensor<2x16xf32>
+}
+// BADTUNE: bad-tuning.mlir:4:8: error: 'lowbit.mpgemm' op lowbit.x86_tuning: activation-block must be a power of two from 8 to 256, got 48

@@ -25,7 +25,24 @@ struct X86KernelOptions {
   /// Bytes ahead of its read that each weight vector's cache line is
   /// prefetched (0: no prefetches).
   int64_t prefetchDistance = 8192;
+  /// Activation rows whose sums one pass over a weight tile keeps in
+  /// registers (0: 8 with AVX-512, 2 with AVX2).
+  int64_t rowsPerPass = 0;
 };
+
+/// Why these options are out of range (empty if they are valid):
+/// activationBlock a power of two in [8, 256], prefetchDistance a multiple
+/// of 64 in [0, 1 MiB], rowsPerPass in [0, 8].
+std::string checkX86KernelOptions(const X86KernelOptions &options);
+
+/// The discardable attribute of an mpgemm that sets its kernel's tuning
+/// (written by the autotuner, or by hand): a dictionary of any of
+/// `activation_block`, `rows_per_pass`, `prefetch_distance` (integers).
+constexpr StringLiteral kX86TuningAttrName = "lowbit.x86_tuning";
+
+/// `options` with the op's lowbit.x86_tuning entries applied, or failure
+/// with an error at the op (unknown key, not an integer, out of range).
+FailureOr<X86KernelOptions> getTunedX86Options(MpGemmOp op, const X86KernelOptions &options);
 
 /// Replaces `op` by a byte-dot kernel, or returns failure with the reason
 /// in `whyNot` (the op is then left for the reference lowering).
