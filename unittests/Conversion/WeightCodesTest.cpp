@@ -25,7 +25,7 @@ void expectExact(const num::Format &f, const x86::WeightCodes &w) {
     EXPECT_EQ(w.alpha * w.operand(c) + w.beta, v == 0 ? 0.0 : v) << "code " << c;
     EXPECT_LE(w.operand(c), w.maxOperand);
     if (!w.codebook)
-      EXPECT_LT(w.slot[c], 1u << w.slotBits);
+      EXPECT_LT(w.slot[c], 1u << w.slotBits());
   }
 }
 
@@ -44,7 +44,7 @@ TEST(WeightCodes, IntegerFormatsAreAffine) {
   std::string why;
   auto ternary = x86::planWeightCodes(num::Format::ternary(), why);
   ASSERT_TRUE(ternary) << why;
-  EXPECT_EQ(ternary->slotBits, 2u);
+  EXPECT_EQ(ternary->planes, std::vector<unsigned>{2});
   expectExact(num::Format::ternary(), *ternary);
 }
 

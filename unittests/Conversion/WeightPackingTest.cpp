@@ -1,8 +1,9 @@
 //===- WeightPackingTest.cpp - The x86 kernel layout: fast packer = layout ===//
 //
 // packKernelWeights writes bytes by direct arithmetic; kernelWeightLayout is
-// the layout (lowbit/Layout) it must equal. Every slot width, several
-// shapes, random slot values.
+// the layout (lowbit/Layout) of each bit plane it must equal. Every operand
+// width 1..8 (planes 1, 2, 4, 8 and their splits), several shapes, random
+// operands.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,37 +17,65 @@ using namespace lowbit::x86;
 
 namespace {
 
-TEST(WeightPacking, DirectPackerEqualsTheBitLayout) {
+TEST(WeightPacking, DirectPackerEqualsTheBitLayouts) {
   std::mt19937 rng(11);
-  for (unsigned w : {1u, 2u, 4u, 8u})
-    for (auto [tiles, vectors] : {std::pair{1, 1}, {2, 3}, {5, 2}}) {
+  for (unsigned bits = 1; bits <= 8; ++bits)
+    for (auto [tiles, blocks] : {std::pair{1, 1}, {2, 3}, {5, 2}}) {
       KernelShape s;
-      s.slotBits = w;
+      s.planes = planesFor(bits);
+      s.block = 64;
       s.rows = tiles * kTileRows;
-      s.cols = vectors * kLaneK * (8 / w);
+      s.cols = blocks * s.block;
       s.n = s.rows;
       s.k = s.cols;
-      std::vector<uint8_t> slots(s.rows * s.cols);
-      std::vector<uint32_t> wide(slots.size());
-      for (size_t i = 0; i < slots.size(); ++i)
-        wide[i] = slots[i] = static_cast<uint8_t>(rng() & ((1u << w) - 1));
-      auto layout = kernelWeightLayout(s);
-      ASSERT_TRUE(layout) << layout.error();
-      std::vector<uint8_t> expected(layout->storageBytes());
-      layout->pack(wide.data(), expected.data());
-      EXPECT_EQ(packKernelWeights(s, slots), expected) << "w=" << w << " tiles=" << tiles
-                                                       << " vectors=" << vectors;
+      ASSERT_EQ(s.bits(), bits);
+      ASSERT_EQ(s.block % s.blockQuantum(), 0);
+      std::vector<uint8_t> operands(s.rows * s.cols);
+      std::vector<uint32_t> plane(operands.size());
+      for (uint8_t &o : operands)
+        o = static_cast<uint8_t>(rng() & ((1u << bits) - 1));
+      // Each plane's stream packed through its layout, then the streams
+      // interleaved by block.
+      std::vector<uint8_t> expected;
+      std::vector<std::vector<uint8_t>> streams;
+      for (size_t p = 0; p < s.planes.size(); ++p) {
+        auto layout = kernelWeightLayout(s, p);
+        ASSERT_TRUE(layout) << layout.error();
+        for (size_t i = 0; i < operands.size(); ++i)
+          plane[i] = (operands[i] >> s.shift(p)) & ((1u << s.planes[p]) - 1);
+        streams.emplace_back(layout->storageBytes());
+        layout->pack(plane.data(), streams.back().data());
+      }
+      for (int64_t t = 0; t < s.rowTiles(); ++t)
+        for (int64_t blk = 0; blk < s.blocks(); ++blk)
+          for (size_t p = 0; p < s.planes.size(); ++p) {
+            int64_t bytes = s.vectorsPerBlock(p) * kVectorBytes;
+            auto from = streams[p].begin() + (t * s.blocks() + blk) * bytes;
+            expected.insert(expected.end(), from, from + bytes);
+          }
+      ASSERT_EQ(static_cast<int64_t>(expected.size()), s.bytes());
+      EXPECT_EQ(packKernelWeights(s, operands), expected)
+          << "bits=" << bits << " tiles=" << tiles << " blocks=" << blocks;
     }
+}
+
+TEST(WeightPacking, PlanesTakeExactlyTheFormatsBits) {
+  EXPECT_EQ(planesFor(3), (std::vector<unsigned>{2, 1}));
+  EXPECT_EQ(planesFor(5), (std::vector<unsigned>{4, 1}));
+  EXPECT_EQ(planesFor(6), (std::vector<unsigned>{4, 2}));
+  EXPECT_EQ(planesFor(7), (std::vector<unsigned>{4, 2, 1}));
+  EXPECT_EQ(planesFor(4), (std::vector<unsigned>{4}));
 }
 
 TEST(WeightPacking, LayoutMatchesTheKernelsReadOrder) {
   // Element (n, k) = (17, 9) of 4-bit slots: row tile 1, lane 1; vector
   // 9 / 8 = 1 of the tile, byte 9 % 4 = 1 of the lane, slot (9 / 4) % 2 = 0.
   KernelShape s;
-  s.slotBits = 4;
+  s.planes = {4};
+  s.block = 8;
   s.rows = 32;
   s.cols = 16;
-  auto layout = kernelWeightLayout(s);
+  auto layout = kernelWeightLayout(s, 0);
   ASSERT_TRUE(layout) << layout.error();
   int64_t vectorsPerTile = 2;
   int64_t byte = (1 * vectorsPerTile + 1) * kVectorBytes + 1 * kLaneK + 1;

@@ -298,7 +298,7 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
   x86::KernelShape &s = p.shape;
   s.n = n;
   s.k = k;
-  s.slotBits = codes->slotBits;
+  s.planes = codes->planes;
   s.rows = (n + x86::kTileRows - 1) / x86::kTileRows * x86::kTileRows;
 
   // The activation block: the largest power of two up to the option that
@@ -310,17 +310,18 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
   p.prefetchDistance = options.prefetchDistance;
   p.maxRowsPerPass = options.rowsPerPass ? options.rowsPerPass : p.isa == DotISA::AVX2 ? 2 : 8;
   p.kb = 0;
-  for (int64_t kb = options.activationBlock; kb >= s.kPerVector(); kb /= 2)
-    if (kb % s.kPerVector() == 0 && (groupK == 0 || groupK % kb == 0)) {
+  for (int64_t kb = options.activationBlock; kb >= s.blockQuantum(); kb /= 2)
+    if (kb % s.blockQuantum() == 0 && (groupK == 0 || groupK % kb == 0)) {
       p.kb = kb;
       break;
     }
   if (p.kb == 0) {
     whyNot = "the weight scale group (" + std::to_string(groupK) +
-             " k) is not a multiple of the " + std::to_string(s.kPerVector()) +
+             " k) is not a multiple of the " + std::to_string(s.blockQuantum()) +
              " k one weight vector holds";
     return failure();
   }
+  s.block = p.kb;
   s.cols = (k + p.kb - 1) / p.kb * p.kb;
   p.numBlocks = s.cols / p.kb;
   p.numGroups = gs->numGroups;
@@ -628,8 +629,7 @@ struct Emitter {
   Value kernel(const Activations &act, Value aScales) {
     Value words = act.words, scales = act.scales, sums = act.sums;
     const x86::KernelShape &s = p.shape;
-    int64_t tiles = s.rowTiles(), perTile = s.vectorsPerRowTile();
-    int64_t slots = s.slotsPerByte(), w = s.slotBits, vectorsPerBlock = p.kb / s.kPerVector();
+    int64_t tiles = s.rowTiles(), perBlock = s.vectorsPerBlockAllPlanes();
     auto byteType = RankedTensorType::get({s.bytes()}, i8());
     Value weights = arith::ConstantOp::create(
         b, loc,
@@ -651,7 +651,6 @@ struct Emitter {
       else
         zbTable = constantTensor({tiles, p.numGroups, x86::kTileRows}, p.zb);
     }
-    Value mask = splatI8(64, static_cast<int8_t>((1u << w) - 1));
     Value table;
     if (p.codes.codebook) {
       SmallVector<int8_t> t(64);
@@ -699,24 +698,34 @@ struct Emitter {
               for (int64_t r = 0; r < count; ++r)
                 acc[r][0] = ys[r];
             int64_t step = 0;
-            for (int64_t v = 0; v < vectorsPerBlock; ++v) {
-              Value vecIndex = addc(mulc(blk, vectorsPerBlock), v); // within the row tile
-              Value offset = mulc(add(mulc(nt, perTile), vecIndex), x86::kVectorBytes);
+            // The block's vectors: plane 0's, then plane 1's, ...
+            Value blockVector = mulc(add(mulc(nt, p.numBlocks), blk), perBlock);
+            for (size_t plane = 0; plane < s.planes.size(); ++plane)
+            for (int64_t v = 0; v < s.vectorsPerBlock(plane); ++v) {
+              int64_t w = s.planes[plane], slots = s.slotsPerByte(plane), sh = s.shift(plane);
+              Value offset = mulc(addc(blockVector, s.planeVector(plane) + v), x86::kVectorBytes);
               Value bytes = read(vec(64, i8()), weights, {offset});
               // One cache line per weight vector: ask for the line this
               // far ahead (past the end: clamped by the op).
               if (p.prefetchDistance)
                 PrefetchOp::create(b, loc, weights, ValueRange{addc(offset, p.prefetchDistance)});
+              // Slot values in place in the operand: bits [sh, sh + w) of
+              // each byte, the plane's weight 2^sh applied by the shift.
+              Value mask = splatI8(64, static_cast<int8_t>(((1u << w) - 1) << sh));
               for (int64_t slot = 0; slot < slots; ++slot) {
                 Value u = bytes;
-                if (slot > 0)
-                  u = arith::ShRUIOp::create(b, loc, u, splatI8(64, slot * w));
-                if (slot < slots - 1)
+                int64_t at = slot * w; // where the slot is in the byte
+                if (at > sh)
+                  u = arith::ShRUIOp::create(b, loc, u, splatI8(64, at - sh));
+                else if (at < sh)
+                  u = arith::ShLIOp::create(b, loc, u, splatI8(64, sh - at));
+                if (slot < slots - 1 || sh > 0)
                   u = arith::AndIOp::create(b, loc, u, mask);
                 if (table)
                   u = shuffleBytes(table, u);
-                // The word of 4 int8 activations at k = 4 * (slots * vecIndex + slot).
-                Value word = add(mulc(vecIndex, slots), idx(slot));
+                // The word of 4 int8 activations at
+                // k = kb * blk + kPerVector * v + 4 * slot.
+                Value word = addc(mulc(blk, p.kb / x86::kLaneK), v * slots + slot);
                 for (int64_t r = 0; r < count; ++r) {
                   Value a4 = tensor::ExtractOp::create(b, loc, words, ValueRange{rows[r], word});
                   Value a = vector::BitCastOp::create(

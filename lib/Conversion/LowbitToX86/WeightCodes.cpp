@@ -1,6 +1,7 @@
 //===- WeightCodes.cpp - Weight codes as bytes of an integer dot product ===//
 
 #include "lowbit/Conversion/LowbitToX86/WeightCodes.h"
+#include "lowbit/Conversion/LowbitToX86/WeightPacking.h"
 
 #include "lowbit/Numerics/Codec.h"
 
@@ -12,13 +13,6 @@ using namespace lowbit::x86;
 namespace num = lowbit::num;
 
 namespace {
-unsigned slotBitsFor(unsigned bits) {
-  for (unsigned s : {1u, 2u, 4u, 8u})
-    if (bits <= s)
-      return s;
-  return 0;
-}
-
 /// The largest power of two that divides every value (all finite, not all
 /// zero), as its exponent.
 std::optional<int> commonPowerOfTwo(const std::set<double> &values) {
@@ -51,7 +45,8 @@ std::optional<WeightCodes> lowbit::x86::planWeightCodes(const num::Format &f,
   }
   uint64_t n = uint64_t(1) << bits;
   WeightCodes w;
-  w.slotBits = slotBitsFor(bits);
+  // Affine operands take exactly the format's bits, in planes.
+  w.planes = planesFor(bits);
   w.finite.resize(n);
   std::vector<double> value(n, 0.0);
   std::set<double> values;
@@ -83,7 +78,7 @@ std::optional<WeightCodes> lowbit::x86::planWeightCodes(const num::Format &f,
   bool affine = true;
   for (double v : values) {
     double k = (v - lo) / w.alpha;
-    if (k != std::round(k) || k >= double(uint64_t(1) << w.slotBits))
+    if (k != std::round(k) || k >= double(uint64_t(1) << bits))
       affine = false;
   }
   if (affine) {
@@ -111,7 +106,7 @@ std::optional<WeightCodes> lowbit::x86::planWeightCodes(const num::Format &f,
     return std::nullopt;
   }
   w.codebook = true;
-  w.slotBits = 4;
+  w.planes = {4};
   w.alpha = scale;
   w.beta = lo;
   w.slot.resize(n);

@@ -2,24 +2,61 @@
 
 #include "lowbit/Conversion/LowbitToX86/WeightPacking.h"
 
+#include <algorithm>
+#include <numeric>
+
 using namespace lowbit::x86;
 using lowbit::layout::BitLayout;
 using lowbit::layout::IntTuple;
 using lowbit::layout::Layout;
 
-Expected<BitLayout> lowbit::x86::kernelWeightLayout(const KernelShape &s) {
-  int64_t w = s.slotBits, p = s.slotsPerByte();
-  int64_t vectorBits = kVectorBytes * 8;
+unsigned KernelShape::bits() const { return std::accumulate(planes.begin(), planes.end(), 0u); }
+
+unsigned KernelShape::shift(size_t p) const {
+  return std::accumulate(planes.begin(), planes.begin() + p, 0u);
+}
+
+int64_t KernelShape::blockQuantum() const {
+  int64_t q = 0;
+  for (size_t p = 0; p < planes.size(); ++p)
+    q = std::max(q, kPerVector(p));
+  return q;
+}
+
+int64_t KernelShape::vectorsPerBlockAllPlanes() const { return planeVector(planes.size()); }
+
+int64_t KernelShape::planeVector(size_t p) const {
+  int64_t v = 0;
+  for (size_t q = 0; q < p; ++q)
+    v += vectorsPerBlock(q);
+  return v;
+}
+
+std::vector<unsigned> lowbit::x86::planesFor(unsigned bits) {
+  std::vector<unsigned> planes;
+  if (bits == 1 || bits == 2 || bits == 4 || bits == 8)
+    return {bits};
+  for (unsigned w : {4u, 2u, 1u})
+    if (bits >= w) {
+      planes.push_back(w);
+      bits -= w;
+    }
+  return planes; // 4 + 2 + 1 for 7: widest (lowest) plane first
+}
+
+Expected<BitLayout> lowbit::x86::kernelWeightLayout(const KernelShape &s, size_t plane) {
+  int64_t w = s.planes[plane], slots = s.slotsPerByte(plane);
+  int64_t vectorBits = kVectorBytes * 8, perTile = s.cols / s.kPerVector(plane);
   // Element index = n * cols + k, colexicographic over
-  // ((j, slot, vector), (lane, row tile)) with k = j + 4 * slot + 4p * vector
-  // and n = lane + 16 * row tile.
-  IntTuple shape({IntTuple(w), IntTuple({IntTuple({IntTuple(kLaneK), IntTuple(p),
-                                                   IntTuple(s.vectorsPerRowTile())}),
+  // ((j, slot, vector), (lane, row tile)) with k = j + 4 * slot +
+  // kPerVector * vector and n = lane + 16 * row tile.
+  IntTuple shape({IntTuple(w), IntTuple({IntTuple({IntTuple(kLaneK), IntTuple(slots),
+                                                   IntTuple(perTile)}),
                                          IntTuple({IntTuple(kTileRows), IntTuple(s.rowTiles())})})});
   IntTuple stride(
       {IntTuple(1),
        IntTuple({IntTuple({IntTuple(8), IntTuple(w), IntTuple(vectorBits)}),
-                 IntTuple({IntTuple(kLaneK * 8), IntTuple(vectorBits * s.vectorsPerRowTile())})})});
+                 IntTuple({IntTuple(kLaneK * 8), IntTuple(vectorBits * perTile)})})});
   Expected<Layout> map = Layout::make(shape, stride);
   if (!map)
     return Expected<BitLayout>::failure(map.error());
@@ -27,17 +64,25 @@ Expected<BitLayout> lowbit::x86::kernelWeightLayout(const KernelShape &s) {
 }
 
 std::vector<uint8_t> lowbit::x86::packKernelWeights(const KernelShape &s,
-                                                    const std::vector<uint8_t> &slots) {
+                                                    const std::vector<uint8_t> &operands) {
   std::vector<uint8_t> out(s.bytes(), 0);
-  int64_t p = s.slotsPerByte(), kv = s.kPerVector(), vectors = s.vectorsPerRowTile();
-  unsigned w = s.slotBits;
-  for (int64_t row = 0; row < s.rows; ++row) {
-    int64_t tileBase = (row / kTileRows) * vectors * kVectorBytes + (row % kTileRows) * kLaneK;
-    const uint8_t *in = slots.data() + row * s.cols;
-    for (int64_t col = 0; col < s.cols; ++col) {
-      // Byte j of lane (row % 16) in vector col / kv; slot (col / 4) % p.
-      int64_t byte = tileBase + (col / kv) * kVectorBytes + col % kLaneK;
-      out[byte] |= static_cast<uint8_t>(in[col] << (w * ((col / kLaneK) % p)));
+  int64_t perBlock = s.vectorsPerBlockAllPlanes(), blocks = s.blocks();
+  for (size_t p = 0; p < s.planes.size(); ++p) {
+    unsigned w = s.planes[p], shift = s.shift(p);
+    uint8_t mask = static_cast<uint8_t>((1u << w) - 1);
+    int64_t slots = s.slotsPerByte(p), kv = s.kPerVector(p), first = s.planeVector(p);
+    for (int64_t row = 0; row < s.rows; ++row) {
+      int64_t tileBase = (row / kTileRows) * blocks * perBlock * kVectorBytes +
+                         (row % kTileRows) * kLaneK;
+      const uint8_t *in = operands.data() + row * s.cols;
+      for (int64_t col = 0; col < s.cols; ++col) {
+        // Byte j of lane (row % 16) in vector (col % block) / kv of the
+        // plane in block col / block; slot (col / 4) % slots.
+        int64_t vector = (col / s.block) * perBlock + first + (col % s.block) / kv;
+        int64_t byte = tileBase + vector * kVectorBytes + col % kLaneK;
+        uint8_t bits = static_cast<uint8_t>((in[col] >> shift) & mask);
+        out[byte] |= static_cast<uint8_t>(bits << (w * ((col / kLaneK) % slots)));
+      }
     }
   }
   return out;

@@ -36,7 +36,10 @@
 namespace lowbit::x86 {
 
 struct WeightCodes {
-  unsigned slotBits = 0;  ///< bits one weight takes in the kernel layout: 1, 2, 4 or 8
+  /// The operand's bit planes in the kernel layout (WeightPacking.h), low
+  /// bits first: the format's width for affine formats (3 bits: 2 + 1), 4
+  /// for codebooks (the raw code).
+  std::vector<unsigned> planes;
   bool codebook = false;  ///< slots hold raw codes, mapped by `table`
   std::vector<uint8_t> slot;     ///< per code: the slot's contents
   std::array<uint8_t, 16> table{}; ///< codebook: code -> operand
@@ -44,6 +47,12 @@ struct WeightCodes {
   double alpha = 1, beta = 0;    ///< value = alpha * operand + beta
   unsigned maxOperand = 0;
 
+  unsigned slotBits() const {
+    unsigned b = 0;
+    for (unsigned p : planes)
+      b += p;
+    return b;
+  }
   /// The operand byte of a code.
   uint8_t operand(uint64_t code) const { return codebook ? table[code] : slot[code]; }
 };

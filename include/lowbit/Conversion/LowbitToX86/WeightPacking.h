@@ -3,14 +3,17 @@
 // The byte-dot kernels read weights in tiles of 16 output rows (n) by 4
 // consecutive k: one 64-byte vector holds 16 lanes of 4 bytes, lane i for
 // row n0 + i, byte j for k0 + j, which is what vpdpbusd multiplies with 4
-// broadcast activation bytes. Sub-byte slots stack 8/slotBits such tiles
-// of consecutive k in one vector (bits [s*w, (s+1)*w) of each byte hold
-// tile s), so a kernel loads 64 bytes and shifts and masks them apart.
-// Tiles follow k within a row block, row blocks follow each other: the
-// inner loop streams the weights linearly.
+// broadcast activation bytes. Sub-byte slots stack 8/w such tiles of
+// consecutive k in one vector (bits [s*w, (s+1)*w) of each byte hold tile
+// s), so a kernel loads 64 bytes and shifts and masks them apart. Operands
+// of 3, 5, 6 or 7 bits are split into bit planes of 1, 2 and 4 bits, each
+// with its own vectors, so that weights take exactly their bits (W3 reads
+// 3 bits per weight, not 4). Blocks of k follow each other within a row
+// tile (in a block, plane 0's vectors, then plane 1's), row tiles follow
+// each other: the inner loop streams the weights linearly.
 //
-// This is a bit layout (lowbit/Layout/BitLayout.h) of the padded matrix
-// of slot values, and the weights are packed through it.
+// Each plane's stream is a bit layout (lowbit/Layout/BitLayout.h) of the
+// padded matrix of its slot values; the packer is tested against them.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LOWBIT_CONVERSION_LOWBITTOX86_WEIGHTPACKING_H
@@ -32,27 +35,52 @@ constexpr int64_t kLaneK = 4;
 constexpr int64_t kVectorBytes = kTileRows * kLaneK;
 
 /// The padded weight matrix: rows (n) a multiple of 16, k a multiple of
-/// the k one vector covers (4 * 8 / slotBits) and of the activation block.
+/// the block. An operand of w bits is stored as bit planes of 1, 2, 4 or 8
+/// bits, low bits first (3 = 2 + 1, 5 = 4 + 1, 6 = 4 + 2, 7 = 4 + 2 + 1),
+/// so that every weight takes exactly its w bits. Per row tile the blocks
+/// of `block` k follow each other, and in a block the vectors of plane 0,
+/// then those of plane 1, ...: one linear stream whatever the planes.
 struct KernelShape {
   int64_t n = 0, k = 0;         ///< the real sizes
   int64_t rows = 0, cols = 0;   ///< padded
-  unsigned slotBits = 0;
-  int64_t slotsPerByte() const { return 8 / slotBits; }
-  int64_t kPerVector() const { return kLaneK * slotsPerByte(); }
+  std::vector<unsigned> planes; ///< slot bits per plane, low bits first
+  int64_t block = 0;            ///< k per block (a multiple of every plane's kPerVector)
+
+  unsigned bits() const;
+  /// The bit where plane p starts in the operand.
+  unsigned shift(size_t p) const;
+  int64_t slotsPerByte(size_t p) const { return 8 / planes[p]; }
+  int64_t kPerVector(size_t p) const { return kLaneK * slotsPerByte(p); }
+  /// The largest kPerVector: the block must be a multiple of it.
+  int64_t blockQuantum() const;
   int64_t rowTiles() const { return rows / kTileRows; }
-  int64_t vectorsPerRowTile() const { return cols / kPerVector(); }
-  int64_t bytes() const { return rows * cols * slotBits / 8; }
+  int64_t blocks() const { return cols / block; }
+  int64_t vectorsPerBlock(size_t p) const { return block / kPerVector(p); }
+  int64_t vectorsPerBlockAllPlanes() const;
+  /// The first vector of plane p within a block.
+  int64_t planeVector(size_t p) const;
+  int64_t bytes() const { return rows * cols * bits() / 8; }
 };
 
-/// The bit layout of a rows x cols row-major matrix of slot values.
-Expected<layout::BitLayout> kernelWeightLayout(const KernelShape &shape);
+/// The bit layout of plane p's own stream: (bit of the plane's slot,
+/// element of the rows x cols row-major matrix) -> bit offset, as if the
+/// plane were packed alone. The packed weights interleave the planes'
+/// streams by block: per (row tile, block), vectorsPerBlock(p) vectors of
+/// each plane in turn. (A bit layout is a bijection onto its storage, so
+/// one plane with gaps for the others is not one; a single plane is the
+/// whole packing.)
+Expected<layout::BitLayout> kernelWeightLayout(const KernelShape &shape, size_t plane);
 
-/// Packs slot values (rows x cols, row-major, each < 2^slotBits) into the
-/// kernel layout: the same bytes as kernelWeightLayout(shape).pack(), by
-/// direct byte arithmetic (tested against the layout), since packing bit by
-/// bit through the layout costs a second per 4096 x 4096 matrix.
+/// Packs operands (rows x cols, row-major, each < 2^bits) into the kernel
+/// layout: plane p of each operand ((op >> shift(p)) mod 2^planes[p])
+/// where kernelWeightLayout(shape, p) puts it, by direct byte arithmetic
+/// (tested against the layouts), since packing bit by bit through the
+/// layouts costs a second per 4096 x 4096 matrix.
 std::vector<uint8_t> packKernelWeights(const KernelShape &shape,
-                                       const std::vector<uint8_t> &slots);
+                                       const std::vector<uint8_t> &operands);
+
+/// The planes of a `bits`-wide operand (1..8).
+std::vector<unsigned> planesFor(unsigned bits);
 
 } // namespace lowbit::x86
 
