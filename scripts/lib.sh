@@ -4,6 +4,7 @@
 
 LOWBIT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LOWBIT_BUILD=${LOWBIT_BUILD:-$LOWBIT_ROOT/build}
+LOWBIT_PRESET=${LOWBIT_PRESET:-default} # CMakePresets.json
 LLVM_BIN=/usr/lib/llvm-22/bin
 
 # Debian 12 packages lowbit builds and tests with (see docs/getting-started.md).
@@ -41,7 +42,7 @@ lowbit_configure() {
   if [ ! -f "$LOWBIT_BUILD/build.ninja" ]; then
     lowbit_log "configuring $LOWBIT_BUILD"
     export CCACHE_BASEDIR="$LOWBIT_ROOT"
-    (cd "$LOWBIT_ROOT" && cmake --preset default -B "$LOWBIT_BUILD" >"$LOWBIT_BUILD.configure.log" 2>&1) || {
+    (cd "$LOWBIT_ROOT" && cmake --preset "$LOWBIT_PRESET" -B "$LOWBIT_BUILD" >"$LOWBIT_BUILD.configure.log" 2>&1) || {
       cat "$LOWBIT_BUILD.configure.log" >&2
       echo "lowbit: cmake configure failed" >&2
       exit 1

@@ -45,6 +45,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <map>
 
 using namespace mlir;
 using namespace mlir::lowbit;
@@ -698,43 +699,53 @@ struct Emitter {
               for (int64_t r = 0; r < count; ++r)
                 acc[r][0] = ys[r];
             int64_t step = 0;
-            // The block's vectors: plane 0's, then plane 1's, ...
+            // The block's vectors: plane 0's, then plane 1's, ... Each is
+            // loaded (and the line 8 KiB ahead prefetched) once, when its
+            // first 4-k group is reached.
             Value blockVector = mulc(add(mulc(nt, p.numBlocks), blk), perBlock);
-            for (size_t plane = 0; plane < s.planes.size(); ++plane)
-            for (int64_t v = 0; v < s.vectorsPerBlock(plane); ++v) {
-              int64_t w = s.planes[plane], slots = s.slotsPerByte(plane), sh = s.shift(plane);
+            std::map<std::pair<size_t, int64_t>, Value> loaded;
+            auto vectorOf = [&](size_t plane, int64_t v) {
+              Value &bytes = loaded[{plane, v}];
+              if (bytes)
+                return bytes;
               Value offset = mulc(addc(blockVector, s.planeVector(plane) + v), x86::kVectorBytes);
-              Value bytes = read(vec(64, i8()), weights, {offset});
+              bytes = read(vec(64, i8()), weights, {offset});
               // One cache line per weight vector: ask for the line this
               // far ahead (past the end: clamped by the op).
               if (p.prefetchDistance)
                 PrefetchOp::create(b, loc, weights, ValueRange{addc(offset, p.prefetchDistance)});
-              // Slot values in place in the operand: bits [sh, sh + w) of
-              // each byte, the plane's weight 2^sh applied by the shift.
-              Value mask = splatI8(64, static_cast<int8_t>(((1u << w) - 1) << sh));
-              for (int64_t slot = 0; slot < slots; ++slot) {
-                Value u = bytes;
-                int64_t at = slot * w; // where the slot is in the byte
+              return bytes;
+            };
+            // Per group of 4 k: the operand bytes, each plane's slot
+            // shifted into place (bits [shift, shift + w)) and or-ed, so
+            // that one dot product per row covers all planes.
+            for (int64_t j = 0; j < p.kb / x86::kLaneK; ++j) {
+              Value u;
+              for (size_t plane = 0; plane < s.planes.size(); ++plane) {
+                int64_t w = s.planes[plane], slots = s.slotsPerByte(plane), sh = s.shift(plane);
+                int64_t slot = j % slots, at = slot * w; // where the slot is in the byte
+                Value part = vectorOf(plane, j / slots);
                 if (at > sh)
-                  u = arith::ShRUIOp::create(b, loc, u, splatI8(64, at - sh));
+                  part = arith::ShRUIOp::create(b, loc, part, splatI8(64, at - sh));
                 else if (at < sh)
-                  u = arith::ShLIOp::create(b, loc, u, splatI8(64, sh - at));
+                  part = arith::ShLIOp::create(b, loc, part, splatI8(64, sh - at));
                 if (slot < slots - 1 || sh > 0)
-                  u = arith::AndIOp::create(b, loc, u, mask);
-                if (table)
-                  u = shuffleBytes(table, u);
-                // The word of 4 int8 activations at
-                // k = kb * blk + kPerVector * v + 4 * slot.
-                Value word = addc(mulc(blk, p.kb / x86::kLaneK), v * slots + slot);
-                for (int64_t r = 0; r < count; ++r) {
-                  Value a4 = tensor::ExtractOp::create(b, loc, words, ValueRange{rows[r], word});
-                  Value a = vector::BitCastOp::create(
-                      b, loc, vec(64, i8()), vector::BroadcastOp::create(b, loc, vec(16, i32()), a4));
-                  Value &chain = acc[r][step % chains];
-                  chain = dot(chain, u, a);
-                }
-                ++step;
+                  part = arith::AndIOp::create(
+                      b, loc, part, splatI8(64, static_cast<int8_t>(((1u << w) - 1) << sh)));
+                u = u ? arith::OrIOp::create(b, loc, u, part).getResult() : part;
               }
+              if (table)
+                u = shuffleBytes(table, u);
+              // The word of 4 int8 activations at k = kb * blk + 4 * j.
+              Value word = addc(mulc(blk, p.kb / x86::kLaneK), j);
+              for (int64_t r = 0; r < count; ++r) {
+                Value a4 = tensor::ExtractOp::create(b, loc, words, ValueRange{rows[r], word});
+                Value a = vector::BitCastOp::create(
+                    b, loc, vec(64, i8()), vector::BroadcastOp::create(b, loc, vec(16, i32()), a4));
+                Value &chain = acc[r][step % chains];
+                chain = dot(chain, u, a);
+              }
+              ++step;
             }
             auto fm = arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::contract);
             SmallVector<Value> next;
