@@ -19,6 +19,8 @@ unsigned codeBit(unsigned j, unsigned bits, BitOrder order) {
 
 void lowbit::num::pack(const uint32_t *codes, size_t n, unsigned bits,
                        BitOrder order, uint8_t *out) {
+  if (n == 0)
+    return; // `out` may be null (an empty vector's data): memset would be UB
   std::memset(out, 0, packedBytes(n, bits));
   size_t p = 0; // stream bit position
   for (size_t i = 0; i < n; ++i) {
@@ -43,6 +45,8 @@ void lowbit::num::unpack(const uint8_t *in, size_t n, unsigned bits,
 void lowbit::num::splitBitPlanes(const uint32_t *codes, size_t n, unsigned bits,
                                  uint8_t *planes) {
   size_t stride = packedBytes(n, 1);
+  if (stride * bits == 0)
+    return;
   std::memset(planes, 0, stride * bits);
   for (unsigned k = 0; k < bits; ++k)
     for (size_t i = 0; i < n; ++i)
