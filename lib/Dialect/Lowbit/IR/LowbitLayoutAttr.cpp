@@ -77,6 +77,11 @@ LogicalResult LayoutAttr::verifyEncoding(ArrayRef<int64_t> shape, Type elementTy
   // layouts, for codes of their width, on a shape they fit.
   if (getKind() != LayoutKind::Bits)
     return emitError() << "a tensor encoding must be a bit layout (bits<...>), got " << *this;
+  // The parser asks even when the element type failed to parse (found by
+  // the mlir fuzz target): that error is reported already, and a null type
+  // has nothing to check or print.
+  if (!elementType)
+    return failure();
   std::optional<::lowbit::num::Format> f = getFormat(elementType);
   if (!f || f->bits() != getElementBits())
     return emitError() << "the layout " << *this << " is for " << getElementBits()

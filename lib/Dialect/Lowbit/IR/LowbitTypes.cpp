@@ -315,6 +315,8 @@ struct BuiltinFormatModel
 } // namespace
 
 std::optional<num::Format> mlir::lowbit::getFormat(Type type) {
+  if (!type) // e.g. the element type of a tensor type that failed to parse
+    return std::nullopt;
   if (auto iface = dyn_cast<LowbitFormatTypeInterface>(type))
     return iface.getFormat();
   if (auto b = builtinFloatOf(type))
