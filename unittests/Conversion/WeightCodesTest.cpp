@@ -59,17 +59,38 @@ TEST(WeightCodes, SmallMinifloatsUseACodebook) {
   expectExact(e2m1, *w);
 }
 
+TEST(WeightCodes, SixBitMinifloatsUseAVpermbCodebook) {
+  // e2m3 (MXFP6): values are integers times 1/8 in 120 steps, not evenly
+  // spaced; 64 entries need vpermb (AVX-512 VBMI).
+  num::Format e2m3 = num::Format::minifloat(2, 3);
+  std::string why;
+  EXPECT_FALSE(x86::planWeightCodes(e2m3, why));
+  EXPECT_NE(why.find("64 with AVX-512 VBMI's vpermb"), std::string::npos) << why;
+  auto w = x86::planWeightCodes(e2m3, why, 6);
+  ASSERT_TRUE(w) << why;
+  EXPECT_TRUE(w->codebook);
+  EXPECT_EQ(w->table.size(), 64u);
+  EXPECT_EQ(w->planes, (std::vector<unsigned>{4, 2})); // the raw code, in planes
+  EXPECT_EQ(w->alpha, 0.125);
+  expectExact(e2m3, *w);
+  // e3m2 spans 448 steps of its finest power of two: no byte operand.
+  EXPECT_FALSE(x86::planWeightCodes(num::Format::minifloat(3, 2), why, 6));
+  EXPECT_NE(why.find("more than 255 steps"), std::string::npos) << why;
+}
+
 TEST(WeightCodes, EveryPlanIsExact) {
   // Every minifloat and posit of at most 8 bits: a plan, when there is
   // one, reproduces every finite value; wide uneven formats have none.
   for (unsigned e = 1; e <= 5; ++e)
     for (unsigned m = 0; e + m + 1 <= 8; ++m) {
       num::Format f = num::Format::minifloat(e, m);
-      std::string why;
-      if (auto w = x86::planWeightCodes(f, why))
-        expectExact(f, *w);
-      else
-        EXPECT_FALSE(why.empty());
+      for (unsigned codebookBits : {4u, 6u}) {
+        std::string why;
+        if (auto w = x86::planWeightCodes(f, why, codebookBits))
+          expectExact(f, *w);
+        else
+          EXPECT_FALSE(why.empty());
+      }
     }
   for (unsigned n = 2; n <= 8; ++n)
     for (unsigned es = 0; es <= 2; ++es) {

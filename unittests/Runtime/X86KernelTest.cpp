@@ -44,6 +44,9 @@ struct Weight {
   /// Operands up to 255 (int8): only vpdpbusd sums them exactly; without
   /// VNNI the product falls back to the reference path, with a remark.
   bool needsVnni = false;
+  /// A 64-entry codebook: vpermb (AVX-512 VBMI); without it the product
+  /// falls back to the reference path, with a remark.
+  bool needsVbmi = false;
 };
 
 const Weight kWeights[] = {
@@ -62,6 +65,8 @@ const Weight kWeights[] = {
     {"int8_per_channel", "i8", "int8_per_channel", 1.0, true},
     {"mxfp4", "f4E2M1FN", "mxfp4", 1.0},
     {"nvfp4", "f4E2M1FN", "nvfp4", 1.0},
+    {"e2m3", "f6E2M3FN", nullptr, 7.5, false, true},
+    {"mxfp6_e2m3", "f6E2M3FN", "mxfp6_e2m3", 1.0, false, true},
 };
 
 struct Shape {
@@ -110,9 +115,10 @@ std::string program(const Weight &w, const char *act, const Shape &s, const char
        << ", transpose_b} : " << aTypes << ", " << qt << " -> " << ct << "\n";
   } else {
     std::string preset = w.scheme;
+    bool mx = preset == "mxfp4" || preset == "mxfp6_e2m3";
     int64_t g = preset == "int8_per_channel" ? s.k : preset == "nvfp4" ? 16
-                : preset == "mxfp4"          ? 32 : 128;
-    std::string scaleElem = preset == "mxfp4"   ? "f8E8M0FNU"
+                : mx                         ? 32 : 128;
+    std::string scaleElem = mx                  ? "f8E8M0FNU"
                             : preset == "nvfp4" ? "f8E4M3FN"
                             : preset == "int8_per_channel" ? "f32" : "f16";
     std::string st = tensor(s.n, (s.k + g - 1) / g, scaleElem);
@@ -159,6 +165,10 @@ void runCase(const char *target, const Weight &w, const char *act, const Shape &
   if (w.needsVnni && !t->has(lowbit::target::CPUFeature::AVX512VNNI))
     EXPECT_NE(diagnostics.find("takes the reference path on target '" + std::string(target) +
                                "': weight operands reach 255, and vpmaddubsw saturates"),
+              std::string::npos)
+        << diagnostics;
+  else if (w.needsVbmi && !t->has(lowbit::target::CPUFeature::AVX512VBMI))
+    EXPECT_NE(diagnostics.find("64 with AVX-512 VBMI's vpermb, which the target lacks"),
               std::string::npos)
         << diagnostics;
   else

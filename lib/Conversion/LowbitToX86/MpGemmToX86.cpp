@@ -271,7 +271,8 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
     whyNot = "the weights have no number format";
     return failure();
   }
-  std::optional<x86::WeightCodes> codes = x86::planWeightCodes(*bFormat, whyNot);
+  bool vbmi = p.isa != DotISA::AVX2 && t.has(CPUFeature::AVX512VBMI);
+  std::optional<x86::WeightCodes> codes = x86::planWeightCodes(*bFormat, whyNot, vbmi ? 6 : 4);
   if (!codes)
     return failure();
   unsigned maxOperand = p.isa == DotISA::VNNI512 ? 255 : kMaxPairOperand;
@@ -445,6 +446,9 @@ struct Emitter {
 
   /// Bytes looked up in a 16-entry table (replicated per 128-bit lane).
   Value shuffleBytes(Value table, Value indices) {
+    // A table of more than 16 entries: vpermb over the whole 64 bytes.
+    if (p.codes.table.size() > 16)
+      return intrinsic("llvm.x86.avx512.permvar.qi.512", vec(64, i8()), {table, indices});
     if (p.isa == DotISA::AVX2)
       return concat(intrinsic("llvm.x86.avx2.pshuf.b", vec(32, i8()),
                               {half(table, 0), half(indices, 0)}),
@@ -654,9 +658,14 @@ struct Emitter {
     }
     Value table;
     if (p.codes.codebook) {
+      // 16 entries: the same table in every 128-bit lane (vpshufb looks up
+      // within lanes); more: one 64-byte table (vpermb), padded.
+      size_t entries = p.codes.table.size();
       SmallVector<int8_t> t(64);
       for (int i = 0; i < 64; ++i)
-        t[i] = static_cast<int8_t>(p.codes.table[i % 16]);
+        t[i] = static_cast<int8_t>(entries == 16 ? p.codes.table[i % 16]
+                                   : i < static_cast<int>(entries) ? p.codes.table[i]
+                                                                   : 0);
       table = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(vec(64, i8()),
                                                                        ArrayRef<int8_t>(t)));
     }

@@ -37,7 +37,8 @@ std::optional<int> commonPowerOfTwo(const std::set<double> &values) {
 } // namespace
 
 std::optional<WeightCodes> lowbit::x86::planWeightCodes(const num::Format &f,
-                                                         std::string &whyNot) {
+                                                         std::string &whyNot,
+                                                         unsigned maxCodebookBits) {
   unsigned bits = f.bits();
   if (bits > 8) {
     whyNot = "codes wider than 8 bits have no byte-dot kernel";
@@ -91,9 +92,12 @@ std::optional<WeightCodes> lowbit::x86::planWeightCodes(const num::Format &f,
   }
 
   // Codebook: integers times 2^p, looked up by one byte shuffle.
-  if (bits > 4) {
+  if (bits > std::min(maxCodebookBits, 6u)) {
     whyNot = "values of this " + std::to_string(bits) +
-             "-bit format are not evenly spaced, and a byte-shuffle codebook holds 16 entries";
+             "-bit format are not evenly spaced, and a byte-shuffle codebook holds " +
+             (bits <= 6 ? std::string("16 entries (64 with AVX-512 VBMI's vpermb, which the "
+                                      "target lacks)")
+                        : std::string("at most 64 entries"));
     return std::nullopt;
   }
   std::optional<int> p = commonPowerOfTwo(values);
@@ -106,7 +110,10 @@ std::optional<WeightCodes> lowbit::x86::planWeightCodes(const num::Format &f,
     return std::nullopt;
   }
   w.codebook = true;
-  w.planes = {4};
+  // The raw code in the operand byte: one 4-bit slot (vpshufb's 16
+  // entries), or the planes of a 5- or 6-bit code (vpermb's 64).
+  w.planes = bits <= 4 ? std::vector<unsigned>{4} : planesFor(bits);
+  w.table.assign(bits <= 4 ? 16 : std::size_t(1) << bits, 0);
   w.alpha = scale;
   w.beta = lo;
   w.slot.resize(n);

@@ -96,3 +96,17 @@ func.func @tuned(%a: tensor<2x128xf32>) -> tensor<2x16xf32> {
   return %c : tensor<2x16xf32>
 }
 // BADTUNE: bad-tuning.mlir:4:8: error: 'lowbit.mpgemm' op lowbit.x86_tuning: activation-block must be a power of two from 8 to 256, got 48
+
+// 6-bit e2m3 codes (MXFP6): integers times 1/8, 64 codes: the raw code is
+// stored in two planes (4 + 2 bits), or-ed back into one byte and mapped by
+// vpermb (AVX-512 VBMI); without VBMI the product stays on the reference path.
+// VNNI-LABEL: func.func @e2m3
+// VNNI: lowbit.pure_intrinsic "llvm.x86.avx512.permvar.qi.512"
+// VNNI-NOT: lowbit.mpgemm
+// BW-LABEL: func.func @e2m3
+// BW: lowbit.mpgemm
+func.func @e2m3(%a: tensor<1x64xf32>) -> tensor<1x16xf32> {
+  %w = lowbit.constant dense<9> : tensor<16x64xui6> -> tensor<16x64xf6E2M3FN>
+  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<1x64xf32>, tensor<16x64xf6E2M3FN> -> tensor<1x16xf32>
+  return %c : tensor<1x16xf32>
+}

@@ -14,9 +14,11 @@
 // * affine: the values themselves are evenly spaced (every integer format:
 //   signed, unsigned, bipolar, ternary). The weight slot stores the operand
 //   directly (repacked at compile time), so the kernel only shifts and masks.
-// * codebook (formats of at most 4 bits, e.g. e2m1): the values are
+// * codebook (formats of at most 4 bits, e.g. e2m1; up to 6 bits, e.g.
+//   e2m3 of MXFP6, where the target has AVX-512 VBMI): the values are
 //   integers times a power of two but not evenly spaced. The slot stores the
-//   raw code and one byte shuffle (vpshufb) maps it to the operand.
+//   raw code and one byte shuffle maps it to the operand: vpshufb for 16
+//   entries, vpermb (a whole 64-byte table) for 32 or 64.
 //
 // Nothing here depends on MLIR: the plan is computed from the Numerics
 // library's exact decode of every code.
@@ -42,7 +44,7 @@ struct WeightCodes {
   std::vector<unsigned> planes;
   bool codebook = false;  ///< slots hold raw codes, mapped by `table`
   std::vector<uint8_t> slot;     ///< per code: the slot's contents
-  std::array<uint8_t, 16> table{}; ///< codebook: code -> operand
+  std::vector<uint8_t> table;    ///< codebook: code -> operand (16 or 2^bits entries)
   std::vector<bool> finite;      ///< per code: has a finite value (others must not occur)
   double alpha = 1, beta = 0;    ///< value = alpha * operand + beta
   unsigned maxOperand = 0;
@@ -57,8 +59,10 @@ struct WeightCodes {
   uint8_t operand(uint64_t code) const { return codebook ? table[code] : slot[code]; }
 };
 
-/// The plan for `f`, or nullopt with the reason in `whyNot`.
-std::optional<WeightCodes> planWeightCodes(const lowbit::num::Format &f, std::string &whyNot);
+/// The plan for `f`, or nullopt with the reason in `whyNot`. Codebooks of
+/// formats up to `maxCodebookBits` (4: vpshufb; 6: vpermb).
+std::optional<WeightCodes> planWeightCodes(const lowbit::num::Format &f, std::string &whyNot,
+                                           unsigned maxCodebookBits = 4);
 
 } // namespace lowbit::x86
 
