@@ -75,6 +75,8 @@ const Format kFormats[] = {
     // the kernel folds the scale into one constant: no table is read.
     {"mxfp4", "f4E2M1FN", "mxfp4", "tensor<NxGxf8E8M0FNU>", 4, 0, 32, 1},
     {"e2m1", "f4E2M1FN", nullptr, "", 4, 0, 0, 6},
+    // 6-bit codes in 4 + 2 planes, a 64-entry vpermb codebook (VBMI).
+    {"mxfp6 (e2m3)", "f6E2M3FN", "mxfp6_e2m3", "tensor<NxGxf8E8M0FNU>", 6, 0, 32, 1},
     {"int8 per channel", "i8", "int8_per_channel", "tensor<NxGxf32>", 8, 1, 0, 1},
 };
 

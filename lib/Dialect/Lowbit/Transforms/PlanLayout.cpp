@@ -18,11 +18,6 @@ struct LowbitPlanLayoutPass : impl::LowbitPlanLayoutBase<LowbitPlanLayoutPass> {
   using LowbitPlanLayoutBase::LowbitPlanLayoutBase;
 
   void runOnOperation() override {
-    if (target != "dense" && target != "bitplane") {
-      getOperation()->emitError() << "lowbit-plan-layout: unknown target '" << target
-                                  << "'; expected dense or bitplane";
-      return signalPassFailure();
-    }
     getOperation()->walk([&](MpGemmOp op) {
       if (op.getBLayoutAttr())
         return;
@@ -36,7 +31,7 @@ struct LowbitPlanLayoutPass : impl::LowbitPlanLayoutBase<LowbitPlanLayoutPass> {
       MLIRContext *ctx = op.getContext();
       int64_t w = f->bits();
       LayoutAttr layout = LayoutAttr::get(ctx, LayoutKind::Bits, "", BitLayoutKind::LSBFirst, {w});
-      if (target == "bitplane" && op.getTransposeB() && b.getDimSize(1) % kPlaneWordBits == 0)
+      if (target == LayoutPlanTarget::Bitplane && op.getTransposeB() && b.getDimSize(1) % kPlaneWordBits == 0)
         layout = LayoutAttr::get(ctx, LayoutKind::Bits, "", BitLayoutKind::PlanesTiled,
                                  {w, kPlaneWordBits});
       op.setBLayoutAttr(layout);

@@ -39,4 +39,5 @@ func.func @untouched(%a: tensor<1x64xf32>, %w: tensor<8x64xf32>, %q: tensor<8x64
   return %c, %d : tensor<1x8xf32>, tensor<1x8xf32>
 }
 
-// BAD: lowbit-plan-layout: unknown target 'tpu'; expected dense or bitplane
+// The option is an enum: a value it does not have is refused by the parser.
+// BAD: for the --target option: Cannot find option named 'tpu'!

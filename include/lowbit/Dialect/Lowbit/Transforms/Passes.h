@@ -6,6 +6,12 @@
 
 namespace mlir::lowbit {
 
+/// The target descriptions of lowbit-plan-layout (its `target` option).
+enum class LayoutPlanTarget {
+  Dense,    ///< bits<lsb_first, W>, row after row
+  Bitplane, ///< bits<planes_tiled, W, 32>: bit planes in 32-bit words of k
+};
+
 #define GEN_PASS_DECL
 #include "lowbit/Dialect/Lowbit/Transforms/Passes.h.inc"
 

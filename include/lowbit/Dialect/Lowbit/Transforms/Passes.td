@@ -29,8 +29,13 @@ def LowbitPlanLayout : Pass<"lowbit-plan-layout"> {
     ```
   }];
   let options = [
-    Option<"target", "target", "std::string", /*default=*/"\"dense\"",
-           "Target description: dense or bitplane">
+    Option<"target", "target", "::mlir::lowbit::LayoutPlanTarget",
+           /*default=*/"::mlir::lowbit::LayoutPlanTarget::Dense",
+           "Target description", [{::llvm::cl::values(
+             clEnumValN(::mlir::lowbit::LayoutPlanTarget::Dense, "dense",
+                        "bits<lsb_first, W>, row after row"),
+             clEnumValN(::mlir::lowbit::LayoutPlanTarget::Bitplane, "bitplane",
+                        "bits<planes_tiled, W, 32>: bit planes in 32-bit words of k"))}]>
   ];
 }
 
