@@ -258,6 +258,13 @@ int main(int argc, char **argv) {
         auto t0 = std::chrono::steady_clock::now();
         auto kernel = lowbit::rt::compile(source, fast, diagnostics);
         double compileSeconds = seconds(t0);
+        // 64-entry codebooks need vpermb: on a host without AVX-512 VBMI
+        // that row is left out (with its remark), not measured on the
+        // reference path.
+        if (kernel && diagnostics.find("vpermb, which the target lacks") != std::string::npos) {
+          std::fprintf(stderr, "%s left out: %s\n", f.name, diagnostics.c_str());
+          continue;
+        }
         if (!kernel || diagnostics.find("reference path") != std::string::npos) {
           std::fprintf(stderr, "%s: %s\n", f.name, diagnostics.c_str());
           return 1;
