@@ -109,6 +109,23 @@ QuantizedTensor lowbit::num::quantizeTensor(const TensorScheme &s,
       tensorAmax = std::max(tensorAmax, std::fabs(x[i]));
     q.tensorScale = nvfp4TensorScale(tensorAmax, NvFp4Rule::Exact);
   }
+  // MX blocks along the last axis (every MX weight and activation): each
+  // row in one call of the table path, which BulkMx tests against
+  // mxQuantizeBlock block by block; the gather below costs more than the
+  // quantization for large weights folded at compile time.
+  if (s.rule == SchemeRule::MX && !shape.empty() && n > 0 &&
+      std::all_of(s.extents.begin(), s.extents.end() - 1, [](int64_t e) { return e == 1; }) &&
+      s.extents.back() > 0) {
+    size_t k = static_cast<size_t>(shape.back()), block = static_cast<size_t>(s.extents.back());
+    size_t rows = n / k, perRow = (k + block - 1) / block;
+    std::vector<uint8_t> scales(perRow), codes(k);
+    for (size_t r = 0; r < rows; ++r) {
+      mxQuantize(s.element, x + r * k, k, block, scales.data(), codes.data());
+      std::copy(scales.begin(), scales.end(), q.scales.begin() + r * perRow);
+      std::copy(codes.begin(), codes.end(), q.codes.begin() + r * k);
+    }
+    return q;
+  }
   std::vector<float> buf;
   std::vector<uint8_t> codes;
   forEachGroup(shape, s.extents, [&](size_t g, const std::vector<size_t> &m) {
