@@ -306,11 +306,10 @@ std::optional<Encoder> Encoder::get(OpBuilder &b, Location loc, Type elementType
     return std::nullopt;
   }
   e.format = *f;
-  if (elementType.isF32() || elementType.isF64()) {
-    if (policy.rounding != num::Rounding::NearestEven) {
-      error = "the reference lowering rounds to f32 only to nearest-even";
-      return std::nullopt;
-    }
+  bool nearestEven = policy.rounding == num::Rounding::NearestEven;
+  // f32/f64 results round to nearest-even by a truncation of the f64 value;
+  // any other rounding goes through the runtime codec below.
+  if ((elementType.isF32() || elementType.isF64()) && nearestEven) {
     e.kind = Kind::F32;
     return e;
   }
