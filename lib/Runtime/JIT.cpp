@@ -79,37 +79,18 @@ std::string FunctionSignature::checkSymbols(const std::vector<int64_t> &dims) co
 
 std::string FunctionSignature::bindSymbols(const std::vector<std::vector<int64_t>> &inputShapes,
                                            std::vector<int64_t> &dims) const {
-  if (inputShapes.size() != inputs.size())
-    return "function '" + name + "' takes " + std::to_string(inputs.size()) + " inputs, got " +
-           std::to_string(inputShapes.size()) + " shapes";
-  dims.assign(numSymbols, kDynamic);
-  auto str = [](const std::vector<int64_t> &s) {
-    std::string r;
-    for (int64_t d : s)
-      r += (r.empty() ? "" : "x") + (d == kDynamic ? std::string("?") : std::to_string(d));
-    return r;
-  };
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const TensorSpec &t = inputs[i];
-    const std::vector<int64_t> &given = inputShapes[i];
-    bool ok = given.size() == t.shape.size();
-    for (size_t d = 0; ok && d < given.size(); ++d) {
-      if (t.shape[d] != kDynamic) {
-        ok = given[d] == t.shape[d];
-      } else if (given[d] < 1) {
-        ok = false;
-      } else if (int64_t &bound = dims[t.symbols[d]]; bound == kDynamic) {
-        bound = given[d];
-      } else if (bound != given[d]) {
-        return "function '" + name + "': input " + std::to_string(i) + " is " + str(given) +
-               ", but dimension " + std::to_string(d) + " must have the size " +
-               std::to_string(bound) + " another input gives it";
-      }
-    }
-    if (!ok)
-      return "function '" + name + "': input " + std::to_string(i) + " must be " + str(t.shape) +
-             " (sizes at least 1), got " + str(given);
+  std::vector<std::vector<int64_t>> declared;
+  std::vector<std::vector<int>> symbols;
+  for (const TensorSpec &t : inputs) {
+    declared.push_back(t.shape);
+    // Codes in a bit layout are stored as static bytes: no symbols there.
+    symbols.push_back(t.symbols.size() == t.shape.size() ? t.symbols
+                                                         : std::vector<int>(t.shape.size(), -1));
   }
+  if (std::string e = mlir::lowbit::bindSymbolSizes(name, declared, symbols, numSymbols,
+                                                     inputShapes, dims);
+      !e.empty())
+    return e;
   return checkSymbols(dims);
 }
 

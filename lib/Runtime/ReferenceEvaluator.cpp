@@ -180,23 +180,17 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
   mlir::FailureOr<SymbolicSignature> symbolic = analyzeSymbolicShapes(f);
   if (mlir::failed(symbolic))
     return "the function's dynamic dimensions cannot be followed";
-  std::vector<int64_t> sizes(symbolic->numSymbols, -1);
-  for (auto [i, arg] : llvm::enumerate(f.getArguments())) {
-    auto t = llvm::cast<mlir::RankedTensorType>(arg.getType());
-    bool ok = inputs[i].shape.size() == static_cast<size_t>(t.getRank());
-    for (int64_t d = 0; ok && d < t.getRank(); ++d) {
-      int64_t given = inputs[i].shape[d];
-      if (!t.isDynamicDim(d))
-        ok = given == t.getDimSize(d);
-      else if (int64_t &bound = sizes[symbolic->inputs[i][d]]; bound < 0)
-        bound = given;
-      else
-        ok = bound == given;
-    }
-    if (!ok)
-      return "input " + std::to_string(i) + " does not have the shape its type and the other "
-             "inputs give it";
+  std::vector<std::vector<int64_t>> declared, given;
+  for (auto [arg, in] : llvm::zip(f.getArguments(), inputs)) {
+    llvm::ArrayRef<int64_t> shape = llvm::cast<mlir::RankedTensorType>(arg.getType()).getShape();
+    declared.emplace_back(shape.begin(), shape.end()); // dynamic: kDynamic, negative
+    given.push_back(in.shape);
   }
+  std::vector<int64_t> sizes;
+  if (std::string e = bindSymbolSizes(f.getName().str(), declared, symbolic->inputs,
+                                      symbolic->numSymbols, given, sizes);
+      !e.empty())
+    return e;
   for (auto [arg, in] : llvm::zip(f.getArguments(), inputs))
     env[arg] = in;
   auto get = [&](Value v) -> const HostTensor & { return env.find(v)->second; };

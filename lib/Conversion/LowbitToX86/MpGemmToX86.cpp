@@ -221,8 +221,11 @@ FailureOr<GroupScales> groupScales(MpGemmOp op, int64_t n, std::string &whyNot) 
 /// Equal, counting NaN equal to NaN (a table of one value becomes a splat).
 bool sameValue(float a, float b) { return a == b || (std::isnan(a) && std::isnan(b)); }
 
+/// The kernel for `op`, or failure with the reason. With `checkOnly` the
+/// checks alone (no weights packed, no tables built): whyNotLowerableToX86
+/// asks for every product the autotuner and the remarks look at.
 FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
-                                 std::string &whyNot) {
+                                 std::string &whyNot, bool checkOnly = false) {
   const ::lowbit::target::CPUTarget &t = options.target;
   KernelPlan p;
   if (t.generic || !t.has(CPUFeature::AVX2)) {
@@ -329,17 +332,18 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
   p.numGroups = gs->numGroups;
   p.blocksPerGroup = groupK ? groupK / p.kb : p.numBlocks;
 
+  if (llvm::any_of(*bCodes, [&](uint64_t c) { return !codes->finite[c]; })) {
+    whyNot = "a weight code has no finite value";
+    return failure();
+  }
+  if (checkOnly)
+    return p;
+
   // Weights: operand slots of the padded matrix.
   std::vector<uint8_t> slots(s.rows * s.cols, 0);
   for (int64_t row = 0; row < n; ++row)
-    for (int64_t col = 0; col < k; ++col) {
-      uint64_t c = (*bCodes)[transposed ? row * k + col : col * n + row];
-      if (!codes->finite[c]) {
-        whyNot = "a weight code has no finite value";
-        return failure();
-      }
-      slots[row * s.cols + col] = codes->slot[c];
-    }
+    for (int64_t col = 0; col < k; ++col)
+      slots[row * s.cols + col] = codes->slot[(*bCodes)[transposed ? row * k + col : col * n + row]];
   p.weights = x86::packKernelWeights(s, slots);
 
   // Scale tables with the codes' affine map folded in.
@@ -912,6 +916,6 @@ LogicalResult mlir::lowbit::lowerMpGemmToX86(RewriterBase &rewriter, MpGemmOp op
 
 std::string mlir::lowbit::whyNotLowerableToX86(MpGemmOp op, const X86KernelOptions &options) {
   std::string whyNot;
-  (void)planKernel(op, options, whyNot);
+  (void)planKernel(op, options, whyNot, /*checkOnly=*/true);
   return whyNot;
 }

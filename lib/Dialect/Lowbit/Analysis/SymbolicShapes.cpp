@@ -156,3 +156,42 @@ FailureOr<SymbolicSignature> mlir::lowbit::analyzeSymbolicShapes(func::FuncOp f)
   }
   return sig;
 }
+
+std::string mlir::lowbit::bindSymbolSizes(const std::string &function,
+                                          const std::vector<std::vector<int64_t>> &declared,
+                                          const std::vector<std::vector<int>> &symbols,
+                                          unsigned numSymbols,
+                                          const std::vector<std::vector<int64_t>> &given,
+                                          std::vector<int64_t> &sizes) {
+  if (given.size() != declared.size())
+    return "function '" + function + "' takes " + std::to_string(declared.size()) +
+           " inputs, got " + std::to_string(given.size()) + " shapes";
+  sizes.assign(numSymbols, -1);
+  auto str = [](const std::vector<int64_t> &s) {
+    std::string r;
+    for (int64_t d : s)
+      r += (r.empty() ? "" : "x") + (d < 0 ? std::string("?") : std::to_string(d));
+    return r;
+  };
+  for (size_t i = 0; i < declared.size(); ++i) {
+    const std::vector<int64_t> &want = declared[i], &shape = given[i];
+    bool ok = shape.size() == want.size();
+    for (size_t d = 0; ok && d < shape.size(); ++d) {
+      if (want[d] >= 0) {
+        ok = shape[d] == want[d];
+      } else if (shape[d] < 1) {
+        ok = false;
+      } else if (int64_t &bound = sizes[symbols[i][d]]; bound < 0) {
+        bound = shape[d];
+      } else if (bound != shape[d]) {
+        return "function '" + function + "': input " + std::to_string(i) + " is " + str(shape) +
+               ", but dimension " + std::to_string(d) + " must have the size " +
+               std::to_string(bound) + " another input gives it";
+      }
+    }
+    if (!ok)
+      return "function '" + function + "': input " + std::to_string(i) + " must be " +
+             str(want) + " (sizes at least 1), got " + str(shape);
+  }
+  return {};
+}

@@ -20,6 +20,8 @@
 
 #include "mlir/Support/LLVM.h"
 
+#include <cstdint>
+#include <string>
 #include <vector>
 
 namespace mlir::func {
@@ -39,6 +41,18 @@ struct SymbolicSignature {
 /// The symbols of `f`'s dynamic dimensions, or failure (with an error at
 /// the op that takes a dynamic tensor this analysis cannot follow).
 FailureOr<SymbolicSignature> analyzeSymbolicShapes(func::FuncOp f);
+
+/// The symbols' sizes from the concrete shapes `given` of the arguments,
+/// whose declared shapes are `declared` (negative where dynamic) and whose
+/// dimensions have `symbols` (as SymbolicSignature::inputs). Checks the
+/// ranks and static sizes, that sizes are at least 1 and that the
+/// dimensions of one symbol have one size; returns an error text naming
+/// `function` and the argument, empty on success.
+std::string bindSymbolSizes(const std::string &function,
+                            const std::vector<std::vector<int64_t>> &declared,
+                            const std::vector<std::vector<int>> &symbols, unsigned numSymbols,
+                            const std::vector<std::vector<int64_t>> &given,
+                            std::vector<int64_t> &sizes);
 
 } // namespace mlir::lowbit
 
