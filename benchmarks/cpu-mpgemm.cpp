@@ -1,6 +1,6 @@
 //===- cpu-mpgemm.cpp - The x86 mpGEMM kernels against the roofline -------===//
 //
-//   lowbit-bench-cpu-mpgemm [--repeat N] [--quick] [--out docs/benchmarks/cpu-mpgemm.md]
+//   lowbit-bench-cpu-mpgemm [--repeat N] [--quick] [--format NAME] [--out docs/benchmarks/cpu-mpgemm.md]
 //
 // For N x K weights (4096x4096, 11008x4096) and M = 1 and 8 activation
 // rows, per weight format: the x86 kernel (target host, convert-lowbit-to-
@@ -78,6 +78,8 @@ const Format kFormats[] = {
     // 6-bit codes in 4 + 2 planes, a 64-entry vpermb codebook (VBMI).
     {"mxfp6 (e2m3)", "f6E2M3FN", "mxfp6_e2m3", "tensor<NxGxf8E8M0FNU>", 6, 0, 32, 1},
     {"int8 per channel", "i8", "int8_per_channel", "tensor<NxGxf32>", 8, 1, 0, 1},
+    // No byte operand holds e4m3: the bf16 kernel (AVX-512 BF16 + VBMI).
+    {"mxfp8 (e4m3, bf16 kernel)", "f8E4M3FN", "mxfp8_e4m3", "tensor<NxGxf8E8M0FNU>", 8, 0, 32, 1},
 };
 
 
@@ -193,7 +195,7 @@ std::string cell(const lowbit::bench::Stats &s) {
 int main(int argc, char **argv) {
   int repeats = 7;
   bool quick = false;
-  std::string out;
+  std::string out, only; // only: run the formats whose name contains it
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--repeat" && i + 1 < argc)
@@ -202,8 +204,10 @@ int main(int argc, char **argv) {
       quick = true;
     else if (a == "--out" && i + 1 < argc)
       out = argv[++i];
+    else if (a == "--format" && i + 1 < argc)
+      only = argv[++i];
     else {
-      std::fprintf(stderr, "usage: lowbit-bench-cpu-mpgemm [--repeat N] [--quick] [--out FILE.md]\n");
+      std::fprintf(stderr, "usage: lowbit-bench-cpu-mpgemm [--repeat N] [--quick] [--format NAME] [--out FILE.md]\n");
       return 2;
     }
   }
@@ -245,6 +249,8 @@ int main(int argc, char **argv) {
       for (float &x : a)
         x = u(rng);
       for (const Format &f : kFormats) {
+        if (!only.empty() && std::string(f.name).find(only) == std::string::npos)
+          continue;
         std::vector<float> w(wf);
         for (float &x : w)
           x *= static_cast<float>(f.range);

@@ -13,6 +13,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
+
 using namespace lowbit;
 
 namespace {
@@ -102,6 +105,64 @@ TEST(WeightCodes, EveryPlanIsExact) {
   std::string why;
   EXPECT_FALSE(x86::planWeightCodes(num::Format::posit(8, 0), why));
   EXPECT_NE(why.find("not evenly spaced"), std::string::npos) << why;
+}
+
+/// The bf16 plan against the Numerics library's exact decode, every code of
+/// every minifloat (1..5 exponent bits) and posit (es 0..2) of 2..8 bits:
+/// the bf16 pattern is the value, signMagnitude holds exactly when code ^
+/// top bit negates every value.
+TEST(WeightCodes, Bf16PlansAreExact) {
+  std::vector<num::Format> formats;
+  for (unsigned e = 1; e <= 5; ++e)
+    for (unsigned m = 0; e + m + 1 <= 8; ++m)
+      formats.push_back(num::Format::minifloat(e, m));
+  for (unsigned n = 2; n <= 8; ++n)
+    for (unsigned es = 0; es <= 2; ++es)
+      formats.push_back(num::Format::posit(n, es));
+  int planned = 0;
+  for (const num::Format &f : formats) {
+    std::string why;
+    auto w = x86::planBF16WeightCodes(f, why);
+    if (!w) {
+      EXPECT_FALSE(why.empty());
+      continue;
+    }
+    ++planned;
+    uint64_t n = uint64_t(1) << f.bits(), top = n / 2;
+    bool negates = true;
+    for (uint64_t c = 0; c < n; ++c) {
+      double v = num::decode(f, c);
+      ASSERT_EQ(w->finite[c], std::isfinite(v)) << "code " << c;
+      if (!w->finite[c])
+        continue;
+      uint32_t bits = uint32_t(w->bf16[c]) << 16;
+      float got;
+      std::memcpy(&got, &bits, sizeof got);
+      EXPECT_EQ(static_cast<double>(got), v) << "code " << c;
+      EXPECT_EQ(std::signbit(got), std::signbit(v)) << "code " << c;
+      if (c < top)
+        negates = negates && std::isfinite(num::decode(f, c | top)) &&
+                  num::decode(f, c | top) == -v;
+      else if (!std::isfinite(num::decode(f, c ^ top)))
+        negates = false;
+    }
+    if (f.bits() == 8)
+      EXPECT_EQ(w->signMagnitude, negates) << "bits " << f.bits();
+    else
+      EXPECT_FALSE(w->signMagnitude);
+  }
+  EXPECT_GT(planned, 20);
+  // e4m3 and e5m2 are sign-magnitude; posits are two's complement.
+  std::string why;
+  EXPECT_TRUE(x86::planBF16WeightCodes(num::Format::minifloat(4, 3), why)->signMagnitude);
+  EXPECT_FALSE(x86::planBF16WeightCodes(num::Format::posit(8, 0), why)->signMagnitude);
+  // e8m0 reaches 2^-127: outside the range where the kernel's flushes stay
+  // within the bound.
+  std::string error;
+  auto e8m0 = num::Format::parse("f8E8M0FNU", error);
+  ASSERT_TRUE(e8m0) << error;
+  EXPECT_FALSE(x86::planBF16WeightCodes(*e8m0, why));
+  EXPECT_NE(why.find("outside [2^-64, 2^64]"), std::string::npos) << why;
 }
 
 } // namespace

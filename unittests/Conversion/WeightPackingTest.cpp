@@ -19,9 +19,13 @@ namespace {
 
 TEST(WeightPacking, DirectPackerEqualsTheBitLayouts) {
   std::mt19937 rng(11);
-  for (unsigned bits = 1; bits <= 8; ++bits)
+  // Widths 1..8, in the byte-dot order and in the bf16 kernel's paired lanes.
+  for (unsigned variant = 0; variant < 16; ++variant)
     for (auto [tiles, blocks] : {std::pair{1, 1}, {2, 3}, {5, 2}}) {
+      bool paired = variant >= 8;
+      unsigned bits = variant % 8 + 1;
       KernelShape s;
+      s.pairedLanes = paired;
       s.planes = planesFor(bits);
       s.block = 64;
       s.rows = tiles * kTileRows;
@@ -55,7 +59,8 @@ TEST(WeightPacking, DirectPackerEqualsTheBitLayouts) {
           }
       ASSERT_EQ(static_cast<int64_t>(expected.size()), s.bytes());
       EXPECT_EQ(packKernelWeights(s, operands), expected)
-          << "bits=" << bits << " tiles=" << tiles << " blocks=" << blocks;
+          << "bits=" << bits << " tiles=" << tiles << " blocks=" << blocks
+          << " paired=" << paired;
     }
 }
 
@@ -81,6 +86,23 @@ TEST(WeightPacking, LayoutMatchesTheKernelsReadOrder) {
   int64_t byte = (1 * vectorsPerTile + 1) * kVectorBytes + 1 * kLaneK + 1;
   EXPECT_EQ(layout->bitOffset(17 * 16 + 9, 0), byte * 8 + 0);
   EXPECT_EQ(layout->bitOffset(17 * 16 + 13, 3), byte * 8 + 4 + 3); // slot 1
+}
+
+TEST(WeightPacking, PairedLanesInterleaveToBf16Pairs) {
+  // The bf16 kernel's vector: interleaving bytes 0-7 of each 128-bit lane
+  // (vpunpcklbw) must give 32-bit lane i = (row i, k0), (row i, k1), and
+  // bytes 8-15 (vpunpckhbw) (row i, k2), (row i, k3).
+  KernelShape s;
+  s.pairedLanes = true;
+  for (int64_t lane = 0; lane < kTileRows; ++lane)
+    for (int64_t j = 0; j < kLaneK; ++j) {
+      int64_t byte = s.laneByte(lane, j), l128 = byte / 16, inLane = byte % 16;
+      int64_t half = inLane / 8;          // 0: unpacklo, 1: unpackhi
+      int64_t word = l128 * 8 + inLane % 8; // the word of the interleaved vector
+      EXPECT_EQ(half, j / 2);
+      EXPECT_EQ(word / 2, lane) << "lane " << lane << " k " << j;
+      EXPECT_EQ(word % 2, j % 2);
+    }
 }
 
 } // namespace

@@ -47,6 +47,9 @@ struct Weight {
   /// A 64-entry codebook: vpermb (AVX-512 VBMI); without it the product
   /// falls back to the reference path, with a remark.
   bool needsVbmi = false;
+  /// No byte operand holds the format: the bf16 kernel (AVX-512 BF16 and
+  /// VBMI); without them the product falls back, with a remark.
+  bool needsBf16 = false;
 };
 
 const Weight kWeights[] = {
@@ -67,6 +70,13 @@ const Weight kWeights[] = {
     {"nvfp4", "f4E2M1FN", "nvfp4", 1.0},
     {"e2m3", "f6E2M3FN", nullptr, 7.5, false, true},
     {"mxfp6_e2m3", "f6E2M3FN", "mxfp6_e2m3", 1.0, false, true},
+    {"e4m3", "f8E4M3FN", nullptr, 400.0, false, false, true},
+    {"e5m2", "f8E5M2", nullptr, 3000.0, false, false, true},
+    {"e3m2", "f6E3M2FN", nullptr, 24.0, false, false, true},
+    {"posit8", "!lowbit.posit<8, 0>", nullptr, 48.0, false, false, true},
+    {"posit8_es2", "!lowbit.posit<8, 2>", nullptr, 1000.0, false, false, true},
+    {"mxfp8_e4m3", "f8E4M3FN", "mxfp8_e4m3", 1.0, false, false, true},
+    {"mxfp8_e5m2", "f8E5M2", "mxfp8_e5m2", 1.0, false, false, true},
 };
 
 struct Shape {
@@ -115,7 +125,7 @@ std::string program(const Weight &w, const char *act, const Shape &s, const char
        << ", transpose_b} : " << aTypes << ", " << qt << " -> " << ct << "\n";
   } else {
     std::string preset = w.scheme;
-    bool mx = preset == "mxfp4" || preset == "mxfp6_e2m3";
+    bool mx = preset.rfind("mxfp", 0) == 0;
     int64_t g = preset == "int8_per_channel" ? s.k : preset == "nvfp4" ? 16
                 : mx                         ? 32 : 128;
     std::string scaleElem = mx                  ? "f8E8M0FNU"
@@ -170,6 +180,9 @@ void runCase(const char *target, const Weight &w, const char *act, const Shape &
   else if (w.needsVbmi && !t->has(lowbit::target::CPUFeature::AVX512VBMI))
     EXPECT_NE(diagnostics.find("64 with AVX-512 VBMI's vpermb, which the target lacks"),
               std::string::npos)
+        << diagnostics;
+  else if (w.needsBf16 && !t->has(lowbit::target::CPUFeature::AVX512BF16))
+    EXPECT_NE(diagnostics.find("the bf16 kernel needs AVX-512 BF16 and VBMI"), std::string::npos)
         << diagnostics;
   else
     EXPECT_EQ(diagnostics.find("reference path"), std::string::npos) << diagnostics;
@@ -246,6 +259,70 @@ TEST(X86KernelPolicy, NonFiniteActivationsGiveNonFiniteRows) {
   for (int64_t j = 0; j < s.n; ++j) {
     EXPECT_TRUE(std::isnan(c[j])) << j;
     EXPECT_FALSE(std::isfinite(c[s.n + j])) << j;
+  }
+}
+
+/// The bf16 kernel (e4m3 weights): rows of subnormal, tiny and huge
+/// activations are scaled by a power of two before vdpbf16ps (which flushes
+/// subnormals), so they are neither flushed to zero nor overflowed, and stay
+/// within the bound; rows with a NaN or an infinity give NaN or infinite
+/// results.
+TEST(X86KernelPolicy, Bf16KernelKeepsTinyAndHugeRows) {
+  auto t = lowbit::target::parseCPUTarget("znver4");
+  if (!lowbit::target::checkRunnableOnHost(*t).empty())
+    GTEST_SKIP() << "host without AVX-512 BF16 and VBMI (znver4)";
+  Shape s{6, 32, 128};
+  std::string source = program(kWeights[17], "f32", s); // e4m3
+  lowbit::rt::CompileOptions options;
+  options.target = "znver4";
+  options.reportFallbacks = true;
+  std::string diagnostics;
+  auto module = lowbit::rt::compile(source, options, diagnostics);
+  ASSERT_TRUE(module) << diagnostics;
+  EXPECT_EQ(diagnostics.find("reference path"), std::string::npos) << diagnostics;
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(-1, 1);
+  std::vector<float> a(s.m * s.k);
+  const float rowScale[] = {1e-40f /* subnormal */, 1e-30f, 1.0f, 1e30f};
+  for (int64_t r = 0; r < 4; ++r)
+    for (int64_t k = 0; k < s.k; ++k)
+      a[r * s.k + k] = u(rng) * rowScale[r];
+  for (int64_t k = 0; k < s.k; ++k) { // a row of 1 and subnormals
+    a[4 * s.k + k] = k == 7 ? 1.0f : u(rng) * 1e-39f;
+    a[5 * s.k + k] = u(rng);
+  }
+  mlir::MLIRContext ctx(registry());
+  auto parsed = mlir::parseSourceString<mlir::ModuleOp>(source, &ctx);
+  auto func = parsed->lookupSymbol<mlir::func::FuncOp>("f");
+  auto aType = llvm::cast<mlir::RankedTensorType>(func.getArgumentTypes()[0]);
+  std::vector<lowbit::ref::HostTensor> inputs{lowbit::ref::HostTensor::fromStorage(aType, a.data())};
+  std::vector<lowbit::ref::HostTensor> actual, expected;
+  ASSERT_EQ(lowbit::ref::invokeOnHost(*module, func, inputs, actual), "");
+  lowbit::ref::EvaluateOptions policy;
+  policy.int8ActivationBlocks = true;
+  ASSERT_EQ(lowbit::ref::evaluate(func, inputs, expected, policy), "");
+  lowbit::ref::Comparison c = lowbit::ref::compare(expected[0], actual[0]);
+  EXPECT_EQ(c.mismatches, 0u) << "max error " << c.maxError;
+  for (int64_t r = 0; r < 4; ++r) { // no row flushed to zero or overflowed
+    double err = 0, ref = 0;
+    for (int64_t j = 0; j < s.n; ++j) {
+      double e = expected[0].value(r * s.n + j), g = actual[0].value(r * s.n + j);
+      EXPECT_TRUE(std::isfinite(g)) << r << "," << j;
+      err += (g - e) * (g - e);
+      ref += e * e;
+    }
+    EXPECT_GT(ref, 0) << "row " << r;
+    EXPECT_LT(std::sqrt(err / ref), 1e-2) << "row " << r << ": relative L2 error";
+  }
+  // Non-finite activations: NaN or infinite results in their row.
+  std::vector<float> b(s.m * s.k, 0.25f), out(s.m * s.n);
+  b[3] = NAN;
+  b[s.k + 9] = INFINITY;
+  ASSERT_EQ(module->invoke("f", {b.data(), out.data()}), "");
+  for (int64_t j = 0; j < s.n; ++j) {
+    EXPECT_TRUE(std::isnan(out[j])) << j;
+    EXPECT_FALSE(std::isfinite(out[s.n + j])) << j;
+    EXPECT_TRUE(std::isfinite(out[2 * s.n + j])) << j;
   }
 }
 
@@ -348,7 +425,9 @@ TEST(X86KernelDynamic, AnyMGivesTheStaticBits) {
                         {kWeights[9], "f16", "f32", false},  // e2m1
                         {kWeights[10], "f32", "f32", false}, // gptq_u4_g128
                         {kWeights[3], "i8", "i32", false},   // int4, i32 results
-                        {kWeights[12], "i8", "i32", true}};  // int8 per channel, A per row
+                        {kWeights[12], "i8", "i32", true},   // int8 per channel, A per row
+                        {kWeights[22], "f32", "f32", false}, // mxfp8_e4m3: the bf16 kernel
+                        {kWeights[19], "bf16", "f32", false}}; // e3m2: the bf16 kernel
   for (const char *target : {"generic", "znver4", "x86-64-v4", "x86-64-v3"}) {
     auto t = lowbit::target::parseCPUTarget(target);
     if (!lowbit::target::checkRunnableOnHost(*t).empty())
@@ -364,7 +443,8 @@ TEST(X86KernelDynamic, AnyMGivesTheStaticBits) {
       std::string diagnostics;
       auto dynamicModule = lowbit::rt::compile(dynamicSource, options, diagnostics);
       ASSERT_TRUE(dynamicModule) << diagnostics;
-      bool fallback = c.w.needsVnni && !t->has(lowbit::target::CPUFeature::AVX512VNNI);
+      bool fallback = (c.w.needsVnni && !t->has(lowbit::target::CPUFeature::AVX512VNNI)) ||
+                      (c.w.needsBf16 && !t->has(lowbit::target::CPUFeature::AVX512BF16));
       if (!t->generic && !fallback)
         EXPECT_EQ(diagnostics.find("reference path"), std::string::npos) << diagnostics;
       const lowbit::rt::FunctionSignature &sig = dynamicModule->functions()[0];
@@ -390,11 +470,12 @@ TEST(X86KernelDynamic, AnyMGivesTheStaticBits) {
         ASSERT_EQ(lowbit::ref::invokeOnHost(*dynamicModule, dynamicFunc, inputs, fromDynamic),
                   "");
         EXPECT_EQ(fromDynamic[0].shape, (std::vector<int64_t>{m, 37}));
-        if (!t->generic || std::string(c.acc) == "i32") {
+        if ((!t->generic && !fallback) || std::string(c.acc) == "i32") {
           EXPECT_EQ(fromDynamic[0].codes, fromStatic[0].codes);
           continue;
         }
-        // The reference lowering sums a static M in blocks of rows and a
+        // The reference lowering (generic, or a product the target's
+        // kernels do not cover) sums a static M in blocks of rows and a
         // dynamic one row by row, in `reassoc` float sums: the same bound,
         // not the same bits.
         std::vector<lowbit::ref::HostTensor> expected;

@@ -74,6 +74,11 @@ def ConvertLowbitToX86 : Pass<"convert-lowbit-to-x86", "ModuleOp"> {
       constants. They are repacked at compile time into tiles of 16 output
       rows x 4 consecutive k (see docs/cpu-kernels.md), scales folded into
       f32 tables;
+    * weights of at most 8 bits that no byte operand holds (e4m3, e5m2,
+      e3m2, posit<8, *>, MXFP8) on targets with AVX-512 BF16 and VBMI: the
+      bf16 kernel, codes decoded to bf16 in registers by byte lookups
+      (`vpermb` / `vpermi2b`) and multiplied with bf16 activations (rows
+      scaled by a power of two) by `vdpbf16ps`;
     * activations: f32, f16 or bf16, quantized at run time to int8 per
       block of `activation-block` k (smaller when a scale group needs it);
     * products summed exactly in int32 by `vpdpbusd` (AVX-512 VNNI) or

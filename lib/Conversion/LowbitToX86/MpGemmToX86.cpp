@@ -62,6 +62,9 @@ enum class DotISA {
   AVX2,    ///< the same on two ymm halves
 };
 
+/// Independent f32 accumulators per row of the bf16 kernel.
+constexpr int64_t kBF16Chains = 2;
+
 /// The largest operand vpmaddubsw sums in pairs without saturating int16.
 constexpr unsigned kMaxPairOperand = 129;
 
@@ -128,6 +131,11 @@ std::optional<std::vector<double>> constantValues(Value v) {
 struct KernelPlan {
   DotISA isa = DotISA::VNNI512;
   x86::WeightCodes codes;
+  /// The bf16 kernel (formats no byte operand holds): codes decoded to
+  /// bf16 in registers, vdpbf16ps with bf16 activations; `codes` then holds
+  /// the raw code as the slot (alpha 1, beta 0).
+  bool bf16 = false;
+  x86::BF16WeightCodes bf16Codes;
   x86::KernelShape shape;
   int64_t m = 0;
   int64_t kb = 0;          ///< activation block
@@ -275,15 +283,45 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
     return failure();
   }
   bool vbmi = p.isa != DotISA::AVX2 && t.has(CPUFeature::AVX512VBMI);
-  std::optional<x86::WeightCodes> codes = x86::planWeightCodes(*bFormat, whyNot, vbmi ? 6 : 4);
-  if (!codes)
-    return failure();
+  // The cost model: the byte-dot kernel wherever a byte operand holds the
+  // format (4 k per 32-bit lane and instruction, the weights read at their
+  // width); else the bf16 kernel where the target has AVX-512 BF16 and VBMI
+  // (2 k per lane, 8-bit code slots); else the reference path.
+  std::string byteWhyNot;
+  std::optional<x86::WeightCodes> codes = x86::planWeightCodes(*bFormat, byteWhyNot, vbmi ? 6 : 4);
   unsigned maxOperand = p.isa == DotISA::VNNI512 ? 255 : kMaxPairOperand;
-  if (codes->maxOperand > maxOperand) {
-    whyNot = "weight operands reach " + std::to_string(codes->maxOperand) +
-             ", and vpmaddubsw saturates above " + std::to_string(maxOperand) +
-             " (the target has no AVX-512 VNNI)";
-    return failure();
+  if (codes && codes->maxOperand > maxOperand) {
+    byteWhyNot = "weight operands reach " + std::to_string(codes->maxOperand) +
+                 ", and vpmaddubsw saturates above " + std::to_string(maxOperand) +
+                 " (the target has no AVX-512 VNNI)";
+    codes.reset();
+  }
+  if (!codes) {
+    if (!t.has(CPUFeature::AVX512BF16) || !vbmi) {
+      whyNot = byteWhyNot + "; the bf16 kernel needs AVX-512 BF16 and VBMI";
+      return failure();
+    }
+    std::string bf16WhyNot;
+    std::optional<x86::BF16WeightCodes> bc = x86::planBF16WeightCodes(*bFormat, bf16WhyNot);
+    if (!bc) {
+      whyNot = byteWhyNot + "; bf16 kernel: " + bf16WhyNot;
+      return failure();
+    }
+    if (!floatA || p.intResult) {
+      whyNot = byteWhyNot + "; the bf16 kernel takes f32, f16 or bf16 activations with f32 "
+                            "accumulation";
+      return failure();
+    }
+    p.bf16 = true;
+    p.bf16Codes = *bc;
+    x86::WeightCodes raw;
+    raw.planes = bc->planes;
+    raw.finite = bc->finite;
+    raw.slot.resize(bc->finite.size());
+    for (size_t c = 0; c < raw.slot.size(); ++c)
+      raw.slot[c] = static_cast<uint8_t>(c);
+    raw.maxOperand = static_cast<unsigned>(raw.slot.size() - 1);
+    codes = raw;
   }
   p.codes = *codes;
   if (p.intResult && (codes->codebook || codes->alpha != std::round(codes->alpha) ||
@@ -304,6 +342,7 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
   s.n = n;
   s.k = k;
   s.planes = codes->planes;
+  s.pairedLanes = p.bf16;
   s.rows = (n + x86::kTileRows - 1) / x86::kTileRows * x86::kTileRows;
 
   // The activation block: the largest power of two up to the option that
@@ -503,7 +542,140 @@ struct Emitter {
     Value scales; ///< M x blocks f32: each block's scale (float activations)
     Value sums;   ///< M x blocks f32: each block's sum of int8 values
     Value totals; ///< M i32: each row's sum of int8 values (i32 accumulation)
+    Value rowScale; ///< M f32: the bf16 kernel's 2^e per row, undone on the result
   };
+
+  /// The bf16 kernel's activations: each row scaled by a power of two that
+  /// brings its amax into [1, 2) (exact; the exponent clamped so that both
+  /// it and its inverse are normal f32), rounded to bf16 (to nearest even)
+  /// and stored as words of 2 k, with each block's sum of the stored values
+  /// in f32. Why the scaling: vdpbf16ps flushes subnormal inputs, products
+  /// and sums to zero, and with the row's amax near 1 what it can flush is
+  /// far below the error bound (docs/cpu-kernels.md). A row with a NaN or
+  /// an infinity (exponent 255) is not scaled: its results are NaN or
+  /// infinite whatever the scale.
+  Activations activationsBF16(Value a) {
+    int64_t kb = p.kb, cols = p.shape.cols;
+    Type aElem = cast<RankedTensorType>(a.getType()).getElementType();
+    Type bf16 = b.getBF16Type();
+    auto rowFloats = [&](Value row, Value blk) {
+      Value v = read(vec(kb, aElem), a, {row, mulc(blk, kb)});
+      if (!aElem.isF32())
+        v = arith::ExtFOp::create(b, loc, vec(kb, f32()), v);
+      return v;
+    };
+    auto i32c = [&](int32_t v) {
+      return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v)).getResult();
+    };
+    SmallVector<Value> state{emptyRows({cols / 2}, i32()), emptyRows({p.numBlocks}, f32()),
+                             emptyRows({}, f32())};
+    auto rows = scf::ForOp::create(
+        b, loc, idx(0), m, idx(1), state,
+        [&](OpBuilder &, Location, Value row, ValueRange rowState) {
+          Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+          auto amaxLoop = scf::ForOp::create(
+              b, loc, idx(0), idx(p.numBlocks), idx(1), ValueRange{zero},
+              [&](OpBuilder &, Location, Value blk, ValueRange st) {
+                Value bm = vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF,
+                                                       math::AbsFOp::create(b, loc, rowFloats(row, blk)));
+                scf::YieldOp::create(b, loc,
+                                     ValueRange{arith::MaximumFOp::create(b, loc, st[0], bm)});
+              });
+          Value amax = amaxLoop.getResult(0);
+          Value e = arith::AndIOp::create(
+              b, loc, arith::ShRUIOp::create(b, loc, arith::BitcastOp::create(b, loc, i32(), amax),
+                                             i32c(23)),
+              i32c(0xff));
+          Value ec = arith::MinSIOp::create(b, loc, arith::MaxSIOp::create(b, loc, e, i32c(2)),
+                                            i32c(253));
+          Value special = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, i32c(255));
+          Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1));
+          auto pow2 = [&](Value biased) { // 2^(biased - 127)
+            Value f = arith::BitcastOp::create(b, loc, f32(),
+                                               arith::ShLIOp::create(b, loc, biased, i32c(23)));
+            return arith::SelectOp::create(b, loc, special, one, f).getResult();
+          };
+          Value scale = pow2(arith::SubIOp::create(b, loc, i32c(254), ec));
+          Value inverse = pow2(ec);
+          auto blocks = scf::ForOp::create(
+              b, loc, idx(0), idx(p.numBlocks), idx(1), ValueRange{rowState[0], rowState[1]},
+              [&](OpBuilder &, Location, Value blk, ValueRange st) {
+                Value v = arith::MulFOp::create(
+                    b, loc, rowFloats(row, blk),
+                    vector::BroadcastOp::create(b, loc, vec(kb, f32()), scale));
+                Value h = arith::TruncFOp::create(b, loc, vec(kb, bf16), v);
+                Value sum = vector::ReductionOp::create(
+                    b, loc, vector::CombiningKind::ADD,
+                    arith::ExtFOp::create(b, loc, vec(kb, f32()), h));
+                Value w = vector::BitCastOp::create(b, loc, vec(kb / 2, i32()), h);
+                scf::YieldOp::create(
+                    b, loc,
+                    ValueRange{write(w, st[0], {row, mulc(blk, kb / 2)}),
+                               tensor::InsertOp::create(b, loc, sum, st[1], ValueRange{row, blk})});
+              });
+          scf::YieldOp::create(
+              b, loc,
+              ValueRange{blocks.getResult(0), blocks.getResult(1),
+                         tensor::InsertOp::create(b, loc, inverse, rowState[2], ValueRange{row})});
+        });
+    Activations r;
+    r.words = rows.getResult(0);
+    r.sums = rows.getResult(1);
+    r.rowScale = rows.getResult(2);
+    return r;
+  }
+
+  /// A byte per code looked up in a table of up to 256 entries: vpermb for
+  /// 64, vpermi2b for 128, two of them and a select on the index's top bit
+  /// for 256.
+  Value lookupBytes(ArrayRef<uint8_t> table, Value indices) {
+    auto tableVector = [&](size_t from) {
+      SmallVector<int8_t> t(64, 0);
+      for (size_t i = 0; i < 64 && from + i < table.size(); ++i)
+        t[i] = static_cast<int8_t>(table[from + i]);
+      return arith::ConstantOp::create(b, loc,
+                                       DenseElementsAttr::get(vec(64, i8()), ArrayRef<int8_t>(t)))
+          .getResult();
+    };
+    if (table.size() <= 64)
+      return intrinsic("llvm.x86.avx512.permvar.qi.512", vec(64, i8()),
+                       {tableVector(0), indices});
+    Value low = intrinsic("llvm.x86.avx512.vpermi2var.qi.512", vec(64, i8()),
+                          {tableVector(0), indices, tableVector(64)});
+    if (table.size() <= 128)
+      return low;
+    Value high = intrinsic("llvm.x86.avx512.vpermi2var.qi.512", vec(64, i8()),
+                           {tableVector(128), indices, tableVector(192)});
+    Value top = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, indices, splatI8(64, 0));
+    return arith::SelectOp::create(b, loc, top, high, low);
+  }
+
+  /// The bf16 values of 64 codes (KernelShape::pairedLanes order) as the
+  /// two vectors vdpbf16ps takes: lane i = row i's (k0, k1), then (k2, k3).
+  std::pair<Value, Value> decodeBF16Pairs(Value codes) {
+    const x86::BF16WeightCodes &c = p.bf16Codes;
+    size_t entries = c.signMagnitude ? c.bf16.size() / 2 : c.bf16.size();
+    SmallVector<uint8_t> lowTable(entries), highTable(entries);
+    for (size_t i = 0; i < entries; ++i) {
+      lowTable[i] = static_cast<uint8_t>(c.bf16[i] & 0xff);
+      highTable[i] = static_cast<uint8_t>(c.bf16[i] >> 8);
+    }
+    Value low = lookupBytes(lowTable, codes), high = lookupBytes(highTable, codes);
+    if (c.signMagnitude) // the 128 magnitudes' bf16, the code's sign bit or-ed in
+      high = arith::OrIOp::create(
+          b, loc, high,
+          arith::AndIOp::create(b, loc, codes, splatI8(64, static_cast<int8_t>(0x80))));
+    // vpunpcklbw / vpunpckhbw: per 128-bit lane, bytes 0-7 (8-15) of low
+    // and high interleaved into words.
+    auto interleave = [&](int64_t half) {
+      SmallVector<int64_t> mask(64);
+      for (int64_t r = 0; r < 64; ++r)
+        mask[r] = (r % 2 ? 64 : 0) + 16 * (r / 16) + 8 * half + (r % 16) / 2;
+      Value bytes = vector::ShuffleOp::create(b, loc, low, high, mask);
+      return vector::BitCastOp::create(b, loc, vec(32, b.getBF16Type()), bytes).getResult();
+    };
+    return {interleave(0), interleave(1)};
+  }
 
   /// Float activations quantized per block (int8 values, block scales and
   /// block sums), or int8 activations taken as they are.
@@ -678,7 +850,11 @@ struct Emitter {
     int64_t rowsPerPass = ShapedType::isDynamic(p.m) ? maxRows : std::min<int64_t>(p.m, maxRows);
     // Independent int32 chains per row, so that one row's dot products do
     // not wait on each other's latency.
-    int64_t chains = std::max<int64_t>(1, 4 / rowsPerPass);
+    // The bf16 kernel's sums are f32, whose order must not depend on the
+    // rows per pass (every M gives the bits of the program compiled for it;
+    // the autotuner may change the rows): a fixed two chains, (k0, k1) and
+    // (k2, k3) of each 4-k group.
+    int64_t chains = p.bf16 ? kBF16Chains : std::max<int64_t>(1, 4 / rowsPerPass);
 
     Type cElem = p.intResult && !p.aScaled && !p.bScaled ? i32() : f32();
     Value offsetTable, fbTable;
@@ -706,8 +882,8 @@ struct Emitter {
               sw = swSplat ? swSplat : read(rowVec, swTable, {nt, g, idx(0)});
               zb = zbSplat ? zbSplat : read(rowVec, zbTable, {nt, g, idx(0)});
             }
-            SmallVector<SmallVector<Value>> acc(count,
-                                                SmallVector<Value>(chains, zeroI32(16)));
+            Value zeroAcc = p.bf16 ? splatF32(x86::kTileRows, 0) : zeroI32(16);
+            SmallVector<SmallVector<Value>> acc(count, SmallVector<Value>(chains, zeroAcc));
             if (p.intResult)
               for (int64_t r = 0; r < count; ++r)
                 acc[r][0] = ys[r];
@@ -747,6 +923,26 @@ struct Emitter {
                       b, loc, part, splatI8(64, static_cast<int8_t>(((1u << w) - 1) << sh)));
                 u = u ? arith::OrIOp::create(b, loc, u, part).getResult() : part;
               }
+              if (p.bf16) {
+                // Two bf16 pairs per lane; the activation pairs at k =
+                // kb * blk + 4 * j (+ 2).
+                auto [w01, w23] = decodeBF16Pairs(u);
+                Value pair = addc(mulc(blk, p.kb / 2), 2 * j);
+                for (int64_t h = 0; h < 2; ++h) {
+                  for (int64_t r = 0; r < count; ++r) {
+                    Value a2 = tensor::ExtractOp::create(b, loc, words,
+                                                         ValueRange{rows[r], addc(pair, h)});
+                    Value a = vector::BitCastOp::create(
+                        b, loc, vec(32, b.getBF16Type()),
+                        vector::BroadcastOp::create(b, loc, vec(16, i32()), a2));
+                    Value &chain = acc[r][step % chains];
+                    chain = intrinsic("llvm.x86.avx512bf16.dpbf16ps.512", rowVec,
+                                      {chain, h ? w23 : w01, a});
+                  }
+                  ++step;
+                }
+                continue;
+              }
               if (table)
                 u = shuffleBytes(table, u);
               // The word of 4 int8 activations at k = kb * blk + 4 * j.
@@ -765,12 +961,13 @@ struct Emitter {
             for (int64_t r = 0; r < count; ++r) {
               Value sum = acc[r][0];
               for (int64_t j = 1; j < chains; ++j)
-                sum = add(sum, acc[r][j]);
+                sum = p.bf16 ? arith::AddFOp::create(b, loc, sum, acc[r][j]).getResult()
+                             : add(sum, acc[r][j]);
               if (p.intResult) {
                 next.push_back(sum);
                 continue;
               }
-              Value f = arith::SIToFPOp::create(b, loc, rowVec, sum);
+              Value f = p.bf16 ? sum : arith::SIToFPOp::create(b, loc, rowVec, sum).getResult();
               if (!zbZero) {
                 Value qs = tensor::ExtractOp::create(b, loc, sums, ValueRange{rows[r], blk});
                 Value corr = arith::MulFOp::create(
@@ -792,6 +989,11 @@ struct Emitter {
         Value y = blocks.getResult(r);
         if (p.intResult)
           y = intEpilogue(y, nt, rows[r], act.totals, aScales, offsetTable, fbTable);
+        if (act.rowScale) // undo the bf16 kernel's power of two (exact)
+          y = arith::MulFOp::create(
+              b, loc, y,
+              vector::BroadcastOp::create(
+                  b, loc, rowVec, tensor::ExtractOp::create(b, loc, act.rowScale, ValueRange{rows[r]})));
         out = write(y, out, {rows[r], idx(0)});
       }
       return out;
@@ -899,7 +1101,8 @@ LogicalResult mlir::lowbit::lowerMpGemmToX86(RewriterBase &rewriter, MpGemmOp op
     return failure();
   rewriter.setInsertionPoint(op);
   Emitter e(rewriter, op.getLoc(), *plan, op.getA());
-  Emitter::Activations act = e.activations(e.paddedActivations(op.getA()));
+  Value a = e.paddedActivations(op.getA());
+  Emitter::Activations act = plan->bf16 ? e.activationsBF16(a) : e.activations(a);
   Value aScales = plan->aScaled ? op.getAParams()[0] : Value();
   Value c = e.kernel(act, aScales);
   if (plan->shape.rows != plan->shape.n)

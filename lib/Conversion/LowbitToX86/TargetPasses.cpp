@@ -38,6 +38,7 @@ const IntrinsicNeeds kX86Intrinsics[] = {
     {"llvm.x86.avx512.vpermi2var.qi.512", {CPUFeature::AVX512VBMI}},
     {"llvm.x86.avx512.vpdpbusd.512", {CPUFeature::AVX512VNNI}},
     {"llvm.x86.avx512.vpdpbusd.256", {CPUFeature::AVX512VNNI, CPUFeature::AVX512VL}},
+    {"llvm.x86.avx512bf16.dpbf16ps.512", {CPUFeature::AVX512BF16}},
 };
 
 struct LowbitCheckTargetFeaturesPass

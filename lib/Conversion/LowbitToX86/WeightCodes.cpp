@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <set>
 
 using namespace lowbit::x86;
@@ -122,5 +124,57 @@ std::optional<WeightCodes> lowbit::x86::planWeightCodes(const num::Format &f,
     w.table[c] = w.finite[c] ? static_cast<uint8_t>(value[c] / scale - ilo) : 0;
   }
   w.maxOperand = static_cast<unsigned>(ihi - ilo);
+  return w;
+}
+
+std::optional<BF16WeightCodes> lowbit::x86::planBF16WeightCodes(const num::Format &f,
+                                                               std::string &whyNot) {
+  unsigned bits = f.bits();
+  if (bits > 8) {
+    whyNot = "codes wider than 8 bits have no in-register decode (256-entry tables at most)";
+    return std::nullopt;
+  }
+  uint64_t n = uint64_t(1) << bits;
+  auto text = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return std::string(buf);
+  };
+  BF16WeightCodes w;
+  w.bits = bits;
+  w.planes = planesFor(bits);
+  w.bf16.assign(n, 0);
+  w.finite.assign(n, false);
+  for (uint64_t c = 0; c < n; ++c) {
+    double v = num::decode(f, c);
+    if (!std::isfinite(v))
+      continue;
+    w.finite[c] = true;
+    float fv = static_cast<float>(v);
+    uint32_t u;
+    std::memcpy(&u, &fv, sizeof(u));
+    // Exact in bf16: a float whose low 16 bits are zero, equal to v.
+    if (static_cast<double>(fv) != v || (u & 0xffff) != 0) {
+      whyNot = "the value " + text(v) + " (code " + std::to_string(c) + ") is not a bf16";
+      return std::nullopt;
+    }
+    if (v != 0 && (std::fabs(v) < std::ldexp(1.0, -64) || std::fabs(v) > std::ldexp(1.0, 64))) {
+      whyNot = "the value " + text(v) + " (code " + std::to_string(c) +
+               ") lies outside [2^-64, 2^64], where the bf16 kernel's flushes stay in bound";
+      return std::nullopt;
+    }
+    w.bf16[c] = static_cast<uint16_t>(u >> 16);
+  }
+  if (std::none_of(w.finite.begin(), w.finite.end(), [](bool b) { return b; })) {
+    whyNot = "the format has no finite values";
+    return std::nullopt;
+  }
+  // Sign-magnitude: code c ^ top has the value -value(c) (the same bf16
+  // with the sign flipped), for every code.
+  uint64_t top = n / 2;
+  w.signMagnitude = bits == 8;
+  for (uint64_t c = 0; c < top && w.signMagnitude; ++c)
+    w.signMagnitude = w.finite[c] == w.finite[c | top] &&
+                      (!w.finite[c] || (w.bf16[c] ^ 0x8000) == w.bf16[c | top]);
   return w;
 }

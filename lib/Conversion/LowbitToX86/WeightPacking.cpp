@@ -50,13 +50,18 @@ Expected<BitLayout> lowbit::x86::kernelWeightLayout(const KernelShape &s, size_t
   // Element index = n * cols + k, colexicographic over
   // ((j, slot, vector), (lane, row tile)) with k = j + 4 * slot +
   // kPerVector * vector and n = lane + 16 * row tile.
-  IntTuple shape({IntTuple(w), IntTuple({IntTuple({IntTuple(kLaneK), IntTuple(slots),
-                                                   IntTuple(perTile)}),
-                                         IntTuple({IntTuple(kTileRows), IntTuple(s.rowTiles())})})});
-  IntTuple stride(
-      {IntTuple(1),
-       IntTuple({IntTuple({IntTuple(8), IntTuple(w), IntTuple(vectorBits)}),
-                 IntTuple({IntTuple(kLaneK * 8), IntTuple(vectorBits * perTile)})})});
+  // The 4 k of a lane and the 16 lanes, split in two modes each where the
+  // lanes are paired (KernelShape::laneByte).
+  IntTuple laneK = s.pairedLanes ? IntTuple({IntTuple(2), IntTuple(2)}) : IntTuple(kLaneK);
+  IntTuple laneKStride = s.pairedLanes ? IntTuple({IntTuple(8), IntTuple(64)}) : IntTuple(8);
+  IntTuple lanes = s.pairedLanes ? IntTuple({IntTuple(4), IntTuple(4)}) : IntTuple(kTileRows);
+  IntTuple laneStride =
+      s.pairedLanes ? IntTuple({IntTuple(16), IntTuple(128)}) : IntTuple(kLaneK * 8);
+  IntTuple shape({IntTuple(w), IntTuple({IntTuple({laneK, IntTuple(slots), IntTuple(perTile)}),
+                                         IntTuple({lanes, IntTuple(s.rowTiles())})})});
+  IntTuple stride({IntTuple(1),
+                   IntTuple({IntTuple({laneKStride, IntTuple(w), IntTuple(vectorBits)}),
+                             IntTuple({laneStride, IntTuple(vectorBits * perTile)})})});
   Expected<Layout> map = Layout::make(shape, stride);
   if (!map)
     return Expected<BitLayout>::failure(map.error());
@@ -72,14 +77,14 @@ std::vector<uint8_t> lowbit::x86::packKernelWeights(const KernelShape &s,
     uint8_t mask = static_cast<uint8_t>((1u << w) - 1);
     int64_t slots = s.slotsPerByte(p), kv = s.kPerVector(p), first = s.planeVector(p);
     for (int64_t row = 0; row < s.rows; ++row) {
-      int64_t tileBase = (row / kTileRows) * blocks * perBlock * kVectorBytes +
-                         (row % kTileRows) * kLaneK;
+      int64_t tileBase = (row / kTileRows) * blocks * perBlock * kVectorBytes;
+      int64_t lane = row % kTileRows;
       const uint8_t *in = operands.data() + row * s.cols;
       for (int64_t col = 0; col < s.cols; ++col) {
         // Byte j of lane (row % 16) in vector (col % block) / kv of the
         // plane in block col / block; slot (col / 4) % slots.
         int64_t vector = (col / s.block) * perBlock + first + (col % s.block) / kv;
-        int64_t byte = tileBase + vector * kVectorBytes + col % kLaneK;
+        int64_t byte = tileBase + vector * kVectorBytes + s.laneByte(lane, col % kLaneK);
         uint8_t bits = static_cast<uint8_t>((in[col] >> shift) & mask);
         out[byte] |= static_cast<uint8_t>(bits << (w * ((col / kLaneK) % slots)));
       }

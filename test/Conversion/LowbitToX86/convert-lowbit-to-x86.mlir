@@ -110,3 +110,38 @@ func.func @e2m3(%a: tensor<1x64xf32>) -> tensor<1x16xf32> {
   %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<1x64xf32>, tensor<16x64xf6E2M3FN> -> tensor<1x16xf32>
   return %c : tensor<1x16xf32>
 }
+
+// 8-bit e4m3 codes: no byte operand holds their values, so the bf16 kernel
+// takes them where the target has AVX-512 BF16 and VBMI: activation rows
+// scaled by a power of two and rounded to bf16, the codes' bf16 looked up
+// in two 128-entry byte tables (vpermi2b; sign-magnitude: the sign bit
+// or-ed in), interleaved into words and multiplied by vdpbf16ps; the
+// scaling undone on the result. Without BF16 the reference path.
+// VNNI-LABEL: func.func @e4m3
+// VNNI: arith.truncf %{{.*}} : vector<32xf32> to vector<32xbf16>
+// VNNI: lowbit.pure_intrinsic "llvm.x86.avx512.vpermi2var.qi.512"
+// VNNI: lowbit.pure_intrinsic "llvm.x86.avx512.vpermi2var.qi.512"
+// VNNI: arith.ori
+// VNNI: vector.shuffle
+// VNNI: vector.bitcast %{{.*}} : vector<64xi8> to vector<32xbf16>
+// VNNI: lowbit.pure_intrinsic "llvm.x86.avx512bf16.dpbf16ps.512"{{.*}} : (vector<16xf32>, vector<32xbf16>, vector<32xbf16>) -> vector<16xf32>
+// VNNI-NOT: lowbit.mpgemm
+// BW-LABEL: func.func @e4m3
+// BW: lowbit.mpgemm
+func.func @e4m3(%a: tensor<1x64xf32>) -> tensor<1x16xf32> {
+  %w = lowbit.constant dense<57> : tensor<16x64xui8> -> tensor<16x64xf8E4M3FN>
+  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<1x64xf32>, tensor<16x64xf8E4M3FN> -> tensor<1x16xf32>
+  return %c : tensor<1x16xf32>
+}
+
+// Posits are two's complement, not sign-magnitude: 256-entry tables, two
+// vpermi2b per byte and a select on the code's top bit.
+// VNNI-LABEL: func.func @posit8
+// VNNI-COUNT-4: lowbit.pure_intrinsic "llvm.x86.avx512.vpermi2var.qi.512"
+// VNNI: arith.select
+// VNNI: lowbit.pure_intrinsic "llvm.x86.avx512bf16.dpbf16ps.512"
+func.func @posit8(%a: tensor<1x64xf32>) -> tensor<1x16xf32> {
+  %w = lowbit.constant dense<200> : tensor<16x64xui8> -> tensor<16x64x!lowbit.posit<8, 0>>
+  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<1x64xf32>, tensor<16x64x!lowbit.posit<8, 0>> -> tensor<1x16xf32>
+  return %c : tensor<1x16xf32>
+}

@@ -4,6 +4,7 @@
 // RUN: not lowbit-opt %S/Inputs/avx512-intrinsics.mlir --lowbit-check-target-features=target=generic 2>&1 | FileCheck %s --check-prefix=GENERIC
 // ZEN4: lowbit.pure_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // ZEN4: llvm.call_intrinsic "llvm.x86.avx512.pshuf.b.512"
+// ZEN4: lowbit.pure_intrinsic "llvm.x86.avx512bf16.dpbf16ps.512"
 // GENERIC: error: 'llvm.x86.avx512.vpdpbusd.512' needs avx512vnni, which target 'generic' lacks
 
 func.func @vnni(%acc: vector<16xi32>, %u: vector<64xi8>, %a: vector<64xi8>) -> vector<16xi32> {
@@ -18,6 +19,14 @@ func.func @zmm_shuffle(%t: vector<64xi8>, %i: vector<64xi8>) -> vector<64xi8> {
   // expected-error @+1 {{'llvm.x86.avx512.pshuf.b.512' needs avx512bw, which target 'x86-64-v3' lacks}}
   %d = llvm.call_intrinsic "llvm.x86.avx512.pshuf.b.512"(%t, %i) : (vector<64xi8>, vector<64xi8>) -> vector<64xi8>
   return %d : vector<64xi8>
+}
+
+// -----
+
+func.func @bf16_dot(%acc: vector<16xf32>, %w: vector<32xbf16>, %a: vector<32xbf16>) -> vector<16xf32> {
+  // expected-error @+1 {{'llvm.x86.avx512bf16.dpbf16ps.512' needs avx512bf16, which target 'x86-64-v3' lacks}}
+  %d = lowbit.pure_intrinsic "llvm.x86.avx512bf16.dpbf16ps.512"(%acc, %w, %a) : (vector<16xf32>, vector<32xbf16>, vector<32xbf16>) -> vector<16xf32>
+  return %d : vector<16xf32>
 }
 
 // -----

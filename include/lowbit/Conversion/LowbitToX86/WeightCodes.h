@@ -59,6 +59,29 @@ struct WeightCodes {
   uint8_t operand(uint64_t code) const { return codebook ? table[code] : slot[code]; }
 };
 
+/// Weights for the bf16 kernel (formats no byte operand holds: e4m3, e5m2,
+/// e3m2, posits of up to 8 bits): the raw code in planes of the format's
+/// bits, decoded in registers to the exact bf16 of its value by byte
+/// lookups (vpermb / vpermi2b) and multiplied with bf16 activations by
+/// vdpbf16ps.
+struct BF16WeightCodes {
+  std::vector<unsigned> planes;  ///< the raw code's planes (planesFor(bits))
+  std::vector<uint16_t> bf16;    ///< per code: the bf16 bit pattern of its value
+  std::vector<bool> finite;      ///< per code: has a finite value (others must not occur)
+  /// Sign-magnitude with the sign in the top bit (value(c ^ top) =
+  /// -value(c)): 8-bit tables then cover the 128 magnitudes and the sign
+  /// bit is or-ed in, one vpermi2b per byte instead of two and a blend.
+  bool signMagnitude = false;
+  unsigned bits = 0;
+};
+
+/// The bf16 plan for `f`, or nullopt with the reason in `whyNot`: every
+/// finite value must be a bf16 exactly, zero or of magnitude in [2^-64,
+/// 2^64] (vdpbf16ps flushes subnormals; this range keeps what it flushes
+/// below the int8 policy's bound, docs/cpu-kernels.md).
+std::optional<BF16WeightCodes> planBF16WeightCodes(const lowbit::num::Format &f,
+                                                   std::string &whyNot);
+
 /// The plan for `f`, or nullopt with the reason in `whyNot`. Codebooks of
 /// formats up to `maxCodebookBits` (4: vpshufb; 6: vpermb).
 std::optional<WeightCodes> planWeightCodes(const lowbit::num::Format &f, std::string &whyNot,

@@ -45,6 +45,12 @@ struct KernelShape {
   int64_t rows = 0, cols = 0;   ///< padded
   std::vector<unsigned> planes; ///< slot bits per plane, low bits first
   int64_t block = 0;            ///< k per block (a multiple of every plane's kPerVector)
+  /// The bf16 kernel's order within a vector: (lane i, byte j) at byte
+  /// 16 * (i / 4) + 8 * (j / 2) + 2 * (i % 4) + j % 2 instead of 4 * i + j,
+  /// so that interleaving the decoded low and high bytes per 128-bit lane
+  /// (vpunpcklbw / vpunpckhbw) gives lane i the bf16 pairs (k0, k1) and
+  /// (k2, k3) of row i, which vdpbf16ps multiplies with an activation pair.
+  bool pairedLanes = false;
 
   unsigned bits() const;
   /// The bit where plane p starts in the operand.
@@ -60,6 +66,11 @@ struct KernelShape {
   /// The first vector of plane p within a block.
   int64_t planeVector(size_t p) const;
   int64_t bytes() const { return rows * cols * bits() / 8; }
+  /// The byte of (lane, j) within a vector.
+  int64_t laneByte(int64_t lane, int64_t j) const {
+    return pairedLanes ? 16 * (lane / 4) + 8 * (j / 2) + 2 * (lane % 4) + j % 2
+                       : lane * kLaneK + j;
+  }
 };
 
 /// The bit layout of plane p's own stream: (bit of the plane's slot,
