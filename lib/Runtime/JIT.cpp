@@ -4,7 +4,7 @@
 
 #include "Autotune.h"
 
-#include "lowbit/Conversion/StorageTypes.h"
+#include "lowbit/Dialect/Lowbit/IR/StorageTypes.h"
 #include "lowbit/Dialect/Lowbit/Analysis/SymbolicShapes.h"
 #include "lowbit/Pipelines/CPUPipelines.h"
 #include "lowbit/Runtime/WideCodec.h"

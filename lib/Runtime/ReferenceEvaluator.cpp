@@ -2,7 +2,7 @@
 
 #include "lowbit/Runtime/ReferenceEvaluator.h"
 
-#include "lowbit/Conversion/StorageTypes.h"
+#include "lowbit/Dialect/Lowbit/IR/StorageTypes.h"
 #include "lowbit/Dialect/Lowbit/Analysis/SymbolicShapes.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
 #include "lowbit/Numerics/Codec.h"

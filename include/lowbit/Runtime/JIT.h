@@ -5,7 +5,7 @@
 // look functions up by name, and call them on caller-allocated buffers.
 //
 // * Buffers follow the function's tensor signature in storage form (see
-//   lowbit/Conversion/StorageTypes.h): dense row-major, one code per storage
+//   lowbit/Dialect/Lowbit/IR/StorageTypes.h): dense row-major, one code per storage
 //   element; results come after the inputs, as buffers the caller owns.
 // * Dynamic dimensions (`tensor<?x4096xf32>`) are named by symbols, one per
 //   set of dimensions that must be equal (lowbit/Dialect/Lowbit/Analysis/

@@ -153,12 +153,29 @@ struct CastLowering : OpConversionPattern<CastOp> {
   }
 };
 
+//===----------------------------------------------------------------------===//
+// lowbit.to_storage
+//===----------------------------------------------------------------------===//
+
+/// The converted operand is the storage already.
+struct ToStorageLowering : OpConversionPattern<ToStorageOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ToStorageOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    if (adaptor.getCodes().getType() != op.getStorage().getType())
+      return op.emitOpError() << "operand converted to " << adaptor.getCodes().getType()
+                              << ", not its storage type";
+    rewriter.replaceOp(op, adaptor.getCodes());
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::lowbit::populateLowbitToLinalgConversionPatterns(TypeConverter &converter,
                                                             RewritePatternSet &patterns) {
-  patterns.add<ConstantLowering, DequantizeLowering, CastLowering>(converter,
-                                                                  patterns.getContext());
+  patterns.add<ConstantLowering, DequantizeLowering, CastLowering, ToStorageLowering>(
+      converter, patterns.getContext());
   populatePackingLoweringPatterns(converter, patterns);
   populateQuantizeLoweringPatterns(converter, patterns);
   populateMpGemmLoweringPatterns(converter, patterns);

@@ -32,6 +32,7 @@
 #include "lowbit/Conversion/LowbitToX86/WeightPacking.h"
 
 #include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"
+#include "lowbit/Dialect/Lowbit/IR/StorageTypes.h"
 #include "lowbit/Numerics/Codec.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -160,14 +161,39 @@ struct KernelPlan {
   bool offsetUniform = true, fbUniform = true;
   bool bScaled = false, aScaled = false;
   bool aScalePerRow = false; ///< A's scale tensor is M x 1 (else 1 x 1)
+
+  /// Run-time weights (not a constant): read from their storage (one code
+  /// per byte, N x K) by 16 row reads per block and an in-register
+  /// transpose, each code masked to its bits and xor-ed with `codeXor`
+  /// into its operand (or mapped by a table).
+  bool runtimeWeights = false;
+  uint8_t codeXor = 0;
+  uint8_t codeMask = 0xff; ///< the code's bits in its storage byte
+  /// Run-time scales: sw and zb computed per (row tile, scale group) from
+  /// the scale tensors instead of compile-time tables.
+  bool runtimeScales = false;
+  double mxFactor = 1; ///< MXINT8: elements are k / 64
 };
 
 /// Scale factor S and zero point Z of each (n, k group): dequant = (value - Z) * S.
 struct GroupScales {
   int64_t groupK = 0; ///< k per group (0: one group spans K)
   int64_t numGroups = 1;
-  std::vector<double> s, z; ///< [n][group]
+  std::vector<double> s, z; ///< [n][group]; empty when `runtime`
+  /// The scales (or zero points, or NVFP4's tensor scale) are not all
+  /// constants: the kernel reads them at run time (Emitter::runtimeScales).
+  bool runtime = false;
 };
+
+/// Whether generated code can read a scale or zero-point element of `t` at
+/// run time as f32: f32, f16 and bf16 directly, formats of at most 8 bits
+/// through a table of their values.
+bool readableAtRunTime(Type t) {
+  if (t.isF32() || t.isF16() || t.isBF16())
+    return true;
+  std::optional<num::Format> f = getFormat(t);
+  return f && f->bits() <= 8;
+}
 
 FailureOr<GroupScales> groupScales(MpGemmOp op, int64_t n, std::string &whyNot) {
   GroupScales g;
@@ -189,13 +215,24 @@ FailureOr<GroupScales> groupScales(MpGemmOp op, int64_t n, std::string &whyNot) 
     zeros = constantValues(q.zeroPoints);
   if (q.tensorScale)
     tensorScale = constantValues(q.tensorScale);
-  if (!scales || (q.zeroPoints && !zeros) || (q.tensorScale && !tensorScale)) {
-    whyNot = "the weight scales are not constants";
-    return failure();
-  }
   bool oneGroup = scaleShape[kDim] == 1;
   g.groupK = oneGroup ? 0 : extents[kDim];
   g.numGroups = oneGroup ? 1 : scaleShape[kDim];
+  if (!scales || (q.zeroPoints && !zeros) || (q.tensorScale && !tensorScale)) {
+    // Read at run time, per row tile and scale group.
+    if (!transposed) {
+      whyNot = "run-time weight scales need the weights stored N x K (transpose_b)";
+      return failure();
+    }
+    if (!readableAtRunTime(scheme.getScaleType()) ||
+        (scheme.getZeroType() && !readableAtRunTime(scheme.getZeroType()))) {
+      whyNot = "run-time weight scales and zero points must be f32, f16, bf16 or formats of "
+               "at most 8 bits";
+      return failure();
+    }
+    g.runtime = true;
+    return g;
+  }
   bool mxInt = scheme.getRule() == ScaleRule::MX &&
                getFormat(op.getB().getType().getElementType())->isInt();
   g.s.resize(n * g.numGroups);
@@ -330,39 +367,92 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
     return failure();
   }
   std::optional<std::vector<uint64_t>> bCodes = constantCodes(op.getB());
-  if (!bCodes) {
-    whyNot = "the weights are not a constant (run-time weights take the reference path for now)";
-    return failure();
-  }
-
   bool transposed = op.getTransposeB();
   int64_t n = op.getN(), k = op.getK();
+  if (!bCodes) {
+    // Run-time weights: read from their storage, one code per byte, 16 rows
+    // at a time. Each code must have a finite value (any code may occur);
+    // the operand is the code xor one constant (the sign bit of
+    // two's-complement codes; nothing for unsigned codes and codebooks),
+    // or else looked up in a byte-shuffle table.
+    if (!transposed) {
+      whyNot = "run-time weights must be stored N x K (transpose_b)";
+      return failure();
+    }
+    if (getLayoutEncoding(op.getB().getType())) {
+      whyNot = "run-time weights with a layout encoding (unpack them first)";
+      return failure();
+    }
+    p.runtimeWeights = true;
+    p.codeXor = codes->codebook ? 0 : codes->slot[0];
+    bool isXor = true;
+    for (size_t c = 0; c < codes->slot.size(); ++c) {
+      if (!p.bf16 && !codes->finite[c]) {
+        whyNot = "the format has codes without a finite value, which run-time weights could hold";
+        return failure();
+      }
+      isXor = isXor && codes->slot[c] == (c ^ p.codeXor);
+    }
+    if (!codes->codebook && !p.bf16 && !isXor) {
+      size_t entries = codes->slot.size();
+      if (entries > (vbmi ? 64u : 16u)) {
+        whyNot = "the format's operands are not its codes xor a constant, and a table of " +
+                 std::to_string(entries) + " entries is too large (run-time weights)";
+        return failure();
+      }
+      codes->codebook = true;
+      codes->table.assign(entries <= 16 ? 16 : 64, 0);
+      for (size_t c = 0; c < entries; ++c)
+        codes->table[c] = codes->slot[c];
+      p.codeXor = 0;
+    }
+    // The raw code byte is the slot (tables look up its low bits).
+    p.codeMask = static_cast<uint8_t>((1u << bFormat->bits()) - 1);
+    codes->planes = {8};
+    p.codes = *codes;
+  }
+
   p.m = op.getM();
   x86::KernelShape &s = p.shape;
   s.n = n;
   s.k = k;
   s.planes = codes->planes;
-  s.pairedLanes = p.bf16;
+  s.pairedLanes = p.bf16 && !p.runtimeWeights;
   s.rows = (n + x86::kTileRows - 1) / x86::kTileRows * x86::kTileRows;
 
   // The activation block: the largest power of two up to the option that
-  // holds whole weight vectors and divides the scale group along k.
+  // holds whole weight vectors and divides the scale group along k (and K
+  // for run-time weights, whose rows are read a block at a time).
   FailureOr<GroupScales> gs = groupScales(op, n, whyNot);
   if (failed(gs))
     return failure();
+  p.runtimeScales = gs->runtime;
+  if (p.runtimeScales && p.intResult) {
+    whyNot = "i32 accumulation with run-time weight scales";
+    return failure();
+  }
+  if (SchemeAttr scheme = op.getBSchemeAttr())
+    if (scheme.getRule() == ScaleRule::MX && bFormat->isInt())
+      p.mxFactor = 1.0 / 64; // MXINT8 elements are k / 64
   int64_t groupK = gs->groupK;
   p.prefetchDistance = options.prefetchDistance;
   p.maxRowsPerPass = options.rowsPerPass ? options.rowsPerPass : p.isa == DotISA::AVX2 ? 2 : 8;
   p.kb = 0;
   for (int64_t kb = options.activationBlock; kb >= s.blockQuantum(); kb /= 2)
-    if (kb % s.blockQuantum() == 0 && (groupK == 0 || groupK % kb == 0)) {
+    if (kb % s.blockQuantum() == 0 && (groupK == 0 || groupK % kb == 0) &&
+        (!p.runtimeWeights || k % kb == 0)) {
       p.kb = kb;
       break;
     }
   if (p.kb == 0) {
-    whyNot = "the weight scale group (" + std::to_string(groupK) +
-             " k) is not a multiple of the " + std::to_string(s.blockQuantum()) +
-             " k one weight vector holds";
+    if (p.runtimeWeights)
+      whyNot = "run-time weights need K (" + std::to_string(k) +
+               ") to be a multiple of a power-of-two activation block from 4 k that divides "
+               "the scale group";
+    else
+      whyNot = "the weight scale group (" + std::to_string(groupK) +
+               " k) is not a multiple of the " + std::to_string(s.blockQuantum()) +
+               " k one weight vector holds";
     return failure();
   }
   s.block = p.kb;
@@ -371,7 +461,7 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
   p.numGroups = gs->numGroups;
   p.blocksPerGroup = groupK ? groupK / p.kb : p.numBlocks;
 
-  if (llvm::any_of(*bCodes, [&](uint64_t c) { return !codes->finite[c]; })) {
+  if (bCodes && llvm::any_of(*bCodes, [&](uint64_t c) { return !codes->finite[c]; })) {
     whyNot = "a weight code has no finite value";
     return failure();
   }
@@ -379,11 +469,22 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
     return p;
 
   // Weights: operand slots of the padded matrix.
-  std::vector<uint8_t> slots(s.rows * s.cols, 0);
-  for (int64_t row = 0; row < n; ++row)
-    for (int64_t col = 0; col < k; ++col)
-      slots[row * s.cols + col] = codes->slot[(*bCodes)[transposed ? row * k + col : col * n + row]];
-  p.weights = x86::packKernelWeights(s, slots);
+  if (bCodes) {
+    std::vector<uint8_t> slots(s.rows * s.cols, 0);
+    for (int64_t row = 0; row < n; ++row)
+      for (int64_t col = 0; col < k; ++col)
+        slots[row * s.cols + col] =
+            codes->slot[(*bCodes)[transposed ? row * k + col : col * n + row]];
+    p.weights = x86::packKernelWeights(s, slots);
+  }
+  if (p.runtimeScales) {
+    // sw per (row tile, group) at run time; zb too where there are zero
+    // points, else the constant -beta / alpha.
+    p.swUniform = false;
+    p.zbUniform = !op.getBSchemeAttr().getZeroType();
+    p.zb = {static_cast<float>(-codes->beta / codes->alpha)};
+    return p;
+  }
 
   // Scale tables with the codes' affine map folded in.
   int64_t tiles = s.rowTiles();
@@ -430,9 +531,135 @@ struct Emitter {
   Value m;
   SmallVector<Value> dynamicM;
 
+  /// Run-time operands as their storage (lowbit.to_storage): the weights
+  /// (N x K, one code per byte), B's scale grid, zero points and NVFP4's
+  /// tensor scale; null where the plan reads compile-time data.
+  Value bStorage, scaleStorage, zeroStorage, tensorScale;
+  Type scaleType, zeroType;
+  SmallVector<int64_t> scaleGridShape, scaleExtents;
+
   Emitter(OpBuilder &b, Location loc, const KernelPlan &p, Value a) : b(b), loc(loc), p(p) {
     dynamicM = dynamicSizesOf(b, loc, {p.m}, a);
     m = dynamicM.empty() ? idx(p.m) : dynamicM[0];
+  }
+
+  Value storageOf(Value v) {
+    auto t = cast<RankedTensorType>(v.getType());
+    RankedTensorType st = getStorageTensorType(t);
+    return st == t ? v : ToStorageOp::create(b, loc, st, v).getResult();
+  }
+
+  /// The run-time operands of `op` the plan reads.
+  void bindRuntimeOperands(MpGemmOp op) {
+    if (p.runtimeWeights)
+      bStorage = storageOf(op.getB());
+    if (!p.runtimeScales)
+      return;
+    SchemeAttr scheme = op.getBSchemeAttr();
+    QuantizedOperand q = QuantizedOperand::get(op.getB(), op.getBParams(), scheme);
+    ArrayRef<int64_t> shape = op.getB().getType().getShape();
+    scaleGridShape = scheme.getScaleShape(shape);
+    scaleExtents = scheme.getGroupExtents(shape);
+    scaleType = scheme.getScaleType();
+    scaleStorage = storageOf(q.scales);
+    if (q.zeroPoints) {
+      zeroType = scheme.getZeroType();
+      zeroStorage = storageOf(q.zeroPoints);
+    }
+    if (q.tensorScale)
+      tensorScale = q.tensorScale;
+  }
+
+  /// Element `indices` of a run-time scale or zero-point tensor (storage
+  /// form) as f32: floats extended, codes of at most 8 bits looked up in a
+  /// table of their exact values (NaN codes give NaN).
+  Value readF32(Value storage, Type elementType, ValueRange indices) {
+    Value v = tensor::ExtractOp::create(b, loc, storage, indices);
+    if (elementType.isF32())
+      return v;
+    if (elementType.isF16() || elementType.isBF16())
+      return arith::ExtFOp::create(b, loc, f32(), v);
+    num::Format f = *getFormat(elementType);
+    SmallVector<float> values(size_t(1) << f.bits());
+    for (size_t c = 0; c < values.size(); ++c)
+      values[c] = static_cast<float>(num::decode(f, c));
+    Value table = constantTensor({static_cast<int64_t>(values.size())}, values);
+    Value code = arith::AndIOp::create(
+        b, loc, v,
+        arith::ConstantOp::create(b, loc, b.getIntegerAttr(v.getType(), values.size() - 1)));
+    Value index = arith::IndexCastUIOp::create(b, loc, b.getIndexType(), code);
+    return tensor::ExtractOp::create(b, loc, table, ValueRange{index});
+  }
+
+  /// sw and zb of 16 weight rows (clamped to N - 1) in scale group `g`,
+  /// read at run time: dequant = sw * (operand - zb).
+  std::pair<Value, Value> runtimeScaleVectors(ArrayRef<Value> rows, Value g) {
+    SmallVector<Value> sv, zv;
+    for (Value r : rows) {
+      Value i0 = scaleGridShape[0] == 1 ? idx(0) : divu(r, scaleExtents[0]);
+      Value i1 = p.numGroups == 1 ? idx(0) : g;
+      sv.push_back(readF32(scaleStorage, scaleType, {i0, i1}));
+      if (zeroStorage)
+        zv.push_back(readF32(zeroStorage, zeroType, {i0, i1}));
+    }
+    VectorType rowVec = vec(x86::kTileRows, f32());
+    Value sw = vector::FromElementsOp::create(b, loc, rowVec, sv);
+    float factor = static_cast<float>(p.codes.alpha * p.mxFactor);
+    if (factor != 1)
+      sw = arith::MulFOp::create(b, loc, sw, splatF32(x86::kTileRows, factor));
+    if (tensorScale) {
+      Value st = tensor::ExtractOp::create(b, loc, tensorScale, ValueRange{});
+      sw = arith::MulFOp::create(b, loc, sw, vector::BroadcastOp::create(b, loc, rowVec, st));
+    }
+    Value zb = splatF32(x86::kTileRows, p.zb[0]);
+    if (zeroStorage) {
+      Value z = vector::FromElementsOp::create(b, loc, rowVec, zv);
+      zb = arith::DivFOp::create(
+          b, loc,
+          arith::SubFOp::create(b, loc, z,
+                                splatF32(x86::kTileRows, static_cast<float>(p.codes.beta))),
+          splatF32(x86::kTileRows, static_cast<float>(p.codes.alpha)));
+    }
+    return {sw, zb};
+  }
+
+  /// Run-time weights: the kb / 4 vectors of one block (16 rows x 4 k
+  /// each) from 16 row reads of kb bytes, transposed in registers by
+  /// log2(16) interleaving shuffles (16 x kb/4 words to kb/4 x 16), each
+  /// code masked to its bits and xor-ed into its operand.
+  SmallVector<Value> runtimeBlockVectors(ArrayRef<Value> rows, Value blk) {
+    int64_t words = p.kb / 4;
+    SmallVector<Value> t;
+    for (Value r : rows) {
+      Value bytes = read(vec(p.kb, i8()), bStorage, {r, mulc(blk, p.kb)});
+      t.push_back(vector::BitCastOp::create(b, loc, vec(words, i32()), bytes));
+    }
+    // t[i] holds n rows: element [w * n + j] is word w of row j.
+    for (int64_t n = 1; t.size() > 1; n *= 2) {
+      SmallVector<Value> next;
+      for (size_t i = 0; i < t.size(); i += 2) {
+        SmallVector<int64_t> mask(2 * n * words);
+        for (int64_t q = 0; q < 2 * n * words; ++q) {
+          int64_t w = q / (2 * n), j = q % (2 * n);
+          mask[q] = j < n ? w * n + j : n * words + w * n + (j - n);
+        }
+        next.push_back(vector::ShuffleOp::create(b, loc, t[i], t[i + 1], mask));
+      }
+      t = std::move(next);
+    }
+    SmallVector<Value> out;
+    for (int64_t w = 0; w < words; ++w) {
+      Value v = vector::ExtractStridedSliceOp::create(
+          b, loc, t[0], ArrayRef<int64_t>{w * x86::kTileRows},
+          ArrayRef<int64_t>{x86::kTileRows}, ArrayRef<int64_t>{1});
+      Value u = vector::BitCastOp::create(b, loc, vec(64, i8()), v);
+      if (p.codeMask != 0xff)
+        u = arith::AndIOp::create(b, loc, u, splatI8(64, static_cast<int8_t>(p.codeMask)));
+      if (p.codeXor)
+        u = arith::XOrIOp::create(b, loc, u, splatI8(64, static_cast<int8_t>(p.codeXor)));
+      out.push_back(u);
+    }
+    return out;
   }
   /// An empty tensor of M rows.
   Value emptyRows(ArrayRef<int64_t> trailing, Type t) {
@@ -652,7 +879,7 @@ struct Emitter {
 
   /// The bf16 values of 64 codes (KernelShape::pairedLanes order) as the
   /// two vectors vdpbf16ps takes: lane i = row i's (k0, k1), then (k2, k3).
-  std::pair<Value, Value> decodeBF16Pairs(Value codes) {
+  std::pair<Value, Value> decodeBF16Pairs(Value codes, bool pairedLanes) {
     const x86::BF16WeightCodes &c = p.bf16Codes;
     size_t entries = c.signMagnitude ? c.bf16.size() / 2 : c.bf16.size();
     SmallVector<uint8_t> lowTable(entries), highTable(entries);
@@ -665,12 +892,15 @@ struct Emitter {
       high = arith::OrIOp::create(
           b, loc, high,
           arith::AndIOp::create(b, loc, codes, splatI8(64, static_cast<int8_t>(0x80))));
-    // vpunpcklbw / vpunpckhbw: per 128-bit lane, bytes 0-7 (8-15) of low
-    // and high interleaved into words.
+    // Paired lanes: vpunpcklbw / vpunpckhbw, per 128-bit lane bytes 0-7
+    // (8-15) of low and high interleaved into words. Natural order (lane i
+    // = bytes 4i..4i+3, run-time weights): a two-source byte permute
+    // (vpermt2b) per half, word 2i + t of half h from byte 4i + 2h + t.
     auto interleave = [&](int64_t half) {
       SmallVector<int64_t> mask(64);
       for (int64_t r = 0; r < 64; ++r)
-        mask[r] = (r % 2 ? 64 : 0) + 16 * (r / 16) + 8 * half + (r % 16) / 2;
+        mask[r] = (r % 2 ? 64 : 0) + (pairedLanes ? 16 * (r / 16) + 8 * half + (r % 16) / 2
+                                                  : 4 * (r / 4) + 2 * half + (r / 2) % 2);
       Value bytes = vector::ShuffleOp::create(b, loc, low, high, mask);
       return vector::BitCastOp::create(b, loc, vec(32, b.getBF16Type()), bytes).getResult();
     };
@@ -811,18 +1041,22 @@ struct Emitter {
     Value words = act.words, scales = act.scales, sums = act.sums;
     const x86::KernelShape &s = p.shape;
     int64_t tiles = s.rowTiles(), perBlock = s.vectorsPerBlockAllPlanes();
-    auto byteType = RankedTensorType::get({s.bytes()}, i8());
-    Value weights = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::getFromRawBuffer(
-            byteType, ArrayRef<char>(reinterpret_cast<const char *>(p.weights.data()),
-                                     p.weights.size())));
+    Value weights;
+    if (!p.runtimeWeights)
+      weights = arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::getFromRawBuffer(
+              RankedTensorType::get({s.bytes()}, i8()),
+              ArrayRef<char>(reinterpret_cast<const char *>(p.weights.data()), p.weights.size())));
+    // The 16 weight rows of the current tile, clamped to N - 1 (rows past N
+    // compute values the result slice drops), for run-time reads.
+    SmallVector<Value> bRows;
     VectorType rowVec = vec(x86::kTileRows, f32());
     // The per-block f32 scale tables (i32 accumulation scales once, at the
     // end: intEpilogue).
     Value swTable, zbTable, swSplat, zbSplat;
     bool zbZero = p.zbUniform && p.zb[0] == 0;
-    if (!p.intResult) {
+    if (!p.intResult && !p.runtimeScales) {
       if (p.swUniform)
         swSplat = splatF32(x86::kTileRows, p.sw[0]);
       else
@@ -873,11 +1107,10 @@ struct Emitter {
       // Per row: f32 sums of the scaled blocks, or (i32 accumulation) one
       // int32 sum over all of K.
       SmallVector<Value> init(count, p.intResult ? zeroI32(16) : splatF32(x86::kTileRows, 0));
-      auto blocks = scf::ForOp::create(
-          b, loc, idx(0), idx(p.numBlocks), idx(1), init,
-          [&](OpBuilder &, Location, Value blk, ValueRange ys) {
-            Value sw, zb;
-            if (!p.intResult) {
+      // One block of kb k for every row of the pass: the sums, then
+      // ys += sw * sa * (sum - zb * blocksum). Returns the new ys.
+      auto blockStep = [&](Value blk, Value sw, Value zb, ValueRange ys) {
+            if (!p.intResult && !p.runtimeScales) {
               Value g = p.numGroups > 1 ? divu(blk, p.blocksPerGroup) : idx(0);
               sw = swSplat ? swSplat : read(rowVec, swTable, {nt, g, idx(0)});
               zb = zbSplat ? zbSplat : read(rowVec, zbTable, {nt, g, idx(0)});
@@ -893,7 +1126,22 @@ struct Emitter {
             // first 4-k group is reached.
             Value blockVector = mulc(add(mulc(nt, p.numBlocks), blk), perBlock);
             std::map<std::pair<size_t, int64_t>, Value> loaded;
+            SmallVector<Value> runtimeVectors;
             auto vectorOf = [&](size_t plane, int64_t v) {
+              if (p.runtimeWeights) {
+                // The whole block at once (a transpose of 16 row reads),
+                // each row's line prefetched a 16th of the distance ahead.
+                if (runtimeVectors.empty()) {
+                  runtimeVectors = runtimeBlockVectors(bRows, blk);
+                  if (p.prefetchDistance)
+                    for (Value r : bRows)
+                      PrefetchOp::create(
+                          b, loc, bStorage,
+                          ValueRange{r, addc(mulc(blk, p.kb),
+                                             std::max<int64_t>(64, p.prefetchDistance / 16))});
+                }
+                return runtimeVectors[v];
+              }
               Value &bytes = loaded[{plane, v}];
               if (bytes)
                 return bytes;
@@ -926,7 +1174,7 @@ struct Emitter {
               if (p.bf16) {
                 // Two bf16 pairs per lane; the activation pairs at k =
                 // kb * blk + 4 * j (+ 2).
-                auto [w01, w23] = decodeBF16Pairs(u);
+                auto [w01, w23] = decodeBF16Pairs(u, /*pairedLanes=*/!p.runtimeWeights);
                 Value pair = addc(mulc(blk, p.kb / 2), 2 * j);
                 for (int64_t h = 0; h < 2; ++h) {
                   for (int64_t r = 0; r < count; ++r) {
@@ -983,10 +1231,35 @@ struct Emitter {
               next.push_back(arith::AddFOp::create(
                   b, loc, ys[r], arith::MulFOp::create(b, loc, f, sc, fm), fm));
             }
-            scf::YieldOp::create(b, loc, next);
-          });
+            return next;
+      };
+      auto blockLoop = [&](Value from, Value to, Value sw, Value zb, ValueRange ys) {
+        return scf::ForOp::create(b, loc, from, to, idx(1), ys,
+                                  [&](OpBuilder &, Location, Value blk, ValueRange st) {
+                                    scf::YieldOp::create(b, loc, blockStep(blk, sw, zb, st));
+                                  })
+            .getResults();
+      };
+      SmallVector<Value> ysOut;
+      if (!p.runtimeScales) {
+        llvm::append_range(ysOut, blockLoop(idx(0), idx(p.numBlocks), Value(), Value(), init));
+      } else if (p.numGroups == 1) {
+        auto [sw, zb] = runtimeScaleVectors(bRows, idx(0));
+        llvm::append_range(ysOut, blockLoop(idx(0), idx(p.numBlocks), sw, zb, init));
+      } else {
+        // Scales read once per group, its blocks inside.
+        auto groups = scf::ForOp::create(
+            b, loc, idx(0), idx(p.numGroups), idx(1), init,
+            [&](OpBuilder &, Location, Value g, ValueRange st) {
+              auto [sw, zb] = runtimeScaleVectors(bRows, g);
+              Value from = mulc(g, p.blocksPerGroup);
+              scf::YieldOp::create(b, loc,
+                                   blockLoop(from, addc(from, p.blocksPerGroup), sw, zb, st));
+            });
+        llvm::append_range(ysOut, groups.getResults());
+      }
       for (int64_t r = 0; r < count; ++r) {
-        Value y = blocks.getResult(r);
+        Value y = ysOut[r];
         if (p.intResult)
           y = intEpilogue(y, nt, rows[r], act.totals, aScales, offsetTable, fbTable);
         if (act.rowScale) // undo the bf16 kernel's power of two (exact)
@@ -1012,6 +1285,10 @@ struct Emitter {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(tilesLoop.getBody());
     Value nt = tilesLoop.getInductionVar(0);
+    if (p.runtimeWeights || p.runtimeScales)
+      for (int64_t i = 0; i < x86::kTileRows; ++i)
+        bRows.push_back(arith::MinUIOp::create(b, loc, addc(mulc(nt, x86::kTileRows), i),
+                                               idx(p.shape.n - 1)));
     Value tile = emptyRows({x86::kTileRows}, cElem);
     auto passes = scf::ForOp::create(
         b, loc, idx(0), full, idx(1), ValueRange{tile},
@@ -1101,6 +1378,7 @@ LogicalResult mlir::lowbit::lowerMpGemmToX86(RewriterBase &rewriter, MpGemmOp op
     return failure();
   rewriter.setInsertionPoint(op);
   Emitter e(rewriter, op.getLoc(), *plan, op.getA());
+  e.bindRuntimeOperands(op);
   Value a = e.paddedActivations(op.getA());
   Emitter::Activations act = plan->bf16 ? e.activationsBF16(a) : e.activations(a);
   Value aScales = plan->aScaled ? op.getAParams()[0] : Value();

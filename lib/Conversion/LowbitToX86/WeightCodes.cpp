@@ -147,8 +147,12 @@ std::optional<BF16WeightCodes> lowbit::x86::planBF16WeightCodes(const num::Forma
   w.finite.assign(n, false);
   for (uint64_t c = 0; c < n; ++c) {
     double v = num::decode(f, c);
-    if (!std::isfinite(v))
+    if (!std::isfinite(v)) {
+      // Run-time weights may hold these codes: they decode to the bf16
+      // infinity or NaN, which vdpbf16ps propagates as the reference does.
+      w.bf16[c] = std::isnan(v) ? 0x7fc0 : std::signbit(v) ? 0xff80 : 0x7f80;
       continue;
+    }
     w.finite[c] = true;
     float fv = static_cast<float>(v);
     uint32_t u;
@@ -173,8 +177,8 @@ std::optional<BF16WeightCodes> lowbit::x86::planBF16WeightCodes(const num::Forma
   // with the sign flipped), for every code.
   uint64_t top = n / 2;
   w.signMagnitude = bits == 8;
+  auto isNaN = [&](uint64_t c) { return !w.finite[c] && (w.bf16[c] & 0x7fff) == 0x7fc0; };
   for (uint64_t c = 0; c < top && w.signMagnitude; ++c)
-    w.signMagnitude = w.finite[c] == w.finite[c | top] &&
-                      (!w.finite[c] || (w.bf16[c] ^ 0x8000) == w.bf16[c | top]);
+    w.signMagnitude = (isNaN(c) && isNaN(c | top)) || (w.bf16[c] ^ 0x8000) == w.bf16[c | top];
   return w;
 }

@@ -72,3 +72,11 @@ func.func @quantize_huge() -> (tensor<100000x100000xf4E2M1FN>, tensor<100000x312
   %q, %s = lowbit.quantize %x {scheme = #lowbit.scheme<mxfp4>} : tensor<100000x100000xf32> -> tensor<100000x100000xf4E2M1FN>, tensor<100000x3125xf8E8M0FNU>
   return %q, %s : tensor<100000x100000xf4E2M1FN>, tensor<100000x3125xf8E8M0FNU>
 }
+
+// A tensor whose storage is itself: to_storage folds to its operand.
+// CHECK-LABEL: func.func @to_storage_identity
+// CHECK-NEXT: return %arg0
+func.func @to_storage_identity(%x: tensor<4x8xf16>) -> tensor<4x8xf16> {
+  %s = lowbit.to_storage %x : tensor<4x8xf16> -> tensor<4x8xf16>
+  return %s : tensor<4x8xf16>
+}

@@ -569,3 +569,19 @@ func.func @prefetch_rank(%t: tensor<4x8xi8>, %i: index) {
   lowbit.prefetch %t[%i] : tensor<4x8xi8>
   return
 }
+
+// -----
+
+func.func @to_storage_wrong_type(%w: tensor<16x64x!lowbit.int<4>>) {
+  // expected-error @+1 {{'lowbit.to_storage' op result must be the storage type of 'tensor<16x64x!lowbit.int<4>>', 'tensor<16x64xi8>', not 'tensor<16x32xi8>'}}
+  %a = lowbit.to_storage %w : tensor<16x64x!lowbit.int<4>> -> tensor<16x32xi8>
+  return
+}
+
+// -----
+
+func.func @to_storage_no_storage(%w: tensor<4xcomplex<f32>>) {
+  // expected-error @+1 {{'lowbit.to_storage' op operand type 'tensor<4xcomplex<f32>>' has no storage type}}
+  %a = lowbit.to_storage %w : tensor<4xcomplex<f32>> -> tensor<4xi8>
+  return
+}

@@ -128,3 +128,14 @@ func.func @prefetch(%t: tensor<1024xi8>, %i: index) {
   lowbit.prefetch %t[%i] : tensor<1024xi8>
   return
 }
+
+// CHECK-LABEL: func.func @to_storage
+func.func @to_storage(%w: tensor<16x64x!lowbit.int<4>>, %v: tensor<16x64x!lowbit.int<4>, #lowbit.layout<bits<lsb_first, 4>>>, %s: tensor<16x2xf8E8M0FNU>) -> (tensor<16x64xi8>, tensor<512xi8>, tensor<16x2xi8>) {
+  // CHECK: lowbit.to_storage %{{.*}} : tensor<16x64x!lowbit.int<4>> -> tensor<16x64xi8>
+  %a = lowbit.to_storage %w : tensor<16x64x!lowbit.int<4>> -> tensor<16x64xi8>
+  // CHECK: lowbit.to_storage %{{.*}} : tensor<16x64x!lowbit.int<4>, #lowbit.layout<bits<lsb_first, 4>>> -> tensor<512xi8>
+  %b = lowbit.to_storage %v : tensor<16x64x!lowbit.int<4>, #lowbit.layout<bits<lsb_first, 4>>> -> tensor<512xi8>
+  // CHECK: lowbit.to_storage %{{.*}} : tensor<16x2xf8E8M0FNU> -> tensor<16x2xi8>
+  %c = lowbit.to_storage %s : tensor<16x2xf8E8M0FNU> -> tensor<16x2xi8>
+  return %a, %b, %c : tensor<16x64xi8>, tensor<512xi8>, tensor<16x2xi8>
+}

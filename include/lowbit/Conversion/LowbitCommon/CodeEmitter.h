@@ -10,7 +10,7 @@
 #ifndef LOWBIT_CONVERSION_LOWBITCOMMON_CODEEMITTER_H
 #define LOWBIT_CONVERSION_LOWBITCOMMON_CODEEMITTER_H
 
-#include "lowbit/Conversion/StorageTypes.h"
+#include "lowbit/Dialect/Lowbit/IR/StorageTypes.h"
 #include "lowbit/Numerics/Format.h"
 #include "lowbit/Numerics/Policy.h"
 

@@ -66,7 +66,7 @@ struct WeightCodes {
 /// vdpbf16ps.
 struct BF16WeightCodes {
   std::vector<unsigned> planes;  ///< the raw code's planes (planesFor(bits))
-  std::vector<uint16_t> bf16;    ///< per code: the bf16 bit pattern of its value
+  std::vector<uint16_t> bf16;    ///< per code: the bf16 bit pattern of its value (inf, NaN too)
   std::vector<bool> finite;      ///< per code: has a finite value (others must not occur)
   /// Sign-magnitude with the sign in the top bit (value(c ^ top) =
   /// -value(c)): 8-bit tables then cover the 128 magnitudes and the sign

@@ -1,6 +1,7 @@
 //===- LowbitOps.cpp - lowbit tensor operations ---------------------------===//
 
 #include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
+#include "lowbit/Dialect/Lowbit/IR/StorageTypes.h"
 #include "lowbit/Numerics/Bulk.h"
 #include "lowbit/Numerics/Codec.h"
 #include "lowbit/Numerics/Packing.h"
@@ -681,4 +682,26 @@ OpFoldResult PackOp::fold(FoldAdaptor adaptor) {
     return input; // the same codes, now a constant stored in the layout
   return packCodesAttr(input, getCodes().getType().getShape(), getOrder(), getLayoutAttr(),
                        getPacked().getType());
+}
+
+//===----------------------------------------------------------------------===//
+// to_storage
+//===----------------------------------------------------------------------===//
+
+LogicalResult ToStorageOp::verify() {
+  RankedTensorType in = getCodes().getType(), out = getStorage().getType();
+  RankedTensorType expected = getStorageTensorType(in);
+  if (!expected)
+    return emitOpError() << "operand type " << in << " has no storage type";
+  if (out != expected)
+    return emitOpError() << "result must be the storage type of " << in << ", " << expected
+                         << ", not " << out;
+  return success();
+}
+
+OpFoldResult ToStorageOp::fold(FoldAdaptor) {
+  // Types whose storage is themselves (f32, i8, ...): the operand.
+  if (getCodes().getType() == getStorage().getType())
+    return getCodes();
+  return {};
 }

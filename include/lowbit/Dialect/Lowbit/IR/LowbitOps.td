@@ -280,6 +280,32 @@ def Lowbit_UnpackOp : Lowbit_Op<"unpack", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Lowbit_ToStorageOp : Lowbit_Op<"to_storage", [Pure]> {
+  let summary = "a tensor of codes as the storage tensor lowered code holds";
+  let description = [{
+    The same data seen as its storage (the dialect's storage ABI,
+    `lowbit/Dialect/Lowbit/IR/StorageTypes.h`): one code per i8, i16 or i32
+    element by the format's width, in its low bits; for a tensor with a
+    `#lowbit.layout<bits<...>>` encoding, the layout's bytes as one 1-D i8
+    tensor. The result type must be that storage type. Kernels that read
+    codes directly from memory use it on run-time operands (the x86
+    kernels read run-time weights and scales through it);
+    `convert-lowbit-to-linalg` replaces it by its converted operand, so it
+    costs nothing.
+
+    ```mlir
+    %s = lowbit.to_storage %w : tensor<16x64x!lowbit.int<4>> -> tensor<16x64xi8>
+    %p = lowbit.to_storage %v
+        : tensor<16x64x!lowbit.int<4>, #lowbit.layout<bits<lsb_first, 4>>> -> tensor<512xi8>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$codes);
+  let results = (outs AnyRankedTensor:$storage);
+  let assemblyFormat = "$codes attr-dict `:` type($codes) `->` type($storage)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
 def Lowbit_PureIntrinsicOp : Lowbit_Op<"pure_intrinsic", [Pure]> {
   let summary = "an LLVM intrinsic without memory effects, on scalars and vectors";
   let description = [{

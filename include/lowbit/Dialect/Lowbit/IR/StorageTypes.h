@@ -1,11 +1,15 @@
 //===- StorageTypes.h - How lowered code stores each element type -*- C++ -*-===//
-#ifndef LOWBIT_CONVERSION_STORAGETYPES_H
-#define LOWBIT_CONVERSION_STORAGETYPES_H
+#ifndef LOWBIT_DIALECT_LOWBIT_IR_STORAGETYPES_H
+#define LOWBIT_DIALECT_LOWBIT_IR_STORAGETYPES_H
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Types.h"
 
 namespace mlir::lowbit {
+// The dialect's storage ABI: what lowered code (and the JIT's callers) hold
+// for a tensor of codes. Part of the dialect because `lowbit.to_storage`
+// verifies against it.
+
 /// The storage of one element after convert-lowbit-to-linalg: f32/f16/bf16/
 /// f64 and i8/i16/i32/i64 stay; other formats take i8, i16 or i32 by their
 /// width (one code per storage element, in its low bits). Null for types

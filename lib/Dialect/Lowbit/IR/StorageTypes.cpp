@@ -1,7 +1,6 @@
 //===- StorageTypes.cpp - How lowered code stores each element type -------===//
 
-#include "lowbit/Conversion/StorageTypes.h"
-#include "lowbit/Conversion/LowbitCommon/StorageTypeConverter.h"
+#include "lowbit/Dialect/Lowbit/IR/StorageTypes.h"
 
 #include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"
@@ -38,17 +37,3 @@ RankedTensorType mlir::lowbit::getStorageTensorType(RankedTensorType t) {
   return s ? RankedTensorType::get(t.getShape(), s) : RankedTensorType();
 }
 
-LowbitStorageTypeConverter::LowbitStorageTypeConverter() {
-  addConversion([](Type t) -> std::optional<Type> { return t; });
-  addConversion([](RankedTensorType t) -> std::optional<Type> {
-    RankedTensorType s = getStorageTensorType(t);
-    return s ? s : t;
-  });
-  // Values crossing from converted to unconverted ops (and back) meet in
-  // unrealized casts, which the full conversion leaves none of.
-  auto materialize = [](OpBuilder &b, Type type, ValueRange inputs, Location loc) -> Value {
-    return UnrealizedConversionCastOp::create(b, loc, type, inputs).getResult(0);
-  };
-  addSourceMaterialization(materialize);
-  addTargetMaterialization(materialize);
-}

@@ -1,0 +1,217 @@
+//===- X86RuntimeWeightsTest.cpp - x86 kernels on run-time weights -------===//
+//
+// Weights, scales and zero points passed as function arguments (one code
+// per byte, N x K) instead of constants: the x86 kernels read them at run
+// time (16 row reads and an in-register transpose per block; scales per
+// row tile and group). Every format family (two's-complement, unsigned,
+// bipolar and ternary integers; e2m1 and e2m3 codebooks; the bf16 kernel's
+// e4m3 and posits) with and without schemes (GPTQ with zero points, MX,
+// NVFP4 with its tensor scale, per channel), on each x86 target, M = 1, 3,
+// 17 and N not a multiple of 16. The scheme's inputs are made by
+// quantizing random weights (so that the scales are realistic), the others
+// are random codes over every finite value. Each case checks that the fast
+// path was taken (no fallback remark where the target has the kernel),
+// every element against the evaluator within the policy's bound, and the
+// relative L2 error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lowbit/Pipelines/CPUPipelines.h"
+#include "lowbit/Runtime/JIT.h"
+#include "lowbit/Runtime/ReferenceEvaluator.h"
+#include "lowbit/Target/CPUTarget.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <sstream>
+
+namespace {
+
+struct Format {
+  const char *name;
+  const char *codes;  ///< element type of B
+  const char *scheme; ///< preset, or nullptr: plain codes
+  /// The types after the codes that the scheme's quantize returns, split
+  /// by ';' (NxG replaced by the scale grid's shape).
+  const char *params;
+  int64_t group; ///< k per scale group (0: one per row)
+  lowbit::target::CPUFeature needs; ///< the feature the kernel needs
+  /// A code without a finite value (ternary's reserved 0b10), which the
+  /// byte kernels cannot give as NaN: run-time weights of the format take
+  /// the reference path, with a remark.
+  bool reservedCode = false;
+};
+
+using lowbit::target::CPUFeature;
+const Format kFormats[] = {
+    {"int4", "!lowbit.int<4>", nullptr, "", 0, CPUFeature::AVX2},
+    {"int2", "!lowbit.int<2>", nullptr, "", 0, CPUFeature::AVX2},
+    {"bipolar1", "!lowbit.int<1, bipolar>", nullptr, "", 0, CPUFeature::AVX2},
+    {"ternary", "!lowbit.ternary", nullptr, "", 0, CPUFeature::AVX2, true},
+    {"e2m1", "f4E2M1FN", nullptr, "", 0, CPUFeature::AVX2},
+    {"int8", "i8", nullptr, "", 0, CPUFeature::AVX512VNNI},
+    {"gptq_u4_g128", "!lowbit.int<4, unsigned>", "gptq_u4_g128",
+     "tensor<NxGxf16>;tensor<NxGx!lowbit.int<4, unsigned>>", 128, CPUFeature::AVX2},
+    {"int8_per_channel", "i8", "int8_per_channel", "tensor<NxGxf32>", 0,
+     CPUFeature::AVX512VNNI},
+    {"mxfp4", "f4E2M1FN", "mxfp4", "tensor<NxGxf8E8M0FNU>", 32, CPUFeature::AVX2},
+    {"nvfp4", "f4E2M1FN", "nvfp4", "tensor<NxGxf8E4M3FN>;tensor<f32>", 16, CPUFeature::AVX2},
+    {"mxfp6_e2m3", "f6E2M3FN", "mxfp6_e2m3", "tensor<NxGxf8E8M0FNU>", 32,
+     CPUFeature::AVX512VBMI},
+    {"mxfp8_e4m3", "f8E4M3FN", "mxfp8_e4m3", "tensor<NxGxf8E8M0FNU>", 32,
+     CPUFeature::AVX512BF16},
+    {"posit8", "!lowbit.posit<8, 0>", nullptr, "", 0, CPUFeature::AVX512BF16},
+};
+
+struct Shape {
+  int64_t m, n, k;
+};
+const Shape kShapes[] = {{1, 64, 256}, {3, 37, 384}, {17, 20, 128}};
+
+std::string tensor(int64_t a, int64_t b, const std::string &e) {
+  return "tensor<" + std::to_string(a) + "x" + std::to_string(b) + "x" + e + ">";
+}
+
+std::string replaceAll(std::string s, const std::string &from, const std::string &to) {
+  for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
+    s.replace(p, from.size(), to);
+  return s;
+}
+
+/// @f(a, w, params...) = a w^T with every weight operand an argument, and
+/// (with a scheme) @q(wf) = quantize(wf), which makes realistic inputs.
+std::string program(const Format &f, const Shape &s) {
+  std::string at = tensor(s.m, s.k, "f32"), wt = tensor(s.n, s.k, f.codes);
+  std::string ct = tensor(s.m, s.n, "f32");
+  int64_t g = f.group ? s.k / f.group : 1;
+  std::string params = replaceAll(f.params, "NxG", std::to_string(s.n) + "x" + std::to_string(g));
+  std::vector<std::string> types;
+  for (size_t from = 0; !params.empty();) {
+    size_t end = params.find(';', from);
+    types.push_back(params.substr(from, end - from));
+    if (end == std::string::npos)
+      break;
+    from = end + 1;
+  }
+  std::ostringstream os;
+  os << "func.func @f(%a: " << at << ", %w: " << wt;
+  std::string names, list;
+  for (size_t i = 0; i < types.size(); ++i) {
+    os << ", %p" << i << ": " << types[i];
+    names += (i ? ", %p" : "%p") + std::to_string(i);
+    list += (i ? ", " : "") + types[i];
+  }
+  os << ") -> " << ct << " {\n  %c = lowbit.mpgemm %a, %w";
+  if (f.scheme)
+    os << " [" << names << "] {b_scheme = #lowbit.scheme<" << f.scheme << ">, ";
+  else
+    os << " {";
+  os << "acc_type = f32, transpose_b} : " << at << ", " << wt;
+  if (f.scheme)
+    os << " [" << list << "]";
+  os << " -> " << ct << "\n  return %c : " << ct << "\n}\n";
+  if (f.scheme) {
+    std::string ft = tensor(s.n, s.k, "f32");
+    os << "func.func @q(%wf: " << ft << ") -> (" << wt << ", " << list << ") {\n  %w, " << names
+       << " = lowbit.quantize %wf {scheme = #lowbit.scheme<" << f.scheme << ">} : " << ft
+       << " -> " << wt << ", " << list << "\n  return %w, " << names << " : " << wt << ", "
+       << list << "\n}\n";
+  }
+  return os.str();
+}
+
+mlir::DialectRegistry registry() {
+  mlir::DialectRegistry r;
+  mlir::lowbit::registerReferencePipelineDialects(r);
+  return r;
+}
+
+class X86RuntimeWeights
+    : public ::testing::TestWithParam<std::tuple<const char *, Format>> {};
+
+TEST_P(X86RuntimeWeights, MatchEvaluatorWithinBound) {
+  auto [target, f] = GetParam();
+  std::optional<lowbit::target::CPUTarget> t = lowbit::target::parseCPUTarget(target);
+  ASSERT_TRUE(t);
+  if (std::string e = lowbit::target::checkRunnableOnHost(*t); !e.empty())
+    GTEST_SKIP() << e;
+  for (const Shape &s : kShapes) {
+    SCOPED_TRACE(std::string(target) + " " + f.name + " " + std::to_string(s.m) + "x" +
+                 std::to_string(s.n) + "x" + std::to_string(s.k));
+    std::string source = program(f, s);
+    lowbit::rt::CompileOptions options;
+    options.target = target;
+    options.numThreads = std::string(target) == "x86-64-v4" ? 2 : 1;
+    options.reportFallbacks = true;
+    std::string diagnostics;
+    auto module = lowbit::rt::compile(source, options, diagnostics);
+    ASSERT_TRUE(module) << diagnostics << source;
+    bool fast = t->has(f.needs) && !f.reservedCode &&
+                (f.needs != CPUFeature::AVX512BF16 || t->has(CPUFeature::AVX512VBMI));
+    EXPECT_EQ(diagnostics.find("reference path") == std::string::npos, fast) << diagnostics;
+    if (f.reservedCode)
+      EXPECT_NE(diagnostics.find("codes without a finite value"), std::string::npos)
+          << diagnostics;
+
+    mlir::MLIRContext ctx(registry());
+    auto parsed = mlir::parseSourceString<mlir::ModuleOp>(source, &ctx);
+    ASSERT_TRUE(parsed);
+    auto func = parsed->lookupSymbol<mlir::func::FuncOp>("f");
+    std::mt19937_64 rng(s.m * 31 + s.n);
+    std::vector<lowbit::ref::HostTensor> inputs;
+    inputs.push_back(lowbit::ref::HostTensor::random(
+        llvm::cast<mlir::RankedTensorType>(func.getArgumentTypes()[0]), rng));
+    if (auto q = parsed->lookupSymbol<mlir::func::FuncOp>("q")) {
+      std::vector<lowbit::ref::HostTensor> wf{lowbit::ref::HostTensor::random(
+          llvm::cast<mlir::RankedTensorType>(q.getArgumentTypes()[0]), rng)},
+          quantized;
+      ASSERT_EQ(lowbit::ref::evaluate(q, wf, quantized), "");
+      for (lowbit::ref::HostTensor &h : quantized) {
+        h.tolerance.clear();
+        inputs.push_back(std::move(h));
+      }
+    } else {
+      inputs.push_back(lowbit::ref::HostTensor::random(
+          llvm::cast<mlir::RankedTensorType>(func.getArgumentTypes()[1]), rng));
+    }
+    std::vector<lowbit::ref::HostTensor> actual, expected;
+    ASSERT_EQ(lowbit::ref::invokeOnHost(*module, func, inputs, actual), "");
+    lowbit::ref::EvaluateOptions policy;
+    policy.int8ActivationBlocks = true;
+    ASSERT_EQ(lowbit::ref::evaluate(func, inputs, expected, policy), "");
+    lowbit::ref::Comparison c = lowbit::ref::compare(expected[0], actual[0]);
+    EXPECT_EQ(c.mismatches, 0u) << "max error " << c.maxError << ", tolerance up to "
+                                << c.maxTolerance;
+    double err = 0, ref = 0;
+    for (size_t i = 0; i < actual[0].codes.size(); ++i) {
+      double d = actual[0].value(i) - expected[0].value(i);
+      err += d * d;
+      ref += expected[0].value(i) * expected[0].value(i);
+    }
+    EXPECT_LT(std::sqrt(err / ref), 1e-2) << "relative L2 error";
+  }
+}
+
+std::string caseName(const ::testing::TestParamInfo<std::tuple<const char *, Format>> &info) {
+  std::string name = std::string(std::get<0>(info.param)) + "_" + std::get<1>(info.param).name;
+  for (char &c : name)
+    if (!isalnum(static_cast<unsigned char>(c)))
+      c = '_';
+  return name;
+}
+
+const char *kTargets[] = {"znver4", "x86-64-v4", "x86-64-v3"};
+
+INSTANTIATE_TEST_SUITE_P(Formats, X86RuntimeWeights,
+                         ::testing::Combine(::testing::ValuesIn(kTargets),
+                                            ::testing::ValuesIn(kFormats)),
+                         caseName);
+
+} // namespace
