@@ -85,10 +85,35 @@ std::string replaceAll(std::string s, const std::string &from, const std::string
   return s;
 }
 
+/// How the weights are passed: one code per byte, packed rows of bytes
+/// (`lowbit.unpack ... order lsb_first`), or a tensor with the
+/// `bits<lsb_first, W>` layout encoding (unpacked by `lowbit.unpack`).
+enum class Packing { Bytes, Rows, Encoded };
+
+unsigned codeBits(const Format &f) {
+  std::string c = f.codes;
+  if (c.find("<1") != std::string::npos)
+    return 1;
+  if (c.find("<2") != std::string::npos)
+    return 2;
+  return c.find("<4") != std::string::npos || c.find("f4") == 0 ? 4 : 8;
+}
+
 /// @f(a, w, params...) = a w^T with every weight operand an argument, and
-/// (with a scheme) @q(wf) = quantize(wf), which makes realistic inputs.
-std::string program(const Format &f, const Shape &s) {
+/// (with a scheme) @q(wf) = quantize(wf) (packed like @f's weights), which
+/// makes realistic inputs.
+std::string program(const Format &f, const Shape &s, Packing packing = Packing::Bytes) {
   std::string at = tensor(s.m, s.k, "f32"), wt = tensor(s.n, s.k, f.codes);
+  unsigned w = codeBits(f);
+  std::string layout = "#lowbit.layout<bits<lsb_first, " + std::to_string(w) + ">>";
+  std::string pt = packing == Packing::Rows ? tensor(s.n, s.k * w / 8, "i8")
+                   : packing == Packing::Encoded
+                       ? "tensor<" + std::to_string(s.n) + "x" + std::to_string(s.k) + "x" +
+                             f.codes + ", " + layout + ">"
+                       : wt;
+  std::string unpack = packing == Packing::Rows      ? " order lsb_first"
+                       : packing == Packing::Encoded ? ""
+                                                     : "-";
   std::string ct = tensor(s.m, s.n, "f32");
   int64_t g = f.group ? s.k / f.group : 1;
   std::string params = replaceAll(f.params, "NxG", std::to_string(s.n) + "x" + std::to_string(g));
@@ -101,14 +126,17 @@ std::string program(const Format &f, const Shape &s) {
     from = end + 1;
   }
   std::ostringstream os;
-  os << "func.func @f(%a: " << at << ", %w: " << wt;
+  os << "func.func @f(%a: " << at << ", %" << (unpack == "-" ? "w" : "wp") << ": " << pt;
   std::string names, list;
   for (size_t i = 0; i < types.size(); ++i) {
     os << ", %p" << i << ": " << types[i];
     names += (i ? ", %p" : "%p") + std::to_string(i);
     list += (i ? ", " : "") + types[i];
   }
-  os << ") -> " << ct << " {\n  %c = lowbit.mpgemm %a, %w";
+  os << ") -> " << ct << " {\n";
+  if (unpack != "-")
+    os << "  %w = lowbit.unpack %wp" << unpack << " : " << pt << " -> " << wt << "\n";
+  os << "  %c = lowbit.mpgemm %a, %w";
   if (f.scheme)
     os << " [" << names << "] {b_scheme = #lowbit.scheme<" << f.scheme << ">, ";
   else
@@ -119,10 +147,15 @@ std::string program(const Format &f, const Shape &s) {
   os << " -> " << ct << "\n  return %c : " << ct << "\n}\n";
   if (f.scheme) {
     std::string ft = tensor(s.n, s.k, "f32");
-    os << "func.func @q(%wf: " << ft << ") -> (" << wt << ", " << list << ") {\n  %w, " << names
+    os << "func.func @q(%wf: " << ft << ") -> (" << pt << ", " << list << ") {\n  %w, " << names
        << " = lowbit.quantize %wf {scheme = #lowbit.scheme<" << f.scheme << ">} : " << ft
-       << " -> " << wt << ", " << list << "\n  return %w, " << names << " : " << wt << ", "
-       << list << "\n}\n";
+       << " -> " << wt << ", " << list << "\n";
+    std::string result = "%w";
+    if (packing == Packing::Rows) {
+      os << "  %wp = lowbit.pack %w order lsb_first : " << wt << " -> " << pt << "\n";
+      result = "%wp";
+    }
+    os << "  return " << result << ", " << names << " : " << pt << ", " << list << "\n}\n";
   }
   return os.str();
 }
@@ -133,11 +166,7 @@ mlir::DialectRegistry registry() {
   return r;
 }
 
-class X86RuntimeWeights
-    : public ::testing::TestWithParam<std::tuple<const char *, Format>> {};
-
-TEST_P(X86RuntimeWeights, MatchEvaluatorWithinBound) {
-  auto [target, f] = GetParam();
+void runCases(const char *target, const Format &f, Packing packing) {
   std::optional<lowbit::target::CPUTarget> t = lowbit::target::parseCPUTarget(target);
   ASSERT_TRUE(t);
   if (std::string e = lowbit::target::checkRunnableOnHost(*t); !e.empty())
@@ -145,7 +174,7 @@ TEST_P(X86RuntimeWeights, MatchEvaluatorWithinBound) {
   for (const Shape &s : kShapes) {
     SCOPED_TRACE(std::string(target) + " " + f.name + " " + std::to_string(s.m) + "x" +
                  std::to_string(s.n) + "x" + std::to_string(s.k));
-    std::string source = program(f, s);
+    std::string source = program(f, s, packing);
     lowbit::rt::CompileOptions options;
     options.target = target;
     options.numThreads = std::string(target) == "x86-64-v4" ? 2 : 1;
@@ -199,6 +228,26 @@ TEST_P(X86RuntimeWeights, MatchEvaluatorWithinBound) {
   }
 }
 
+class X86RuntimeWeights
+    : public ::testing::TestWithParam<std::tuple<const char *, Format>> {};
+
+TEST_P(X86RuntimeWeights, MatchEvaluatorWithinBound) {
+  auto [target, f] = GetParam();
+  runCases(target, f, Packing::Bytes);
+}
+
+/// Packed rows (the DLPack / llama.cpp order, two 4-bit codes per byte) and
+/// the bits<lsb_first, W> encoding: read as they are, no unpacking.
+class X86RuntimePackedWeights
+    : public ::testing::TestWithParam<std::tuple<const char *, Format>> {};
+
+TEST_P(X86RuntimePackedWeights, MatchEvaluatorWithinBound) {
+  auto [target, f] = GetParam();
+  runCases(target, f, Packing::Rows);
+  if (!f.scheme && !::testing::Test::HasFailure())
+    runCases(target, f, Packing::Encoded);
+}
+
 std::string caseName(const ::testing::TestParamInfo<std::tuple<const char *, Format>> &info) {
   std::string name = std::string(std::get<0>(info.param)) + "_" + std::get<1>(info.param).name;
   for (char &c : name)
@@ -212,6 +261,14 @@ const char *kTargets[] = {"znver4", "x86-64-v4", "x86-64-v3"};
 INSTANTIATE_TEST_SUITE_P(Formats, X86RuntimeWeights,
                          ::testing::Combine(::testing::ValuesIn(kTargets),
                                             ::testing::ValuesIn(kFormats)),
+                         caseName);
+
+const Format kPackedFormats[] = {kFormats[0], kFormats[1], kFormats[2], kFormats[4],
+                                 kFormats[6], kFormats[8], kFormats[9]};
+
+INSTANTIATE_TEST_SUITE_P(Formats, X86RuntimePackedWeights,
+                         ::testing::Combine(::testing::ValuesIn(kTargets),
+                                            ::testing::ValuesIn(kPackedFormats)),
                          caseName);
 
 } // namespace

@@ -169,6 +169,13 @@ struct KernelPlan {
   bool runtimeWeights = false;
   uint8_t codeXor = 0;
   uint8_t codeMask = 0xff; ///< the code's bits in its storage byte
+  /// Packed run-time weights (lowbit.unpack of lsb_first bytes, 1, 2, 4 or
+  /// 8 bits per code): each row's bytes read as they are, slots of 8 / w
+  /// codes per byte; the activations of each 32 / w k are permuted so that
+  /// slot s of byte j (k = j * 8 / w + s) meets its activation.
+  bool runtimePacked = false;
+  bool packedFlat = false;      ///< 1-D bytes (a layout encoding), else N x bytes per row
+  int64_t rowBytesPerBlock = 0; ///< bytes of one row in one block of kb k
   /// Run-time scales: sw and zb computed per (row tile, scale group) from
   /// the scale tensors instead of compile-time tables.
   bool runtimeScales = false;
@@ -384,6 +391,19 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
       return failure();
     }
     p.runtimeWeights = true;
+    // Packed lsb_first rows of 1, 2, 4 or 8-bit slots are read directly.
+    unsigned w = bFormat->bits();
+    if (auto up = op.getB().getDefiningOp<UnpackOp>()) {
+      LayoutAttr layout = up.getLayoutAttr();
+      if (!layout)
+        layout = getLayoutEncoding(up.getPacked().getType());
+      bool lsb = (up.getOrder() && *up.getOrder() == BitOrder::LSBFirst) ||
+                 (layout && layout.getKind() == LayoutKind::Bits &&
+                  layout.getBitKind() == BitLayoutKind::LSBFirst);
+      p.runtimePacked = lsb && (w == 1 || w == 2 || w == 4) && (k * w) % 8 == 0 &&
+                        !codes->planes.empty() && codes->planes.size() == 1;
+      p.packedFlat = p.runtimePacked && !up.getOrder();
+    }
     p.codeXor = codes->codebook ? 0 : codes->slot[0];
     bool isXor = true;
     for (size_t c = 0; c < codes->slot.size(); ++c) {
@@ -406,9 +426,18 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
         codes->table[c] = codes->slot[c];
       p.codeXor = 0;
     }
-    // The raw code byte is the slot (tables look up its low bits).
-    p.codeMask = static_cast<uint8_t>((1u << bFormat->bits()) - 1);
-    codes->planes = {8};
+    if (p.runtimePacked) {
+      // Slots of w bits (codebooks: the raw 4-bit code), the xor in each.
+      codes->planes = {w};
+      uint8_t x = 0;
+      for (unsigned slot = 0; slot < 8 / w; ++slot)
+        x |= static_cast<uint8_t>(p.codeXor << (slot * w));
+      p.codeXor = x;
+    } else {
+      // The raw code byte is the slot (tables look up its low bits).
+      p.codeMask = static_cast<uint8_t>((1u << w) - 1);
+      codes->planes = {8};
+    }
     p.codes = *codes;
   }
 
@@ -456,6 +485,7 @@ FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
     return failure();
   }
   s.block = p.kb;
+  p.rowBytesPerBlock = p.kb * static_cast<int64_t>(s.bits()) / 8;
   s.cols = (k + p.kb - 1) / p.kb * p.kb;
   p.numBlocks = s.cols / p.kb;
   p.numGroups = gs->numGroups;
@@ -551,7 +581,9 @@ struct Emitter {
 
   /// The run-time operands of `op` the plan reads.
   void bindRuntimeOperands(MpGemmOp op) {
-    if (p.runtimeWeights)
+    if (p.runtimePacked)
+      bStorage = storageOf(op.getB().getDefiningOp<UnpackOp>().getPacked());
+    else if (p.runtimeWeights)
       bStorage = storageOf(op.getB());
     if (!p.runtimeScales)
       return;
@@ -623,15 +655,24 @@ struct Emitter {
     return {sw, zb};
   }
 
+  /// Where row r's bytes of block `blk` start (plus `ahead` bytes) in the
+  /// run-time weight storage: [r, col] or, for 1-D packed bytes, [offset].
+  SmallVector<Value> rowIndex(Value r, Value blk, int64_t ahead) {
+    Value col = addc(mulc(blk, p.rowBytesPerBlock), ahead);
+    if (!p.packedFlat)
+      return {r, col};
+    return {add(mulc(r, p.rowBytesPerBlock * p.numBlocks), col)};
+  }
+
   /// Run-time weights: the kb / 4 vectors of one block (16 rows x 4 k
   /// each) from 16 row reads of kb bytes, transposed in registers by
   /// log2(16) interleaving shuffles (16 x kb/4 words to kb/4 x 16), each
   /// code masked to its bits and xor-ed into its operand.
   SmallVector<Value> runtimeBlockVectors(ArrayRef<Value> rows, Value blk) {
-    int64_t words = p.kb / 4;
+    int64_t words = p.rowBytesPerBlock / 4;
     SmallVector<Value> t;
     for (Value r : rows) {
-      Value bytes = read(vec(p.kb, i8()), bStorage, {r, mulc(blk, p.kb)});
+      Value bytes = read(vec(p.rowBytesPerBlock, i8()), bStorage, rowIndex(r, blk, 0));
       t.push_back(vector::BitCastOp::create(b, loc, vec(words, i32()), bytes));
     }
     // t[i] holds n rows: element [w * n + j] is word w of row j.
@@ -940,6 +981,7 @@ struct Emitter {
                   next.push_back(Value()); // words, below
                   next.push_back(tensor::InsertOp::create(b, loc, scale, st[1], ValueRange{row, blk}));
                 }
+                q8 = slotOrder(q8);
                 Value w = vector::BitCastOp::create(b, loc, vec(kb / 4, i32()), q8);
                 Value nw = write(w, st[0], {row, mulc(blk, kb / 4)});
                 Value sumF = arith::SIToFPOp::create(b, loc, f32(), sum);
@@ -969,6 +1011,23 @@ struct Emitter {
     if (p.intResult)
       r.totals = rows.getResults().back();
     return r;
+  }
+
+  /// Packed run-time weights of w < 8 bits hold k = j * 8 / w + s in slot
+  /// s of byte j of each 4-byte lane: the int8 activations of every 32 / w
+  /// k reordered to match (position 4 s + j takes k = j * 8 / w + s), so
+  /// that the kernel's slot loop (which takes slot s as k 4 s .. 4 s + 3)
+  /// multiplies each code with its own activation.
+  Value slotOrder(Value q8) {
+    if (!p.runtimePacked || p.shape.planes[0] == 8)
+      return q8;
+    int64_t slots = 8 / p.shape.planes[0], group = 4 * slots;
+    SmallVector<int64_t> mask(p.kb);
+    for (int64_t i = 0; i < p.kb; ++i) {
+      int64_t g = i / group, sj = i % group, slot = sj / 4, j = sj % 4;
+      mask[i] = g * group + j * slots + slot;
+    }
+    return vector::ShuffleOp::create(b, loc, q8, q8, mask);
   }
 
   /// One block of float activations as int8 values (symmetric, amax / 127,
@@ -1137,8 +1196,7 @@ struct Emitter {
                     for (Value r : bRows)
                       PrefetchOp::create(
                           b, loc, bStorage,
-                          ValueRange{r, addc(mulc(blk, p.kb),
-                                             std::max<int64_t>(64, p.prefetchDistance / 16))});
+                          rowIndex(r, blk, std::max<int64_t>(64, p.prefetchDistance / 16)));
                 }
                 return runtimeVectors[v];
               }
