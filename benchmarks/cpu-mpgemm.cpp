@@ -51,6 +51,10 @@ struct Format {
   int tables;         ///< f32 tables per (row, group) the kernel reads: sw, zb
   int64_t group;      ///< k per scale group (for the table bytes)
   double range;       ///< f32 weights uniform in [-range, range) before casting
+  /// Weights, scales and zero points passed at run time (function
+  /// arguments: packed lsb_first rows, f16 scales, one zero code per byte)
+  /// instead of constants folded into the kernel's layout.
+  bool runtime = false;
 };
 
 std::string groupScheme(unsigned bits) {
@@ -80,6 +84,10 @@ const Format kFormats[] = {
     {"int8 per channel", "i8", "int8_per_channel", "tensor<NxGxf32>", 8, 1, 0, 1},
     // No byte operand holds e4m3: the bf16 kernel (AVX-512 BF16 + VBMI).
     {"mxfp8 (e4m3, bf16 kernel)", "f8E4M3FN", "mxfp8_e4m3", "tensor<NxGxf8E8M0FNU>", 8, 0, 32, 1},
+    // The weights as arguments, as a framework passes them: read from the
+    // caller's packed rows and scale tensors, with no repacking.
+    {"W4 g128, run-time weights", "!lowbit.int<4, unsigned>", kW4.c_str(),
+     "tensor<NxGxf16>, tensor<NxGx!lowbit.int<4, unsigned>>", 4, 0, 128, 1, true},
 };
 
 
@@ -87,6 +95,24 @@ std::string replaceAll(std::string s, const std::string &from, const std::string
   for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
     s.replace(p, from.size(), to);
   return s;
+}
+
+/// y = a W^T with W, its scales and zero points arguments (f.runtime): W as
+/// packed lsb_first rows of bytes.
+std::string runtimeProgram(const Format &f, int64_t m, int64_t n, int64_t k) {
+  std::string a = "tensor<" + std::to_string(m) + "x" + std::to_string(k) + "xf32>";
+  std::string c = "tensor<" + std::to_string(m) + "x" + std::to_string(n) + "xf32>";
+  std::string bt = "tensor<" + std::to_string(n) + "x" + std::to_string(k) + "x" + f.codes + ">";
+  std::string pt = "tensor<" + std::to_string(n) + "x" + std::to_string(k * f.slotBits / 8) +
+                   "xi8>";
+  std::string g = std::to_string(n) + "x" + std::to_string(k / f.group);
+  std::string st = replaceAll("tensor<NxGxf16>", "NxG", g);
+  std::string zt = replaceAll(f.quantizeResults, "NxG", g).substr(st.size() + 2);
+  return "func.func @mm(%a: " + a + ", %wp: " + pt + ", %s: " + st + ", %z: " + zt + ") -> " +
+         c + " {\n  %b = lowbit.unpack %wp order lsb_first : " + pt + " -> " + bt +
+         "\n  %c = lowbit.mpgemm %a, %b [%s, %z] {b_scheme = #lowbit.scheme<" + f.scheme +
+         ">, acc_type = f32, transpose_b} : " + a + ", " + bt + " [" + st + ", " + zt + "] -> " +
+         c + "\n  return %c : " + c + "\n}\n";
 }
 
 /// y = a W^T, W constant (quantized or cast from `w` at compile time).
@@ -254,7 +280,23 @@ int main(int argc, char **argv) {
         std::vector<float> w(wf);
         for (float &x : w)
           x *= static_cast<float>(f.range);
-        std::string source = program(f, m, n, k, w);
+        std::string source = f.runtime ? runtimeProgram(f, m, n, k) : program(f, m, n, k, w);
+        // Run-time operands: random codes (any byte is two valid codes),
+        // f16 scales of 2^-7, zero codes 8.
+        std::vector<uint8_t> wp, zp;
+        std::vector<uint16_t> sp;
+        if (f.runtime) {
+          wp.resize(n * k * f.slotBits / 8);
+          for (uint8_t &x : wp)
+            x = static_cast<uint8_t>(rng());
+          sp.assign(n * (k / f.group), 0x2000);
+          zp.assign(n * (k / f.group), 8);
+        }
+        auto args = [&](float *a0, float *c0) {
+          if (!f.runtime)
+            return std::vector<void *>{a0, c0};
+          return std::vector<void *>{a0, wp.data(), sp.data(), zp.data(), c0};
+        };
         std::string diagnostics;
         lowbit::rt::CompileOptions fast, ref;
         fast.target = "host";
@@ -293,10 +335,10 @@ int main(int argc, char **argv) {
         }
         int64_t groups = f.group ? k / f.group : 1;
         size_t bytes = static_cast<size_t>(n * k) * f.slotBits / 8 +
-                       static_cast<size_t>(n * groups) * 4 * f.tables;
+                       static_cast<size_t>(n * groups) * (f.runtime ? 3 : 4 * f.tables);
         std::vector<uint64_t> copy(bytes / 8 + 4, 1);
         std::vector<double> tk, tr, troof, tb;
-        kernel->invoke("mm", {a.data(), c.data()});
+        kernel->invoke("mm", args(a.data(), c.data()));
         // Each library's calls in a phase of their own, interleaved only
         // with the read loop: with two threads, a pool that spins after its
         // call (libomp's, OpenBLAS's, ggml's) would otherwise steal the
@@ -304,7 +346,7 @@ int main(int argc, char **argv) {
         for (int r = 0; r < repeats; ++r) {
           evictCaches();
           auto t = std::chrono::steady_clock::now();
-          kernel->invoke("mm", {a.data(), c.data()});
+          kernel->invoke("mm", args(a.data(), c.data()));
           tk.push_back(seconds(t) * 1e6);
           evictCaches();
           troof.push_back(readAllParallel(copy, bytes / 8, threads) * 1e6);
@@ -313,7 +355,7 @@ int main(int argc, char **argv) {
         for (int r = 0; threads == 1 && r < (quick ? 3 : repeats); ++r) {
           evictCaches();
           auto t = std::chrono::steady_clock::now();
-          reference->invoke("mm", {a.data(), cr.data()});
+          reference->invoke("mm", args(a.data(), cr.data()));
           tr.push_back(seconds(t) * 1e6);
         }
         openblas_set_num_threads(static_cast<int>(threads));

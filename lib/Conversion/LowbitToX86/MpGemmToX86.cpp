@@ -664,6 +664,36 @@ struct Emitter {
     return {add(mulc(r, p.rowBytesPerBlock * p.numBlocks), col)};
   }
 
+  /// Prefetches for run-time weights, one block's share. Consecutive rows
+  /// (N a multiple of 16): a tile's rows are one contiguous region, read a
+  /// slice of every row per block, so each block prefetches its share of
+  /// the next tile's region (16 * bytes per block, line by line), which is
+  /// in cache when that tile starts; 16 separate row streams were too many
+  /// for the hardware prefetchers (cold weights took 2x the time of the
+  /// compile-time layout). Clamped rows: each row's line a 16th of the
+  /// prefetch distance ahead.
+  void prefetchRuntimeWeights(ArrayRef<Value> bRows, Value nt, Value blk) {
+    int64_t rowBytes = p.rowBytesPerBlock * p.numBlocks;
+    if (p.shape.n % x86::kTileRows != 0) {
+      for (Value r : bRows)
+        PrefetchOp::create(b, loc, bStorage,
+                           rowIndex(r, blk, std::max<int64_t>(64, p.prefetchDistance / 16)));
+      return;
+    }
+    int64_t share = x86::kTileRows * p.rowBytesPerBlock; // bytes per block
+    Value next = mulc(addc(nt, 1), x86::kTileRows * rowBytes);
+    for (int64_t line = 0; line < share; line += 64) {
+      Value at = add(next, addc(mulc(blk, share), line));
+      if (p.packedFlat) {
+        PrefetchOp::create(b, loc, bStorage, ValueRange{at});
+        continue;
+      }
+      PrefetchOp::create(b, loc, bStorage,
+                         ValueRange{divu(at, rowBytes),
+                                    arith::RemUIOp::create(b, loc, at, idx(rowBytes))});
+    }
+  }
+
   /// Run-time weights: the kb / 4 vectors of one block (16 rows x 4 k
   /// each) from 16 row reads of kb bytes, transposed in registers by
   /// log2(16) interleaving shuffles (16 x kb/4 words to kb/4 x 16), each
@@ -675,25 +705,61 @@ struct Emitter {
       Value bytes = read(vec(p.rowBytesPerBlock, i8()), bStorage, rowIndex(r, blk, 0));
       t.push_back(vector::BitCastOp::create(b, loc, vec(words, i32()), bytes));
     }
-    // t[i] holds n rows: element [w * n + j] is word w of row j.
-    for (int64_t n = 1; t.size() > 1; n *= 2) {
-      SmallVector<Value> next;
-      for (size_t i = 0; i < t.size(); i += 2) {
-        SmallVector<int64_t> mask(2 * n * words);
-        for (int64_t q = 0; q < 2 * n * words; ++q) {
-          int64_t w = q / (2 * n), j = q % (2 * n);
-          mask[q] = j < n ? w * n + j : n * words + w * n + (j - n);
-        }
-        next.push_back(vector::ShuffleOp::create(b, loc, t[i], t[i + 1], mask));
+    // Rows concatenated into vectors of 16 words (16 / words rows each:
+    // vinserti32x4), then log2(words) levels of two-source permutes
+    // (vpermt2d), each pairing two vectors of the same words and adjacent
+    // rows into two of twice the rows and half the words; a vector of
+    // rows [r0, r0 + nr) x words [w0, w0 + nw) holds (r, w) at
+    // (r - r0) * nw + (w - w0). A generic shuffle tree over the rows cost
+    // twice the time of the whole kernel at M = 8.
+    struct Piece {
+      int64_t row, word, rows, words;
+      Value v;
+    };
+    SmallVector<Piece> pieces;
+    for (int64_t r = 0; r < x86::kTileRows; ++r)
+      pieces.push_back({r, 0, 1, words, t[r]});
+    while (pieces.front().rows * pieces.front().words < x86::kTileRows) {
+      SmallVector<Piece> next;
+      for (size_t i = 0; i < pieces.size(); i += 2) {
+        int64_t n = pieces[i].rows * words;
+        SmallVector<int64_t> mask(2 * n);
+        for (int64_t q = 0; q < 2 * n; ++q)
+          mask[q] = q;
+        next.push_back({pieces[i].row, 0, 2 * pieces[i].rows, words,
+                        vector::ShuffleOp::create(b, loc, pieces[i].v, pieces[i + 1].v, mask)});
       }
-      t = std::move(next);
+      pieces = std::move(next);
     }
+    while (pieces.front().words > 1) {
+      SmallVector<Piece> next;
+      // Pieces are ordered by word range, then row range: pairs are
+      // neighbours.
+      for (size_t i = 0; i < pieces.size(); i += 2) {
+        const Piece &x = pieces[i], &y = pieces[i + 1];
+        int64_t nr = x.rows, nw = x.words;
+        for (int64_t half = 0; half < 2; ++half) {
+          SmallVector<int64_t> mask(x86::kTileRows);
+          for (int64_t q = 0; q < x86::kTileRows; ++q) {
+            int64_t r = q / (nw / 2), w = q % (nw / 2) + half * (nw / 2);
+            mask[q] = r < nr ? r * nw + w : x86::kTileRows + (r - nr) * nw + w;
+          }
+          next.push_back({x.row, x.word + half * (nw / 2), 2 * nr, nw / 2,
+                          vector::ShuffleOp::create(b, loc, x.v, y.v, mask)});
+        }
+      }
+      llvm::stable_sort(next, [](const Piece &l, const Piece &r) {
+        return std::make_pair(l.word, l.row) < std::make_pair(r.word, r.row);
+      });
+      pieces = std::move(next);
+    }
+    // pieces[w]: word w of the 16 rows.
+    t.clear();
+    for (const Piece &piece : pieces)
+      t.push_back(piece.v);
     SmallVector<Value> out;
     for (int64_t w = 0; w < words; ++w) {
-      Value v = vector::ExtractStridedSliceOp::create(
-          b, loc, t[0], ArrayRef<int64_t>{w * x86::kTileRows},
-          ArrayRef<int64_t>{x86::kTileRows}, ArrayRef<int64_t>{1});
-      Value u = vector::BitCastOp::create(b, loc, vec(64, i8()), v);
+      Value u = vector::BitCastOp::create(b, loc, vec(64, i8()), t[w]);
       if (p.codeMask != 0xff)
         u = arith::AndIOp::create(b, loc, u, splatI8(64, static_cast<int8_t>(p.codeMask)));
       if (p.codeXor)
@@ -1193,10 +1259,7 @@ struct Emitter {
                 if (runtimeVectors.empty()) {
                   runtimeVectors = runtimeBlockVectors(bRows, blk);
                   if (p.prefetchDistance)
-                    for (Value r : bRows)
-                      PrefetchOp::create(
-                          b, loc, bStorage,
-                          rowIndex(r, blk, std::max<int64_t>(64, p.prefetchDistance / 16)));
+                    prefetchRuntimeWeights(bRows, nt, blk);
                 }
                 return runtimeVectors[v];
               }
@@ -1343,10 +1406,16 @@ struct Emitter {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(tilesLoop.getBody());
     Value nt = tilesLoop.getInductionVar(0);
+    // Where N is a multiple of 16 the rows are consecutive, so that their
+    // addresses are one register plus constant offsets (16 clamped rows
+    // each took a register, and their spills cost 10% at M = 8).
     if (p.runtimeWeights || p.runtimeScales)
-      for (int64_t i = 0; i < x86::kTileRows; ++i)
-        bRows.push_back(arith::MinUIOp::create(b, loc, addc(mulc(nt, x86::kTileRows), i),
-                                               idx(p.shape.n - 1)));
+      for (int64_t i = 0; i < x86::kTileRows; ++i) {
+        Value r = addc(mulc(nt, x86::kTileRows), i);
+        bRows.push_back(p.shape.n % x86::kTileRows == 0
+                            ? r
+                            : arith::MinUIOp::create(b, loc, r, idx(p.shape.n - 1)).getResult());
+      }
     Value tile = emptyRows({x86::kTileRows}, cElem);
     auto passes = scf::ForOp::create(
         b, loc, idx(0), full, idx(1), ValueRange{tile},
