@@ -150,6 +150,22 @@ TEST(WeightCodes, Bf16PlansAreExact) {
       EXPECT_EQ(w->signMagnitude, negates) << "bits " << f.bits();
     else
       EXPECT_FALSE(w->signMagnitude);
+    // What the kernel's tables give for every code, non-finite ones too
+    // (run-time weights may hold them): the value, NaN for NaN, the
+    // infinity of the right sign.
+    for (uint64_t c = 0; c < n; ++c) {
+      uint16_t pattern = w->signMagnitude
+                             ? static_cast<uint16_t>(w->bf16[c & (top - 1)] | (c & top ? 0x8000 : 0))
+                             : w->bf16[c];
+      uint32_t bits = uint32_t(pattern) << 16;
+      float got;
+      std::memcpy(&got, &bits, sizeof got);
+      double v = num::decode(f, c);
+      if (std::isnan(v))
+        EXPECT_TRUE(std::isnan(got)) << "code " << c;
+      else
+        EXPECT_EQ(static_cast<double>(got), v) << "code " << c;
+    }
   }
   EXPECT_GT(planned, 20);
   // e4m3 and e5m2 are sign-magnitude; posits are two's complement.

@@ -40,9 +40,12 @@ public:
   Harness() : ctx(registry()) {}
 
   /// Compiles; returns the diagnostics on failure (empty on success).
-  std::string compile(const std::string &source, const std::string &function) {
+  std::string compile(const std::string &source, const std::string &function,
+                      const std::string &target = "host") {
     std::string diagnostics;
-    module = lowbit::rt::compile(source, {/*optLevel=*/1, function + ".mlir"}, diagnostics);
+    lowbit::rt::CompileOptions options{/*optLevel=*/1, function + ".mlir"};
+    options.target = target;
+    module = lowbit::rt::compile(source, options, diagnostics);
     if (!module)
       return diagnostics.empty() ? "compile failed" : diagnostics;
     parsed = mlir::parseSourceString<mlir::ModuleOp>(source, &ctx);
@@ -56,9 +59,10 @@ public:
 
   /// Runs the JIT and the evaluator on `inputs`.
   void run(std::vector<lowbit::ref::HostTensor> &actual,
-           std::vector<lowbit::ref::HostTensor> &expected) {
+           std::vector<lowbit::ref::HostTensor> &expected,
+           const lowbit::ref::EvaluateOptions &policy = {}) {
     ASSERT_EQ(lowbit::ref::invokeOnHost(*module, func, inputs, actual), "");
-    ASSERT_EQ(lowbit::ref::evaluate(func, inputs, expected), "");
+    ASSERT_EQ(lowbit::ref::evaluate(func, inputs, expected, policy), "");
   }
 
   std::vector<lowbit::ref::HostTensor> inputs;
@@ -191,12 +195,17 @@ std::vector<Case> allCases() {
 
 class MpGemmEndToEnd : public testing::TestWithParam<Case> {};
 
+/// The reference path (target generic) within the exact bound, and the
+/// host's default (the x86 kernels take run-time weights where they can)
+/// within the CPU policy's bound.
 TEST_P(MpGemmEndToEnd, MatchesReferenceEvaluator) {
+  for (const char *target : {"generic", "host"}) {
+  SCOPED_TRACE(target);
   const Case &c = GetParam();
   bool intAcc;
   std::string source = program(c.act, c.weight, c.shape, intAcc);
   Harness h;
-  std::string diagnostics = h.compile(source, "mm");
+  std::string diagnostics = h.compile(source, "mm", target);
   bool wholeGroupsOnly = c.weight.scheme && std::string(c.weight.scheme) == "gptq_u4_g128";
   if (wholeGroupsOnly && c.shape.k % 128 != 0) {
     EXPECT_NE(diagnostics.find("not a multiple of the group extent 128"), std::string::npos)
@@ -205,7 +214,9 @@ TEST_P(MpGemmEndToEnd, MatchesReferenceEvaluator) {
   }
   ASSERT_EQ(diagnostics, "") << source;
   std::vector<lowbit::ref::HostTensor> actual, expected;
-  h.run(actual, expected);
+  lowbit::ref::EvaluateOptions policy;
+  policy.int8ActivationBlocks = std::string(target) != "generic";
+  h.run(actual, expected, policy);
   ASSERT_EQ(actual.size(), 1u);
   lowbit::ref::Comparison cmp = lowbit::ref::compare(expected[0], actual[0]);
   EXPECT_EQ(cmp.mismatches, 0u) << "max error " << cmp.maxError << ", tolerance "
@@ -217,6 +228,7 @@ TEST_P(MpGemmEndToEnd, MatchesReferenceEvaluator) {
   for (size_t i = 0; i < actual[0].codes.size(); ++i)
     mag += std::fabs(actual[0].value(i));
   EXPECT_GT(mag, 0.0) << source;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Matrix, MpGemmEndToEnd, testing::ValuesIn(allCases()), caseName);

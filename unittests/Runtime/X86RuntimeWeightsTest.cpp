@@ -271,4 +271,35 @@ INSTANTIATE_TEST_SUITE_P(Formats, X86RuntimePackedWeights,
                                             ::testing::ValuesIn(kPackedFormats)),
                          caseName);
 
+/// The bf16 kernel decodes codes without a finite value to the bf16 NaN or
+/// infinity: a run-time e4m3 NaN code makes its output column NaN, an e5m2
+/// infinity its column infinite (or NaN), never a finite value.
+TEST(X86RuntimeWeightsPolicy, NonFiniteCodesGiveNonFiniteColumns) {
+  auto t = lowbit::target::parseCPUTarget("znver4");
+  if (!lowbit::target::checkRunnableOnHost(*t).empty())
+    GTEST_SKIP() << "host without AVX-512 BF16 and VBMI (znver4)";
+  for (auto [type, code] : {std::pair{"f8E4M3FN", 0x7f}, {"f8E5M2", 0x7c}}) {
+    SCOPED_TRACE(type);
+    Format f{"nonfinite", type, nullptr, "", 0, CPUFeature::AVX512BF16};
+    Shape s{2, 32, 64};
+    lowbit::rt::CompileOptions options;
+    options.target = "znver4";
+    std::string diagnostics;
+    auto module = lowbit::rt::compile(program(f, s), options, diagnostics);
+    ASSERT_TRUE(module) << diagnostics;
+    std::vector<float> a(s.m * s.k, 0.5f), c(s.m * s.n);
+    std::vector<uint8_t> w(s.n * s.k, 0x38); // 1.0 in e4m3, 0.5 in e5m2
+    w[5 * s.k + 17] = static_cast<uint8_t>(code);
+    ASSERT_EQ(module->invoke("f", {a.data(), w.data(), c.data()}), "");
+    for (int64_t r = 0; r < s.m; ++r)
+      for (int64_t j = 0; j < s.n; ++j) {
+        float v = c[r * s.n + j];
+        if (j == 5)
+          EXPECT_FALSE(std::isfinite(v)) << r;
+        else
+          EXPECT_TRUE(std::isfinite(v)) << r << "," << j;
+      }
+  }
+}
+
 } // namespace

@@ -66,14 +66,17 @@ def ConvertLowbitToX86 : Pass<"convert-lowbit-to-x86", "ModuleOp"> {
     code, and leaves every other op for `convert-lowbit-to-linalg` (the
     reference lowering, which stays the oracle and the fallback):
 
-    * weights: constant codes of at most 8 bits whose values are evenly
+    * weights: constants, or run-time values (N x K: one code per byte, or
+      `lowbit.unpack` of packed lsb_first rows, read as they are), with
+      constant or run-time scales; codes of at most 8 bits whose values are evenly
       spaced (every integer format: signed, unsigned, bipolar, ternary,
       int8) or, up to 4 bits, integers times a power of two (e2m1, small
       minifloats and posits), with or without a scheme (MX, NVFP4, GPTQ/AWQ,
-      absmax; per tensor, channel, group or block) whose scales are
-      constants. They are repacked at compile time into tiles of 16 output
-      rows x 4 consecutive k (see docs/cpu-kernels.md), scales folded into
-      f32 tables;
+      absmax; per tensor, channel, group or block). Constant weights are
+      repacked at compile time into tiles of 16 output rows x 4 consecutive
+      k (see docs/cpu-kernels.md), constant scales folded into f32 tables;
+      run-time weights are transposed into those tiles in registers, a
+      block at a time;
     * weights of at most 8 bits that no byte operand holds (e4m3, e5m2,
       e3m2, posit<8, *>, MXFP8) on targets with AVX-512 BF16 and VBMI: the
       bf16 kernel, codes decoded to bf16 in registers by byte lookups

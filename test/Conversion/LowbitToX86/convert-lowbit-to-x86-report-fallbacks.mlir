@@ -3,9 +3,27 @@
 
 // Products the kernels do not cover stay for the reference lowering, each
 // with a remark saying why.
-func.func @runtime_weights(%a: tensor<1x64xf32>, %w: tensor<16x64x!lowbit.int<4>>) -> tensor<1x16xf32> {
-  // expected-remark @+1 {{mpgemm takes the reference path on target 'x86-64-v3': the weights are not a constant}}
-  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<1x64xf32>, tensor<16x64x!lowbit.int<4>> -> tensor<1x16xf32>
+func.func @runtime_weights_k_by_n(%a: tensor<1x64xf32>, %w: tensor<64x16x!lowbit.int<4>>) -> tensor<1x16xf32> {
+  // expected-remark @+1 {{mpgemm takes the reference path on target 'x86-64-v3': run-time weights must be stored N x K (transpose_b)}}
+  %c = lowbit.mpgemm %a, %w {acc_type = f32} : tensor<1x64xf32>, tensor<64x16x!lowbit.int<4>> -> tensor<1x16xf32>
+  return %c : tensor<1x16xf32>
+}
+
+// -----
+
+// Ternary's code 0b10 has no value: run-time weights could hold it, and the
+// byte kernels have no NaN to give for it.
+func.func @runtime_ternary(%a: tensor<1x64xf32>, %w: tensor<16x64x!lowbit.ternary>) -> tensor<1x16xf32> {
+  // expected-remark @+1 {{the format has codes without a finite value, which run-time weights could hold}}
+  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<1x64xf32>, tensor<16x64x!lowbit.ternary> -> tensor<1x16xf32>
+  return %c : tensor<1x16xf32>
+}
+
+// -----
+
+func.func @runtime_weights_odd_k(%a: tensor<1x70xf32>, %w: tensor<16x70x!lowbit.int<4>>) -> tensor<1x16xf32> {
+  // expected-remark @+1 {{run-time weights need K (70) to be a multiple of a power-of-two activation block from 4 k that divides the scale group}}
+  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<1x70xf32>, tensor<16x70x!lowbit.int<4>> -> tensor<1x16xf32>
   return %c : tensor<1x16xf32>
 }
 

@@ -145,3 +145,42 @@ func.func @posit8(%a: tensor<1x64xf32>) -> tensor<1x16xf32> {
   %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<1x64xf32>, tensor<16x64x!lowbit.posit<8, 0>> -> tensor<1x16xf32>
   return %c : tensor<1x16xf32>
 }
+
+// Run-time weights (an argument, one code per byte): 16 row reads per
+// block through lowbit.to_storage, transposed in registers (concatenation,
+// then two-source permutes), the sign bit of each two's-complement code
+// flipped into its operand; the next row tile prefetched.
+// VNNI-LABEL: func.func @runtime_weights
+// VNNI: lowbit.to_storage %{{.*}} : tensor<32x64x!lowbit.int<4>> -> tensor<32x64xi8>
+// VNNI: vector.transfer_read %{{.*}} : tensor<32x64xi8>, vector<32xi8>
+// VNNI: vector.shuffle
+// VNNI: arith.andi
+// VNNI: arith.xori
+// VNNI: lowbit.prefetch %{{.*}} : tensor<32x64xi8>
+// VNNI: lowbit.pure_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// VNNI-NOT: lowbit.mpgemm
+// AVX2-LABEL: func.func @runtime_weights
+// AVX2: lowbit.pure_intrinsic "llvm.x86.avx2.pmadd.ub.sw"
+func.func @runtime_weights(%a: tensor<2x64xf32>, %w: tensor<32x64x!lowbit.int<4>>) -> tensor<2x32xf32> {
+  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<2x64xf32>, tensor<32x64x!lowbit.int<4>> -> tensor<2x32xf32>
+  return %c : tensor<2x32xf32>
+}
+
+// Packed run-time weights (two 4-bit codes per byte, lsb_first rows) and
+// run-time GPTQ scales: the bytes are read as they are (no unpacking), the
+// activations of each 8 k reordered to the slots' order, the scales and
+// zero points of 16 rows read once per group.
+// VNNI-LABEL: func.func @runtime_packed_gptq
+// VNNI: lowbit.to_storage %{{.*}} : tensor<16x2x!lowbit.int<4, unsigned>> -> tensor<16x2xi8>
+// VNNI: vector.shuffle %{{.*}}, %{{.*}} [0, 2, 4, 6, 1, 3, 5, 7,
+// VNNI: scf.for
+// VNNI: tensor.extract %{{.*}} : tensor<16x2xf16>
+// VNNI: vector.from_elements
+// VNNI: vector.transfer_read %{{.*}} : tensor<16x128xi8>, vector<16xi8>
+// VNNI: lowbit.pure_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// VNNI-NOT: lowbit.mpgemm
+func.func @runtime_packed_gptq(%a: tensor<1x256xf32>, %wp: tensor<16x128xi8>, %s: tensor<16x2xf16>, %z: tensor<16x2x!lowbit.int<4, unsigned>>) -> tensor<1x16xf32> {
+  %w = lowbit.unpack %wp order lsb_first : tensor<16x128xi8> -> tensor<16x256x!lowbit.int<4, unsigned>>
+  %c = lowbit.mpgemm %a, %w [%s, %z] {b_scheme = #lowbit.scheme<gptq_u4_g128>, acc_type = f32, transpose_b} : tensor<1x256xf32>, tensor<16x256x!lowbit.int<4, unsigned>> [tensor<16x2xf16>, tensor<16x2x!lowbit.int<4, unsigned>>] -> tensor<1x16xf32>
+  return %c : tensor<1x16xf32>
+}
