@@ -35,6 +35,25 @@ TEST(JIT, CachesBySourceAndOptions) {
   EXPECT_NE(a.get(), c.get());
 }
 
+/// Sources above 16 MiB are hashed in 8 MiB chunks on several threads: the
+/// same text still hits the cache, and one character changed anywhere (in
+/// the first, a middle or the last chunk) misses it.
+TEST(JIT, LargeSourcesAreKeyedByEveryByte) {
+  std::string comment = "// " + std::string(40u << 20, 'x') + "\n";
+  std::string source = comment + kSource;
+  std::string d;
+  auto a = lowbit::rt::compile(source, {}, d);
+  ASSERT_TRUE(a) << d;
+  EXPECT_EQ(lowbit::rt::compile(std::string(source), {}, d).get(), a.get());
+  for (size_t at : {size_t(5), size_t(20u << 20), comment.size() - 2}) {
+    std::string changed = source;
+    changed[at] = 'y';
+    auto b = lowbit::rt::compile(changed, {}, d);
+    ASSERT_TRUE(b) << d;
+    EXPECT_NE(b.get(), a.get()) << "changed at " << at;
+  }
+}
+
 TEST(JIT, SignatureInStorageForm) {
   std::string d;
   auto m = lowbit::rt::compile(kSource, {}, d);
