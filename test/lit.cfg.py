@@ -7,7 +7,7 @@ from lit.llvm.subst import ToolSubst
 
 config.name = "LOWBIT"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir", ".test"]
+config.suffixes = [".mlir", ".test", ".c"]
 config.excludes = ["CMakeLists.txt", "README.md", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.lowbit_obj_root, "test")
@@ -47,5 +47,5 @@ if os.path.exists("/dev/nvidia0") or os.path.exists("/dev/nvidiactl"):
     config.available_features.add("cuda-gpu")
 
 tool_dirs = [config.lowbit_tools_dir, config.llvm_tools_dir]
-tools = ["lowbit-opt", "lowbit-num", "lowbit-layout", "lowbit-run", "mlir-tblgen", "not", "count", "FileCheck", ToolSubst("%python", config.python_executable, unresolved="ignore")]
+tools = ["lowbit-opt", "lowbit-num", "lowbit-layout", "lowbit-run", "lowbit-capi-runtime-test", "mlir-tblgen", "not", "count", "FileCheck", ToolSubst("%python", config.python_executable, unresolved="ignore")]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
