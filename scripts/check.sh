@@ -48,6 +48,14 @@ for bin in $(find "$LOWBIT_BUILD/unittests" -type f -name '*Tests' -perm -u+x | 
     --gtest_output="json:$results/$(basename "$bin").json" >"$results/$(basename "$bin").log" 2>&1 ||
     gtest_status=1
 done
+# The Python package's tests (pytest, Debian's python3-pytest), on the
+# build tree's package; the sanitize preset builds no Python package.
+if [ -d "$LOWBIT_BUILD/python/lowbit" ]; then
+  lowbit_log "running the Python tests"
+  PYTHONPATH="$LOWBIT_BUILD/python" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+    --junitxml="$results/pytest.xml" "$LOWBIT_ROOT/python/tests" >"$results/pytest.log" 2>&1
+  echo $? >"$results/pytest.status"
+fi
 # Short fuzzing runs (libFuzzer with ASan + UBSan): each target is one
 # case, passed when the fuzzer found nothing. LOWBIT_FUZZ_SECONDS=0 skips.
 fuzz_seconds=${LOWBIT_FUZZ_SECONDS:-15}
@@ -108,6 +116,26 @@ for log in sorted(glob.glob(os.path.join(results, "*Tests.log"))):
     if not os.path.exists(log[:-4] + ".json"):
         failed += 1
         failures.append((os.path.basename(log)[:-4], "CRASH", open(log).read()[-4000:]))
+
+# pytest: one case per test function (and parameter set), from JUnit XML.
+pytest_xml = os.path.join(results, "pytest.xml")
+if os.path.exists(os.path.join(results, "pytest.status")):
+    import xml.etree.ElementTree as ET
+    if not os.path.exists(pytest_xml):
+        failed += 1
+        failures.append(("pytest", "NO RESULTS", open(os.path.join(results, "pytest.log")).read()[-4000:]))
+    else:
+        for case in ET.parse(pytest_xml).iter("testcase"):
+            name = f"pytest :: {case.get('classname')}.{case.get('name')}"
+            if case.find("failure") is not None or case.find("error") is not None:
+                failed += 1
+                node = case.find("failure") if case.find("failure") is not None else case.find("error")
+                failures.append((name, "FAIL", (node.text or node.get("message") or "")))
+            elif case.find("skipped") is not None:
+                skipped += 1
+                skips.append(name + ": " + (case.find("skipped").get("message") or ""))
+            else:
+                passed += 1
 
 for status in sorted(glob.glob(os.path.join(results, "fuzz-*.status"))):
     name = "fuzz :: " + os.path.basename(status)[5:-7]

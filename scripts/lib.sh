@@ -11,7 +11,7 @@ LLVM_BIN=/usr/lib/llvm-22/bin
 LOWBIT_APT_PACKAGES=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
   cmake ninja-build ccache libgtest-dev python3 python3-dev pybind11-dev
-  python3-numpy libopenblas-dev libomp-22-dev libdlpack-dev
+  python3-numpy python3-pytest libopenblas-dev libomp-22-dev libdlpack-dev
 )
 
 lowbit_log() { printf '== %s\n' "$*" >&2; }

@@ -1,0 +1,92 @@
+"""lowbit: a compiler for low-precision tensor programs.
+
+    import numpy as np, lowbit
+    m = lowbit.compile(open("linear.mlir").read(), target="host", threads=2)
+    y = m["linear"](x, w)          # numpy arrays or objects with __dlpack__
+
+Arguments are passed in storage form (docs/embedding.md): float tensors as
+float32/float16 arrays (bfloat16 as uint16 bit patterns), codes of lowbit
+formats one per integer (int8/uint8 for formats of at most 8 bits).
+"""
+
+import os as _os
+
+import numpy as _np
+
+from ._lowbit import CompileError, Format, __version__
+from . import _lowbit
+
+__all__ = ["compile", "Module", "Function", "Format", "CompileError", "__version__"]
+
+
+def _as_array(x):
+    """A C-contiguous numpy view of `x`: numpy arrays as they are, other
+    objects with __dlpack__ (torch, jax, ...) through numpy.from_dlpack
+    (no copy); non-contiguous arrays are refused by the call."""
+    if isinstance(x, _np.ndarray):
+        return x
+    if hasattr(x, "__dlpack__"):
+        return _np.from_dlpack(x)
+    return _np.asarray(x)
+
+
+class Function:
+    """One function of a compiled module; call it with its arguments."""
+
+    def __init__(self, module, name):
+        self._module = module
+        self.name = name
+
+    @property
+    def signature(self):
+        """{'inputs': [...], 'outputs': [...]}: each tensor's MLIR type,
+        element type, storage type, shape (None for dynamic sizes), layout."""
+        return self._module._impl.signature(self.name)
+
+    def __call__(self, *args):
+        outputs = self._module._impl.call(self.name, [_as_array(a) for a in args])
+        return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+    def __repr__(self):
+        return "<lowbit.Function @%s>" % self.name
+
+
+class Module:
+    """A compiled module: `functions` lists the names, `m[name]` is one."""
+
+    def __init__(self, impl):
+        self._impl = impl
+
+    @property
+    def functions(self):
+        return list(self._impl.functions)
+
+    @property
+    def diagnostics(self):
+        """Remarks of the compile (report_fallbacks=True), or ''."""
+        return self._impl.diagnostics
+
+    def __getitem__(self, name):
+        if name not in self._impl.functions:
+            raise KeyError("no function @%s (the module has %s)"
+                           % (name, ", ".join("@" + f for f in self._impl.functions) or "none"))
+        return Function(self, name)
+
+    def __repr__(self):
+        return "<lowbit.Module %s>" % ", ".join("@" + f for f in self.functions)
+
+
+def compile(source, target="host", threads=0, opt_level=3, report_fallbacks=False):
+    """Compiles MLIR text of lowbit IR, or the file at the path `source`.
+
+    target: "host", "generic" (the reference path), "x86-64-v3",
+    "x86-64-v4", "znver4"; threads: kernel threads (0: LOWBIT_NUM_THREADS,
+    else every core). Raises CompileError with the diagnostics."""
+    name = "<input>"
+    if isinstance(source, _os.PathLike) or (
+            isinstance(source, str) and "\n" not in source and _os.path.exists(source)):
+        name = _os.fspath(source)
+        with open(name, "rb") as f:
+            source = f.read()
+    return Module(_lowbit.compile_source(source, target, threads, opt_level,
+                                         report_fallbacks, name))

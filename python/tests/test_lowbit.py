@@ -1,0 +1,144 @@
+"""The lowbit Python package: compile, call on numpy arrays and DLPack
+objects, signatures, errors as exceptions, number formats. Run by
+scripts/check.sh (pytest); the build tree's python/ must be on PYTHONPATH."""
+
+import threading
+
+import numpy as np
+import pytest
+
+import lowbit
+
+LINEAR = """
+func.func @linear(%x: tensor<?x64xf32>, %w: tensor<16x64x!lowbit.int<4>>) -> tensor<?x16xf32> {
+  %y = lowbit.mpgemm %x, %w {acc_type = f32, transpose_b}
+      : tensor<?x64xf32>, tensor<16x64x!lowbit.int<4>> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+func.func @two(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  return %x, %x : tensor<4xf32>, tensor<4xf32>
+}
+"""
+
+
+def int4_values(codes):
+    c = codes.astype(np.int64) & 15
+    return np.where(c >= 8, c - 16, c).astype(np.float64)
+
+
+@pytest.fixture(scope="module")
+def module():
+    return lowbit.compile(LINEAR, target="host", threads=1)
+
+
+def test_version():
+    assert lowbit.__version__ == "0.1.0"
+
+
+def test_functions_and_signature(module):
+    assert module.functions == ["linear", "two"]
+    sig = module["linear"].signature
+    assert sig["inputs"][0]["type"] == "tensor<?x64xf32>"
+    assert sig["inputs"][0]["shape"] == (None, 64)
+    assert sig["inputs"][1]["element_type"] == "!lowbit.int<4>"
+    assert sig["inputs"][1]["storage"] == "i8"
+    assert sig["outputs"][0]["shape"] == (None, 16)
+
+
+@pytest.mark.parametrize("m", [1, 3, 17])
+@pytest.mark.parametrize("target", ["generic", "host"])
+def test_linear_matches_numpy(m, target):
+    mod = lowbit.compile(LINEAR, target=target, threads=1)
+    rng = np.random.default_rng(m)
+    x = rng.uniform(-1, 1, size=(m, 64)).astype(np.float32)
+    w = rng.integers(0, 16, size=(16, 64), dtype=np.uint8)
+    y = mod["linear"](x, w)
+    assert y.shape == (m, 16) and y.dtype == np.float32
+    exact = x.astype(np.float64) @ int4_values(w).T
+    # The x86 kernels round activations to int8 blocks (docs/cpu-kernels.md):
+    # a relative L2 error of a few 1e-3; the reference path is f32-exact.
+    err = np.linalg.norm(y - exact) / np.linalg.norm(exact)
+    assert err < (1e-6 if target == "generic" else 1e-2)
+
+
+def test_several_results_are_a_tuple(module):
+    a, b = module["two"](np.arange(4, dtype=np.float32))
+    assert np.array_equal(a, b) and np.array_equal(a, np.arange(4))
+
+
+def test_dlpack_objects_are_accepted(module):
+    class Wrapped:  # any object with __dlpack__ (torch.Tensor, jax.Array, ...)
+        def __init__(self, a):
+            self.a = a
+
+        def __dlpack__(self, stream=None):
+            return self.a.__dlpack__()
+
+        def __dlpack_device__(self):
+            return self.a.__dlpack_device__()
+
+    x = np.ones((2, 64), np.float32)
+    w = np.full((16, 64), 2, np.int8)
+    assert np.allclose(module["linear"](Wrapped(x), Wrapped(w)), 128, rtol=1e-2)
+
+
+def test_errors_are_exceptions(module):
+    x = np.ones((2, 64), np.float32)
+    w = np.zeros((16, 64), np.int8)
+    with pytest.raises(ValueError, match="dtype float64, expected float32"):
+        module["linear"](x.astype(np.float64), w)
+    with pytest.raises(ValueError, match="not C-contiguous"):
+        module["linear"](np.ones((64, 2), np.float32).T, w)
+    with pytest.raises(ValueError, match=r"input 1 must be 16x64 .*, got 16x32"):
+        module["linear"](x, np.zeros((16, 32), np.int8))
+    with pytest.raises(TypeError, match="takes 2 arguments, got 1"):
+        module["linear"](x)
+    with pytest.raises(KeyError, match="no function @nope"):
+        module["nope"]
+    with pytest.raises(lowbit.CompileError, match=r"bad.mlir|<input>:2:\d+: error"):
+        lowbit.compile("func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {\n"
+                       "  %y = lowbit.cast %x : tensor<4xf32> to tensor<5x!lowbit.int<4>>\n"
+                       "  return %x : tensor<4xf32>\n}\n")
+    with pytest.raises(lowbit.CompileError, match="unknown target 'pentium'"):
+        lowbit.compile(LINEAR, target="pentium")
+
+
+def test_compile_from_a_file(tmp_path):
+    path = tmp_path / "linear.mlir"
+    path.write_text(LINEAR)
+    assert lowbit.compile(path).functions == ["linear", "two"]
+    assert lowbit.compile(str(path)).functions == ["linear", "two"]
+
+
+def test_calls_release_the_gil(module):
+    # Threads calling at once give the single-threaded results.
+    x = np.random.default_rng(0).uniform(-1, 1, (8, 64)).astype(np.float32)
+    w = np.random.default_rng(1).integers(0, 16, (16, 64), dtype=np.uint8)
+    want = module["linear"](x, w)
+    results = [None] * 4
+
+    def run(i):
+        results[i] = module["linear"](x, w)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(np.array_equal(r, want) for r in results)
+
+
+def test_format_decode_encode_facts():
+    e2m1 = lowbit.Format("float<e2m1>")
+    assert e2m1.bits == 4 and e2m1.max == 6.0 and not e2m1.has_inf
+    codes = np.arange(16)
+    values = e2m1.decode(codes)
+    assert list(values[:8]) == [0, 0.5, 1, 1.5, 2, 3, 4, 6]
+    assert np.array_equal(e2m1.encode(values), codes)  # -0.0 is code 8
+    assert list(e2m1.encode([0.7, 5.0, 100.0])) == [1, 6, 7]  # nearest even, saturating
+    assert str(lowbit.Format("f8E4M3FN")) == "float<e4m3, fn>"
+    assert np.isnan(lowbit.Format("f8E4M3FN").decode([0x7F]))[0]
+    with pytest.raises(ValueError):
+        lowbit.Format("float<e9m9")
+    with pytest.raises(ValueError, match="more than 4 bits"):
+        e2m1.decode([16])
