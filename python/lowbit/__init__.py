@@ -16,7 +16,8 @@ import numpy as _np
 from ._lowbit import CompileError, Format, __version__
 from . import _lowbit
 
-__all__ = ["compile", "Module", "Function", "Format", "CompileError", "__version__"]
+__all__ = ["compile", "Module", "Function", "Format", "CompileError", "quantize",
+           "dequantize", "QuantizedTensor", "__version__"]
 
 
 def _as_array(x):
@@ -90,3 +91,41 @@ def compile(source, target="host", threads=0, opt_level=3, report_fallbacks=Fals
             source = f.read()
     return Module(_lowbit.compile_source(source, target, threads, opt_level,
                                          report_fallbacks, name))
+
+
+class QuantizedTensor:
+    """Codes and scales of a tensor quantized by a scheme, in the storage
+    form calls take: `codes` (uint8 for formats of at most 8 bits, else
+    uint16/uint32), `scales` over the scale grid (float16/float32 for f16/f32
+    scales, uint8 codes for E8M0/E4M3), `zero_points` (codes, or None) and
+    `tensor_scale` (NVFP4's, or None)."""
+
+    def __init__(self, scheme, element, codes, scales, zero_points=None, tensor_scale=None):
+        self.scheme = scheme
+        self.element = Format(element)
+        self.codes = codes
+        self.scales = scales
+        self.zero_points = zero_points
+        self.tensor_scale = tensor_scale
+
+    def __repr__(self):
+        return "<lowbit.QuantizedTensor %s %s codes%s scales%s>" % (
+            self.scheme, self.element, self.codes.shape, self.scales.shape)
+
+
+def quantize(x, scheme, element=None):
+    """Quantizes a float array with a scheme, as lowbit.quantize does (the
+    Numerics library, bit-exact with the compiler's constant folding):
+    `scheme` is a preset ("mxfp4", "nvfp4", "mxfp8_e4m3", "gptq_u4_g128",
+    "int8_per_channel", ...) or the #lowbit.scheme syntax inside the angle
+    brackets ("rule = absmax, channel, axis = 1, scale = f32"), `element`
+    the code format where the scheme fixes none."""
+    d = _lowbit.quantize_array(_np.asarray(_as_array(x), dtype=_np.float32), scheme, element or "")
+    return QuantizedTensor(d["scheme"], d["element"], d["codes"], d["scales"],
+                           d["zero_points"], d["tensor_scale"])
+
+
+def dequantize(q):
+    """The float32 values of a QuantizedTensor (lowbit.dequantize)."""
+    return _lowbit.dequantize_array(q.scheme, str(q.element), q.codes, q.scales,
+                                    q.zero_points, q.tensor_scale)

@@ -40,3 +40,14 @@ class Module:
 
 def compile(source: Union[str, bytes, os.PathLike], target: str = ..., threads: int = ...,
             opt_level: int = ..., report_fallbacks: bool = ...) -> Module: ...
+
+class QuantizedTensor:
+    scheme: str
+    element: Format
+    codes: np.ndarray
+    scales: np.ndarray
+    zero_points: Union[np.ndarray, None]
+    tensor_scale: Union[float, None]
+
+def quantize(x: Any, scheme: str, element: Union[str, None] = ...) -> QuantizedTensor: ...
+def dequantize(q: QuantizedTensor) -> np.ndarray: ...

@@ -7,15 +7,23 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lowbit/Dialect/Lowbit/IR/LowbitDialect.h"
+#include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
+#include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"
 #include "lowbit/Numerics/Codec.h"
 #include "lowbit/Numerics/Format.h"
+#include "lowbit/Numerics/TensorQuantization.h"
 #include "lowbit/Runtime/JIT.h"
+
+#include "mlir/AsmParser/AsmParser.h"
+#include "mlir/IR/MLIRContext.h"
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
 #include <cstring>
+#include <mutex>
 
 namespace py = pybind11;
 namespace rt = lowbit::rt;
@@ -174,6 +182,187 @@ num::Format parseFormat(const std::string &text) {
   return *f;
 }
 
+//===----------------------------------------------------------------------===//
+// Quantization through the Numerics library
+//===----------------------------------------------------------------------===//
+
+/// Schemes are parsed as the dialect's #lowbit.scheme attribute (presets
+/// and the full syntax), in one context shared under a lock.
+std::mutex schemeMutex;
+mlir::MLIRContext &schemeContext() {
+  static mlir::MLIRContext *ctx = [] {
+    auto *c = new mlir::MLIRContext;
+    c->getOrLoadDialect<mlir::lowbit::LowbitDialect>();
+    return c;
+  }();
+  return *ctx;
+}
+
+/// The Numerics scheme of `schemeText` for `element` codes of `shape`.
+num::TensorScheme tensorScheme(const std::string &schemeText, const std::string &elementText,
+                               const std::vector<int64_t> &shape, std::string &schemeName,
+                               std::string &elementName) {
+  std::lock_guard<std::mutex> lock(schemeMutex);
+  mlir::MLIRContext &ctx = schemeContext();
+  std::string diagnostics;
+  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
+    diagnostics += d.str();
+    return mlir::success();
+  });
+  auto scheme = llvm::dyn_cast_or_null<mlir::lowbit::SchemeAttr>(
+      mlir::parseAttribute("#lowbit.scheme<" + schemeText + ">", &ctx));
+  if (!scheme)
+    throw py::value_error("scheme '" + schemeText + "': " +
+                          (diagnostics.empty() ? "not a scheme" : diagnostics));
+  mlir::Type element = scheme.getElementType();
+  if (!elementText.empty()) {
+    num::Format f = parseFormat(elementText);
+    element = mlir::lowbit::getBuiltinType(&ctx, f);
+    if (!element)
+      element = f.isInt() && f.bits() == 8 && f.intEncoding() == num::IntEncoding::Signed
+                    ? mlir::Type(mlir::IntegerType::get(&ctx, 8))
+                    : mlir::lowbit::getLowbitType(&ctx, f);
+  }
+  if (!element)
+    throw py::value_error("scheme '" + schemeText +
+                          "' fixes no element format: give element=, e.g. element=\"int<8>\"");
+  if (std::string e = scheme.checkElementType(element); !e.empty())
+    throw py::value_error("scheme '" + schemeText + "': " + e);
+  std::vector<int64_t> s(shape.begin(), shape.end());
+  for (int64_t extent : scheme.getGroupExtents(s))
+    if (extent < 0)
+      throw py::value_error("scheme '" + schemeText + "' does not fit shape");
+  llvm::SmallVector<int64_t> extents = scheme.getGroupExtents(s);
+  for (size_t d = 0; d < s.size(); ++d)
+    if (extents[d] > 0 && s[d] % extents[d] != 0)
+      throw py::value_error("scheme '" + schemeText + "': dimension " + std::to_string(d) +
+                            " of size " + std::to_string(s[d]) +
+                            " is not a multiple of the group extent " +
+                            std::to_string(extents[d]));
+  schemeName = scheme.getPresetName().empty() ? schemeText : scheme.getPresetName().str();
+  elementName = mlir::lowbit::getFormat(element)->str();
+  return mlir::lowbit::getTensorScheme(scheme, element, s);
+}
+
+/// Codes of `f` as the storage a call takes: uint8, uint16 or uint32 per
+/// code by width; float formats of the scale grid (f16, f32, bf16) as their
+/// numpy type (bf16 as uint16 bit patterns).
+py::array storageArray(const num::Format &f, const std::vector<uint32_t> &codes,
+                       const std::vector<int64_t> &shape) {
+  std::vector<py::ssize_t> sh(shape.begin(), shape.end());
+  std::string name = f.str();
+  auto fill = [&](auto *out) {
+    for (size_t i = 0; i < codes.size(); ++i)
+      out[i] = static_cast<std::remove_pointer_t<decltype(out)>>(codes[i]);
+  };
+  if (name == "f32") {
+    py::array_t<float> a(sh);
+    std::memcpy(a.mutable_data(), codes.data(), codes.size() * 4);
+    return a;
+  }
+  if (name == "f16") {
+    py::array a(py::dtype("float16"), sh);
+    fill(static_cast<uint16_t *>(a.mutable_data()));
+    return a;
+  }
+  if (f.bits() <= 8) {
+    py::array_t<uint8_t> a(sh);
+    fill(a.mutable_data());
+    return a;
+  }
+  if (f.bits() <= 16) {
+    py::array_t<uint16_t> a(sh);
+    fill(a.mutable_data());
+    return a;
+  }
+  py::array_t<uint32_t> a(sh);
+  fill(a.mutable_data());
+  return a;
+}
+
+std::vector<uint32_t> codesOf(const py::array &a, const std::string &what, size_t count) {
+  py::array_t<uint32_t, py::array::forcecast | py::array::c_style> c(a);
+  if (static_cast<size_t>(c.size()) != count)
+    throw py::value_error(what + ": " + std::to_string(c.size()) + " elements, expected " +
+                          std::to_string(count));
+  return std::vector<uint32_t>(c.data(), c.data() + c.size());
+}
+
+/// Scale-grid storage back to codes (f16 arrays: their bit patterns).
+std::vector<uint32_t> scaleCodesOf(const num::Format &f, const py::array &a, size_t count) {
+  if (f.str() == "f32") {
+    py::array_t<float, py::array::forcecast | py::array::c_style> c(a);
+    if (static_cast<size_t>(c.size()) != count)
+      throw py::value_error("scales: wrong element count");
+    std::vector<uint32_t> out(count);
+    std::memcpy(out.data(), c.data(), count * 4);
+    return out;
+  }
+  if (f.str() == "f16" && a.dtype().kind() == 'f') {
+    py::array h = py::array::ensure(a, py::array::c_style);
+    if (static_cast<size_t>(h.size()) != count || h.itemsize() != 2)
+      throw py::value_error("scales: expected float16 scales");
+    const uint16_t *p = static_cast<const uint16_t *>(h.data());
+    return std::vector<uint32_t>(p, p + count);
+  }
+  return codesOf(a, "scales", count);
+}
+
+py::dict quantize(py::array_t<float, py::array::forcecast | py::array::c_style> x,
+                  const std::string &schemeText, const std::string &element) {
+  std::vector<int64_t> shape(x.shape(), x.shape() + x.ndim());
+  std::string schemeName, elementName;
+  num::TensorScheme ts = tensorScheme(schemeText, element, shape, schemeName, elementName);
+  num::QuantizedTensor q;
+  {
+    py::gil_scoped_release release;
+    q = num::quantizeTensor(ts, shape, x.data());
+  }
+  std::vector<int64_t> grid = num::scaleGridShape(shape, ts.extents);
+  py::dict d;
+  d["scheme"] = schemeName;
+  d["element"] = elementName;
+  d["codes"] = storageArray(ts.element, q.codes, shape);
+  d["scales"] = storageArray(ts.scale, q.scales, grid);
+  d["zero_points"] = ts.zero ? py::object(storageArray(*ts.zero, q.zeroPoints, grid))
+                             : py::object(py::none());
+  d["tensor_scale"] = ts.rule == num::SchemeRule::NvFp4 ? py::object(py::float_(q.tensorScale))
+                                                         : py::object(py::none());
+  return d;
+}
+
+py::array_t<float> dequantize(const std::string &schemeText, const std::string &element,
+                              py::array codes, py::array scales, py::object zeroPoints,
+                              py::object tensorScale) {
+  std::vector<int64_t> shape(codes.shape(), codes.shape() + codes.ndim());
+  std::string schemeName, elementName;
+  num::TensorScheme ts = tensorScheme(schemeText, element, shape, schemeName, elementName);
+  std::vector<int64_t> grid = num::scaleGridShape(shape, ts.extents);
+  size_t groups = static_cast<size_t>(num::numElements(grid));
+  num::QuantizedTensor q;
+  q.codes = codesOf(codes, "codes", static_cast<size_t>(num::numElements(shape)));
+  q.scales = scaleCodesOf(ts.scale, scales, groups);
+  if (ts.zero) {
+    if (zeroPoints.is_none())
+      throw py::value_error("scheme '" + schemeText + "' has zero points: give zero_points=");
+    q.zeroPoints = codesOf(zeroPoints.cast<py::array>(), "zero_points", groups);
+  }
+  if (ts.rule == num::SchemeRule::NvFp4) {
+    if (tensorScale.is_none())
+      throw py::value_error("nvfp4 has a tensor scale: give tensor_scale=");
+    q.tensorScale = tensorScale.cast<float>();
+  }
+  uint64_t mask = ts.element.bits() >= 32 ? ~uint64_t(0) : (uint64_t(1) << ts.element.bits()) - 1;
+  for (uint32_t c : q.codes)
+    if (c & ~mask)
+      throw py::value_error("code " + std::to_string(c) + " has more than " +
+                            std::to_string(ts.element.bits()) + " bits");
+  std::vector<float> v = num::dequantizeTensor(ts, shape, q);
+  py::array_t<float> out(std::vector<py::ssize_t>(shape.begin(), shape.end()));
+  std::memcpy(out.mutable_data(), v.data(), v.size() * 4);
+  return out;
+}
+
 } // namespace
 
 PYBIND11_MODULE(_lowbit, m) {
@@ -190,6 +379,11 @@ PYBIND11_MODULE(_lowbit, m) {
   m.def("compile_source", &compileModule, py::arg("source"), py::arg("target") = "host",
         py::arg("threads") = 0, py::arg("opt_level") = 3, py::arg("report_fallbacks") = false,
         py::arg("source_name") = "<input>");
+
+  m.def("quantize_array", &quantize, py::arg("x"), py::arg("scheme"), py::arg("element") = "");
+  m.def("dequantize_array", &dequantize, py::arg("scheme"), py::arg("element"), py::arg("codes"),
+        py::arg("scales"), py::arg("zero_points") = py::none(),
+        py::arg("tensor_scale") = py::none());
 
   py::class_<num::Format>(m, "Format")
       .def(py::init(&parseFormat), py::arg("text"))

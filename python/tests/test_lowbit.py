@@ -142,3 +142,66 @@ def test_format_decode_encode_facts():
         lowbit.Format("float<e9m9")
     with pytest.raises(ValueError, match="more than 4 bits"):
         e2m1.decode([16])
+
+
+MXFP4_LINEAR = """
+func.func @linear(%x: tensor<?x128xf32>, %w: tensor<32x128xf4E2M1FN>, %s: tensor<32x4xf8E8M0FNU>)
+    -> tensor<?x32xf32> {
+  %y = lowbit.mpgemm %x, %w [%s] {b_scheme = #lowbit.scheme<mxfp4>, acc_type = f32, transpose_b}
+      : tensor<?x128xf32>, tensor<32x128xf4E2M1FN> [tensor<32x4xf8E8M0FNU>] -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+func.func @quantize(%w: tensor<32x128xf32>) -> (tensor<32x128xf4E2M1FN>, tensor<32x4xf8E8M0FNU>) {
+  %q, %s = lowbit.quantize %w {scheme = #lowbit.scheme<mxfp4>}
+      : tensor<32x128xf32> -> tensor<32x128xf4E2M1FN>, tensor<32x4xf8E8M0FNU>
+  return %q, %s : tensor<32x128xf4E2M1FN>, tensor<32x4xf8E8M0FNU>
+}
+"""
+
+
+@pytest.mark.parametrize("scheme", ["mxfp4", "nvfp4", "mxfp8_e4m3", "gptq_u4_g128",
+                                    "int8_per_channel"])
+def test_quantize_dequantize_round_trip(scheme):
+    x = np.random.default_rng(3).uniform(-1, 1, (8, 256)).astype(np.float32)
+    q = lowbit.quantize(x, scheme)
+    assert q.codes.shape == x.shape and q.codes.dtype == np.uint8
+    assert (q.zero_points is not None) == (scheme == "gptq_u4_g128")
+    assert (q.tensor_scale is not None) == (scheme == "nvfp4")
+    y = lowbit.dequantize(q)
+    assert y.dtype == np.float32 and y.shape == x.shape
+    # Each value moves by at most half a step of its group's grid.
+    assert np.abs(y - x).max() < 0.3
+    assert np.linalg.norm(y - x) / np.linalg.norm(x) < 0.2
+
+
+def test_quantize_is_the_compilers():
+    # The Numerics library, as the compiled lowbit.quantize (reference path).
+    w = np.random.default_rng(4).uniform(-2, 2, (32, 128)).astype(np.float32)
+    codes, scales = lowbit.compile(MXFP4_LINEAR, target="generic")["quantize"](w)
+    q = lowbit.quantize(w, "mxfp4")
+    assert np.array_equal(q.codes, codes.view(np.uint8))
+    assert np.array_equal(q.scales, scales.view(np.uint8))
+
+
+@pytest.mark.parametrize("target", ["generic", "host"])
+def test_quantized_weights_feed_a_kernel(target):
+    rng = np.random.default_rng(5)
+    w = rng.uniform(-1, 1, (32, 128)).astype(np.float32)
+    x = rng.uniform(-1, 1, (5, 128)).astype(np.float32)
+    q = lowbit.quantize(w, "mxfp4")
+    y = lowbit.compile(MXFP4_LINEAR, target=target, threads=1)["linear"](x, q.codes, q.scales)
+    exact = x.astype(np.float64) @ lowbit.dequantize(q).astype(np.float64).T
+    assert np.linalg.norm(y - exact) / np.linalg.norm(exact) < (1e-6 if target == "generic" else 1e-2)
+
+
+def test_quantize_errors():
+    x = np.ones((4, 64), np.float32)
+    with pytest.raises(ValueError, match="not a multiple of the group extent 128"):
+        lowbit.quantize(x, "gptq_u4_g128")
+    with pytest.raises(ValueError, match="fixes no element format"):
+        lowbit.quantize(x, "rule = absmax, channel, axis = 1, scale = f32")
+    with pytest.raises(ValueError, match="unknown scheme preset 'mxfp5'"):
+        lowbit.quantize(x, "mxfp5")
+    q = lowbit.quantize(x, "rule = absmax, channel, axis = 1, scale = f32", element="int<4>")
+    assert str(q.element) == "int<4>" and q.scales.shape == (4, 1)
+    assert np.allclose(lowbit.dequantize(q), 1)
