@@ -52,7 +52,8 @@ done
 # build tree's package; the sanitize preset builds no Python package.
 if [ -d "$LOWBIT_BUILD/python/lowbit" ]; then
   lowbit_log "running the Python tests"
-  PYTHONPATH="$LOWBIT_BUILD/python" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+  PYTHONPATH="$LOWBIT_BUILD/python" LOWBIT_TOOLS_DIR="$LOWBIT_BUILD/bin" \
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider \
     --junitxml="$results/pytest.xml" "$LOWBIT_ROOT/python/tests" >"$results/pytest.log" 2>&1
   echo $? >"$results/pytest.status"
 fi

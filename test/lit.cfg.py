@@ -15,6 +15,12 @@ config.test_exec_root = os.path.join(config.lowbit_obj_root, "test")
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%lowbit_src", config.lowbit_src_root))
 config.substitutions.append(("%mlir_include", config.mlir_include_dir))
+# A plain C compiler for programs built against lowbit's headers and
+# libraries only: the system's cc where there is one, else the C compiler
+# lowbit was built with.
+import shutil
+config.substitutions.append(("%cc", shutil.which("cc") or config.c_compiler))
+config.substitutions.append(("%lowbit_lib", os.path.join(config.lowbit_obj_root, "lib")))
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
@@ -47,5 +53,5 @@ if os.path.exists("/dev/nvidia0") or os.path.exists("/dev/nvidiactl"):
     config.available_features.add("cuda-gpu")
 
 tool_dirs = [config.lowbit_tools_dir, config.llvm_tools_dir]
-tools = ["lowbit-opt", "lowbit-num", "lowbit-layout", "lowbit-run", "lowbit-capi-runtime-test", "mlir-tblgen", "not", "count", "FileCheck", ToolSubst("%python", config.python_executable, unresolved="ignore")]
+tools = ["lowbit-opt", "lowbit-num", "lowbit-layout", "lowbit-run", "lowbit-compile", "lowbit-capi-runtime-test", "mlir-tblgen", "not", "count", "FileCheck", ToolSubst("%python", config.python_executable, unresolved="ignore")]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

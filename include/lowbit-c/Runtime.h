@@ -83,6 +83,9 @@ lowbitStatus lowbitModuleCompile(const char *source, size_t length,
 /** Compiles the file at `path` (text or bytecode). */
 lowbitStatus lowbitModuleCompileFile(const char *path, const lowbitCompileOptions *options,
                                      lowbitModule *module);
+/** Loads a shared object written by lowbit-compile (no compilation; its
+ *  functions are called like a compiled module's). */
+lowbitStatus lowbitModuleLoad(const char *path, lowbitModule *module);
 /** Takes one more reference / drops one (the last frees the module). */
 void lowbitModuleRetain(lowbitModule module);
 void lowbitModuleRelease(lowbitModule module);

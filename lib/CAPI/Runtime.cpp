@@ -302,6 +302,17 @@ lowbitStatus lowbitModuleCompileFile(const char *path, const lowbitCompileOption
   return lowbitModuleCompile(source.data(), source.size(), &o, module);
 }
 
+lowbitStatus lowbitModuleLoad(const char *path, lowbitModule *module) {
+  if (!path || !module)
+    return fail(LOWBIT_ERROR_INVALID_ARGUMENT, "lowbitModuleLoad: null path or module");
+  *module = nullptr;
+  std::string error;
+  auto loaded = lowbit::rt::load(path, error);
+  if (!loaded)
+    return fail(LOWBIT_ERROR_IO, error);
+  return wrap(std::move(loaded), "", module);
+}
+
 void lowbitModuleRetain(lowbitModule m) {
   if (m)
     m->references.fetch_add(1, std::memory_order_relaxed);

@@ -3,6 +3,7 @@
 #include "lowbit/Runtime/JIT.h"
 
 #include "Autotune.h"
+#include "Signatures.h"
 
 #include "lowbit/Dialect/Lowbit/IR/StorageTypes.h"
 #include "lowbit/Dialect/Lowbit/Analysis/SymbolicShapes.h"
@@ -30,6 +31,8 @@
 
 
 #include <cstdlib>
+#include <dlfcn.h>
+#include <sstream>
 #include <map>
 #include <mutex>
 #include <atomic>
@@ -100,10 +103,86 @@ struct CompiledModule::Impl {
   std::unique_ptr<mlir::MLIRContext> context;
   std::unique_ptr<mlir::ExecutionEngine> engine;
   std::map<std::string, void (*)(void **)> entries;
+  /// A shared object from lowbit-compile (load()): closed last.
+  void *library = nullptr;
+  ~Impl() {
+    if (library)
+      dlclose(library);
+  }
 };
 
 CompiledModule::CompiledModule() : impl(std::make_unique<Impl>()) {}
 CompiledModule::~CompiledModule() = default;
+
+std::shared_ptr<const CompiledModule> lowbit::rt::load(const std::string &path,
+                                                       std::string &error) {
+  std::shared_ptr<CompiledModule> result(new CompiledModule());
+  void *library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!library) {
+    error = "cannot load '" + path + "': " + dlerror();
+    return nullptr;
+  }
+  result->impl->library = library;
+  const char *info = static_cast<const char *>(dlsym(library, "lowbit_module_info"));
+  if (!info) {
+    error = "'" + path + "' is not a lowbit-compile object (no lowbit_module_info)";
+    return nullptr;
+  }
+  // The text AOT.cpp writes (moduleInfo): a header, then per function its
+  // tensors, each followed by its element type and layout.
+  std::istringstream in(info);
+  std::string line, version;
+  std::getline(in, line);
+  if (line != "lowbit " LOWBIT_VERSION) {
+    error = "'" + path + "' was compiled by " + line + ", this is lowbit " LOWBIT_VERSION +
+            "; compile it again";
+    return nullptr;
+  }
+  auto numbers = [](const std::string &text) {
+    std::vector<int64_t> out;
+    std::istringstream s(text);
+    for (std::string item; std::getline(s, item, ',');)
+      if (!item.empty())
+        out.push_back(std::stoll(item));
+    return out;
+  };
+  TensorSpec *last = nullptr;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string kind;
+    words >> kind;
+    if (kind == "function") {
+      FunctionSignature sig;
+      words >> sig.name >> sig.numSymbols;
+      auto *entry = reinterpret_cast<void (*)(void **)>(
+          dlsym(library, ("_lowbit_packed_" + sig.name).c_str()));
+      if (!entry) {
+        error = "'" + path + "' lacks the entry of @" + sig.name;
+        return nullptr;
+      }
+      result->impl->entries[sig.name] = entry;
+      result->signatures.push_back(std::move(sig));
+    } else if ((kind == "input" || kind == "output") && !result->signatures.empty()) {
+      FunctionSignature &sig = result->signatures.back();
+      TensorSpec t;
+      std::string shape, symbols;
+      words >> t.storageType >> shape >> symbols;
+      std::getline(words >> std::ws, t.type);
+      t.shape = numbers(shape);
+      for (int64_t s : numbers(symbols))
+        t.symbols.push_back(static_cast<int>(s));
+      t.storageBytes = static_cast<unsigned>(std::stoul(t.storageType.substr(1))) / 8;
+      auto &list = kind == "input" ? sig.inputs : sig.outputs;
+      list.push_back(std::move(t));
+      last = &list.back();
+    } else if (kind == "element" && last) {
+      std::getline(words >> std::ws, last->elementType);
+    } else if (kind == "layout" && last) {
+      std::getline(words >> std::ws, last->layout);
+    }
+  }
+  return result;
+}
 
 const FunctionSignature *CompiledModule::find(const std::string &name) const {
   for (const FunctionSignature &s : signatures)
@@ -175,7 +254,10 @@ std::string printed(mlir::Type t) {
 /// The signature of a public function over ranked tensors, or failure
 /// with an error at the function (or at the op that makes a dynamic
 /// dimension the analysis cannot follow).
-mlir::LogicalResult signatureOf(mlir::func::FuncOp f, FunctionSignature &sig) {
+} // namespace
+
+mlir::LogicalResult lowbit::rt::detail::signatureOf(mlir::func::FuncOp f,
+                                                  FunctionSignature &sig) {
   sig.name = f.getName().str();
   auto spec = [&](mlir::Type t, TensorSpec &out) -> std::string {
     auto rt = llvm::dyn_cast<mlir::RankedTensorType>(t);
@@ -216,6 +298,8 @@ mlir::LogicalResult signatureOf(mlir::func::FuncOp f, FunctionSignature &sig) {
   sig.numSymbols = symbolic->numSymbols;
   return mlir::success();
 }
+
+namespace {
 
 
 unsigned resolvedThreads(unsigned requested) {
@@ -331,7 +415,7 @@ lowbit::rt::compile(const std::string &source, const CompileOptions &options,
     if (f.isExternal() || f.isPrivate())
       continue;
     FunctionSignature sig;
-    if (mlir::failed(signatureOf(f, sig)))
+    if (mlir::failed(detail::signatureOf(f, sig)))
       return nullptr;
     result->signatures.push_back(std::move(sig));
   }

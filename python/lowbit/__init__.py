@@ -16,7 +16,7 @@ import numpy as _np
 from ._lowbit import CompileError, Format, __version__
 from . import _lowbit
 
-__all__ = ["compile", "Module", "Function", "Format", "CompileError", "quantize",
+__all__ = ["compile", "load", "Module", "Function", "Format", "CompileError", "quantize",
            "dequantize", "QuantizedTensor", "__version__"]
 
 
@@ -129,3 +129,9 @@ def dequantize(q):
     """The float32 values of a QuantizedTensor (lowbit.dequantize)."""
     return _lowbit.dequantize_array(q.scheme, str(q.element), q.codes, q.scales,
                                     q.zero_points, q.tensor_scale)
+
+
+def load(path):
+    """Loads a shared object written by lowbit-compile: a Module whose
+    functions run the ahead-of-time code (nothing is compiled)."""
+    return Module(_lowbit.load_object(_os.fspath(path)))

@@ -376,6 +376,16 @@ PYBIND11_MODULE(_lowbit, m) {
       .def_readonly("diagnostics", &Module::diagnostics)
       .def("signature", &Module::signature)
       .def("call", &Module::call);
+  m.def(
+      "load_object",
+      [](const std::string &path) {
+        std::string error;
+        auto loaded = rt::load(path, error);
+        if (!loaded)
+          throw py::value_error(error);
+        return Module(std::move(loaded), "");
+      },
+      py::arg("path"));
   m.def("compile_source", &compileModule, py::arg("source"), py::arg("target") = "host",
         py::arg("threads") = 0, py::arg("opt_level") = 3, py::arg("report_fallbacks") = false,
         py::arg("source_name") = "<input>");

@@ -205,3 +205,37 @@ def test_quantize_errors():
     q = lowbit.quantize(x, "rule = absmax, channel, axis = 1, scale = f32", element="int<4>")
     assert str(q.element) == "int<4>" and q.scales.shape == (4, 1)
     assert np.allclose(lowbit.dequantize(q), 1)
+
+
+def lowbit_compile_tool():
+    import os
+    here = os.path.dirname(os.path.dirname(os.path.abspath(lowbit.__file__)))
+    for path in (os.environ.get("LOWBIT_TOOLS_DIR", ""), os.path.join(here, "..", "bin")):
+        tool = os.path.join(path, "lowbit-compile")
+        if os.path.exists(tool):
+            return tool
+    pytest.skip("lowbit-compile not found (set LOWBIT_TOOLS_DIR)")
+
+
+def test_load_an_aot_object(tmp_path):
+    import subprocess
+    import time
+    src = tmp_path / "linear.mlir"
+    src.write_text(LINEAR)
+    so = tmp_path / "linear.so"
+    subprocess.run([lowbit_compile_tool(), str(src), "--target=x86-64-v3", "-o", str(so)],
+                   check=True)
+    start = time.perf_counter()
+    aot = lowbit.load(so)
+    assert time.perf_counter() - start < 0.5  # the target is 10 ms; a loaded CI machine
+    assert aot.functions == ["linear", "two"]
+    assert aot["linear"].signature["inputs"][1]["element_type"] == "!lowbit.int<4>"
+    x = np.random.default_rng(6).uniform(-1, 1, (7, 64)).astype(np.float32)
+    w = np.random.default_rng(7).integers(0, 16, (16, 64), dtype=np.uint8)
+    jit = lowbit.compile(LINEAR, target="x86-64-v3", threads=1)
+    assert np.array_equal(aot["linear"](x, w), jit["linear"](x, w))
+    with pytest.raises(ValueError, match="cannot load"):
+        lowbit.load(tmp_path / "missing.so")
+    with pytest.raises(ValueError, match="not a lowbit-compile object"):
+        import ctypes.util
+        lowbit.load(ctypes.util.find_library("m") or "libm.so.6")

@@ -114,6 +114,7 @@ private:
   friend std::shared_ptr<const CompiledModule> compile(const std::string &,
                                                        const CompileOptions &,
                                                        std::string &);
+  friend std::shared_ptr<const CompiledModule> load(const std::string &, std::string &);
   struct Impl;
   CompiledModule();
   std::unique_ptr<Impl> impl;
@@ -125,6 +126,11 @@ private:
 std::shared_ptr<const CompiledModule> compile(const std::string &source,
                                               const CompileOptions &options,
                                               std::string &diagnostics);
+
+/// Loads a shared object written by lowbit-compile (lowbit/Runtime/AOT.h):
+/// its functions and signatures, called like a compiled module's. Null with
+/// the reason in `error` (not a lowbit object, another compiler version).
+std::shared_ptr<const CompiledModule> load(const std::string &path, std::string &error);
 
 } // namespace lowbit::rt
 

@@ -1,0 +1,57 @@
+//===- AOT.h - Ahead-of-time compilation to objects and C headers -*- C++ -*-===//
+//
+// The compiler half of `lowbit-compile`: the same pipeline as the JIT
+// (lowbit/Runtime/JIT.h), then LLVM IR, an object file for the target, and
+// a C header with one typed function per public function and a generic
+// entry. The object defines, for each public function @f:
+//
+//   f                      the function in MLIR's calling convention (each
+//                          memref its descriptor's fields)
+//   _lowbit_packed_f       void(void **args): each field through a pointer
+//                          (the convention of MLIR's ExecutionEngine)
+//
+// and `lowbit_module_info`, a text naming the compiler version, the target
+// and each function's signature. Linking it into a shared object (the
+// tool's job) needs the AOT runtime archive (memrefCopy) and, with more
+// than one thread, LLVM's libomp.
+//
+// This header includes no MLIR or LLVM headers.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOWBIT_RUNTIME_AOT_H
+#define LOWBIT_RUNTIME_AOT_H
+
+#include <string>
+
+namespace lowbit::rt {
+
+struct AOTOptions {
+  std::string target = "host"; ///< as CompileOptions::target
+  unsigned numThreads = 1;     ///< kernel threads; > 1 needs libomp at run time
+  unsigned optLevel = 3;
+  bool reportFallbacks = false;
+  std::string sourceName = "<input>";
+  /// The C identifier prefix of the header's functions: <prefix>_<function>
+  /// and <prefix>_call.
+  std::string prefix = "lowbit";
+};
+
+/// What compileAhead produces.
+struct AOTOutput {
+  std::string mlir;   ///< the LLVM-dialect module after the pipeline
+  std::string llvmIR; ///< the optimized LLVM IR
+  std::string asmText;
+  std::string object; ///< an ELF relocatable object
+  std::string header; ///< the C header
+  /// Runtime pieces the object calls: "omp" (LLVM's OpenMP runtime).
+  bool needsOpenMP = false;
+};
+
+/// Compiles `source`; returns false with the diagnostics (locations
+/// included) in `diagnostics`, which also receives remarks.
+bool compileAhead(const std::string &source, const AOTOptions &options, AOTOutput &out,
+                  std::string &diagnostics);
+
+} // namespace lowbit::rt
+
+#endif
