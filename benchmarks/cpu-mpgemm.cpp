@@ -300,9 +300,13 @@ int main(int argc, char **argv) {
         std::string diagnostics;
         lowbit::rt::CompileOptions fast, ref;
         fast.target = "host";
+        // Compile times of the in-process JIT: with the disk cache a rerun
+        // would load the modules of the previous run.
+        fast.diskCache = false;
         fast.reportFallbacks = true;
         fast.numThreads = threads;
         ref.target = "generic";
+        ref.diskCache = false;
         auto t0 = std::chrono::steady_clock::now();
         auto kernel = lowbit::rt::compile(source, fast, diagnostics);
         double compileSeconds = seconds(t0);

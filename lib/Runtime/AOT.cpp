@@ -22,6 +22,10 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
@@ -197,12 +201,14 @@ std::string moduleInfo(const std::vector<FunctionSignature> &sigs, const AOTOpti
     s += "function " + f.name + " " + std::to_string(f.numSymbols) + "\n";
     for (const auto *list : {&f.inputs, &f.outputs})
       for (const TensorSpec &t : *list) {
+        // Lists as comma-separated numbers, "-" where empty (rank 0).
         s += std::string(list == &f.inputs ? "input " : "output ") + t.storageType + " ";
         for (size_t d = 0; d < t.shape.size(); ++d)
           s += (d ? "," : "") + std::to_string(t.shape[d]);
-        s += " ";
+        s += t.shape.empty() ? "- " : " ";
         for (size_t d = 0; d < t.symbols.size(); ++d)
           s += (d ? "," : "") + std::to_string(t.symbols[d]);
+        s += t.symbols.empty() ? "-" : "";
         s += " " + t.type + "\n";
         s += "element " + t.elementType + "\n";
         if (!t.layout.empty())
@@ -343,4 +349,35 @@ bool lowbit::rt::compileAhead(const std::string &source, const AOTOptions &optio
   }
   out.header = headerText(sigs, options);
   return true;
+}
+
+std::string lowbit::rt::linkSharedObject(const AOTOutput &out, const std::string &path) {
+  llvm::SmallString<128> object;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("lowbit-compile", "o", object))
+    return "cannot create a temporary file: " + ec.message();
+  llvm::FileRemover removeObject(object);
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(object, ec, llvm::sys::fs::OF_None);
+    if (ec)
+      return "cannot write '" + std::string(object) + "': " + ec.message();
+    os << out.object;
+  }
+  std::string runtime = LOWBIT_AOT_RUNTIME_ARCHIVE;
+  if (const char *env = std::getenv("LOWBIT_AOT_RUNTIME"))
+    runtime = env;
+  std::string linker = LOWBIT_AOT_LINKER;
+  std::vector<std::string> args{linker, "-shared", "-o", path, std::string(object), runtime};
+  if (out.needsOpenMP) {
+    std::string omp = LOWBIT_OPENMP_RUNTIME;
+    args.push_back(omp);
+    args.push_back("-Wl,-rpath," + std::string(llvm::sys::path::parent_path(omp)));
+  }
+  args.push_back("-lm");
+  std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
+  std::string error;
+  int rc = llvm::sys::ExecuteAndWait(linker, argRefs, std::nullopt, {}, 0, 0, &error);
+  if (rc != 0)
+    return "linking " + path + " failed" + (error.empty() ? "" : ": " + error) + " (" + linker + ")";
+  return {};
 }

@@ -1,6 +1,7 @@
 //===- Autotune.cpp - Kernel tuning by measurement, cached on disk --------===//
 
 #include "Autotune.h"
+#include "ModuleCache.h"
 
 #include "lowbit/Conversion/LowbitToX86/LowbitToX86.h"
 #include "lowbit/Runtime/ReferenceEvaluator.h"
@@ -92,14 +93,8 @@ std::string tuningKey(MpGemmOp op, const rt::CompileOptions &options, unsigned t
 }
 
 std::string cacheDir() {
-  if (const char *off = std::getenv("LOWBIT_CACHE"); off && std::string(off) == "0")
-    return {};
-  llvm::SmallString<256> dir;
-  if (const char *d = std::getenv("LOWBIT_CACHE_DIR"); d && *d)
-    dir = d;
-  else if (const char *home = std::getenv("HOME"); home && *home)
-    llvm::sys::path::append(dir, home, ".cache", "lowbit");
-  else
+  llvm::SmallString<256> dir(rt::detail::cacheRoot());
+  if (dir.empty())
     return {};
   llvm::sys::path::append(dir, "autotune");
   return std::string(dir);
@@ -327,6 +322,7 @@ LogicalResult rt::detail::autotuneX86Kernels(ModuleOp module, const rt::CompileO
       dims.push_back(m);
     rt::CompileOptions candidate = options;
     candidate.autotune = false;
+    candidate.diskCache = false; // candidates are not worth keeping
     candidate.reportFallbacks = false;
     candidate.numThreads = threads;
     candidate.sourceName = "<autotune>";

@@ -3,6 +3,7 @@
 #include "lowbit/Runtime/JIT.h"
 
 #include "Autotune.h"
+#include "ModuleCache.h"
 #include "Signatures.h"
 
 #include "lowbit/Dialect/Lowbit/IR/StorageTypes.h"
@@ -113,6 +114,7 @@ struct CompiledModule::Impl {
 
 CompiledModule::CompiledModule() : impl(std::make_unique<Impl>()) {}
 CompiledModule::~CompiledModule() = default;
+bool CompiledModule::isSharedObject() const { return impl->library != nullptr; }
 
 std::shared_ptr<const CompiledModule> lowbit::rt::load(const std::string &path,
                                                        std::string &error) {
@@ -140,10 +142,12 @@ std::shared_ptr<const CompiledModule> lowbit::rt::load(const std::string &path,
   }
   auto numbers = [](const std::string &text) {
     std::vector<int64_t> out;
+    if (text == "-")
+      return out;
     std::istringstream s(text);
     for (std::string item; std::getline(s, item, ',');)
       if (!item.empty())
-        out.push_back(std::stoll(item));
+        out.push_back(std::strtoll(item.c_str(), nullptr, 10));
     return out;
   };
   TensorSpec *last = nullptr;
@@ -171,7 +175,16 @@ std::shared_ptr<const CompiledModule> lowbit::rt::load(const std::string &path,
       t.shape = numbers(shape);
       for (int64_t s : numbers(symbols))
         t.symbols.push_back(static_cast<int>(s));
-      t.storageBytes = static_cast<unsigned>(std::stoul(t.storageType.substr(1))) / 8;
+      t.storageBytes = t.storageType == "bf16" || t.storageType == "f16" ? 2
+                       : t.storageType == "f32"                            ? 4
+                       : t.storageType == "f64"                            ? 8
+                       : t.storageType.size() > 1 && t.storageType[0] == 'i'
+                           ? static_cast<unsigned>(std::atoi(t.storageType.c_str() + 1)) / 8
+                           : 0;
+      if (t.storageBytes == 0) {
+        error = "'" + path + "': unknown storage type '" + t.storageType + "'";
+        return nullptr;
+      }
       auto &list = kind == "input" ? sig.inputs : sig.outputs;
       list.push_back(std::move(t));
       last = &list.back();
@@ -368,11 +381,11 @@ lowbit::rt::compile(const std::string &source, const CompileOptions &options,
   // Keyed by the options and a 128-bit hash of the source (XXH3, GB/s): a
   // key holding the whole source would keep every compiled text (hundreds
   // of MB for large constant weights) alive in the cache.
+  std::string hash = sourceHash(source);
   std::string key = std::to_string(options.optLevel) + "\n" + options.target + "\n" +
                     std::to_string(threads) + "\n" + std::to_string(options.reportFallbacks) +
-                    std::to_string(options.autotune) +
-                    "\n" + options.sourceName + "\n" +
-                    sourceHash(source);
+                    std::to_string(options.autotune) + std::to_string(options.diskCache) +
+                    "\n" + options.sourceName + "\n" + hash;
   {
     std::lock_guard<std::mutex> lock(cacheMutex);
     if (auto hit = cache()[key].lock())
@@ -388,6 +401,36 @@ lowbit::rt::compile(const std::string &source, const CompileOptions &options,
     diagnostics = e + "\n";
     return nullptr;
   }
+  // A module compiled before, by this process or another, from the disk
+  // cache; else compiled ahead of time into it (falling back to the
+  // in-process JIT where that path does not apply).
+  if (std::string path = options.diskCache && !options.autotune
+                             ? detail::moduleCachePath(options, threads, hash)
+                             : std::string();
+      !path.empty()) {
+    std::string cachedDiagnostics;
+    std::shared_ptr<const CompiledModule> cached =
+        detail::loadCachedModule(path, cachedDiagnostics);
+    if (cached) {
+      diagnostics += cachedDiagnostics;
+    } else {
+      bool unsupported = false;
+      if (detail::compileIntoCache(source, options, threads, path, diagnostics, unsupported)) {
+        std::string again; // its diagnostics are in `diagnostics` already
+        cached = detail::loadCachedModule(path, again);
+      } else if (!unsupported) {
+        return nullptr;
+      }
+    }
+    if (cached) {
+      std::lock_guard<std::mutex> lock(cacheMutex);
+      if (auto raced = cache()[key].lock())
+        return raced;
+      cache()[key] = cached;
+      return cached;
+    }
+  }
+
   static std::once_flag llvmInit;
   std::call_once(llvmInit, [] {
     llvm::InitializeNativeTarget();

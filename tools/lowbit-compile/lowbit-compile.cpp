@@ -14,12 +14,10 @@
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -137,33 +135,8 @@ int main(int argc, char **argv) {
   case Emit::SharedObject: break;
   }
 
-  // The object in a temporary file, linked by the C compiler lowbit was
-  // built with, with the AOT runtime archive (memrefCopy) and libm.
-  llvm::SmallString<128> object;
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("lowbit-compile", "o", object)) {
-    llvm::errs() << "lowbit-compile: cannot create a temporary file: " << ec.message() << "\n";
-    return 1;
-  }
-  llvm::FileRemover removeObject(object);
-  if (!writeFile(std::string(object), out.object))
-    return 1;
-  std::string runtime = LOWBIT_AOT_RUNTIME_ARCHIVE;
-  if (const char *env = std::getenv("LOWBIT_AOT_RUNTIME"))
-    runtime = env;
-  std::string linker = LOWBIT_AOT_LINKER;
-  std::vector<std::string> args{linker, "-shared", "-o", output, std::string(object), runtime};
-  if (out.needsOpenMP) {
-    std::string omp = LOWBIT_OPENMP_RUNTIME;
-    args.push_back(omp);
-    args.push_back("-Wl,-rpath," + std::string(llvm::sys::path::parent_path(omp)));
-  }
-  args.push_back("-lm");
-  std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
-  std::string error;
-  int rc = llvm::sys::ExecuteAndWait(linker, argRefs, std::nullopt, {}, 0, 0, &error);
-  if (rc != 0) {
-    llvm::errs() << "lowbit-compile: linking " << output << " failed"
-                 << (error.empty() ? "" : ": " + error) << " (" << linker << ")\n";
+  if (std::string e = lowbit::rt::linkSharedObject(out, output); !e.empty()) {
+    llvm::errs() << "lowbit-compile: " << e << "\n";
     return 1;
   }
   llvm::SmallString<256> header(output);

@@ -10,6 +10,9 @@
 
 #include <gtest/gtest.h>
 
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -52,6 +55,57 @@ TEST(JIT, LargeSourcesAreKeyedByEveryByte) {
     ASSERT_TRUE(b) << d;
     EXPECT_NE(b.get(), a.get()) << "changed at " << at;
   }
+}
+
+/// A module compiled once is kept on disk and loaded by later compiles (in
+/// this or another process) once no one holds it: the same results, the
+/// same remarks; LOWBIT_CACHE=0 keeps nothing.
+TEST(JIT, DiskCacheServesLaterCompiles) {
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("lowbit-jit-cache", dir));
+  setenv("LOWBIT_CACHE_DIR", dir.c_str(), 1);
+  const char *remarkSource = R"mlir(
+func.func @f(%a: tensor<2x64xf32>, %w: tensor<16x64x!lowbit.int<4>>) -> tensor<2x16xf32> {
+  %c = lowbit.mpgemm %a, %w {acc_type = f64, transpose_b}
+      : tensor<2x64xf32>, tensor<16x64x!lowbit.int<4>> -> tensor<2x16xf32>
+  return %c : tensor<2x16xf32>
+}
+)mlir";
+  lowbit::rt::CompileOptions o;
+  o.target = "x86-64-v3";
+  o.numThreads = 1;
+  o.reportFallbacks = true;
+  std::vector<float> a(2 * 64, 0.5f), c1(2 * 16), c2(2 * 16);
+  std::vector<int8_t> w(16 * 64, 3);
+  std::string d1, d2;
+  {
+    auto first = lowbit::rt::compile(remarkSource, o, d1);
+    ASSERT_TRUE(first) << d1;
+    ASSERT_EQ(first->invoke("f", {a.data(), w.data(), c1.data()}), "");
+  }
+  std::error_code ec;
+  size_t files = 0;
+  for (llvm::sys::fs::recursive_directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec))
+    files += llvm::StringRef(it->path()).ends_with(".so");
+  EXPECT_EQ(files, 1u);
+  auto second = lowbit::rt::compile(remarkSource, o, d2);
+  ASSERT_TRUE(second) << d2;
+  EXPECT_TRUE(second->isSharedObject());
+  ASSERT_EQ(second->invoke("f", {a.data(), w.data(), c2.data()}), "");
+  EXPECT_EQ(c1, c2);
+  EXPECT_NE(d1.find("takes the reference path"), std::string::npos) << d1;
+  EXPECT_EQ(d1, d2);
+  second.reset();
+
+  setenv("LOWBIT_CACHE", "0", 1);
+  std::string d3;
+  auto off = lowbit::rt::compile(std::string(remarkSource) + "\n// changed\n", o, d3);
+  ASSERT_TRUE(off) << d3;
+  EXPECT_FALSE(off->isSharedObject());
+  unsetenv("LOWBIT_CACHE");
+  unsetenv("LOWBIT_CACHE_DIR");
+  llvm::sys::fs::remove_directories(dir);
 }
 
 TEST(JIT, SignatureInStorageForm) {

@@ -52,6 +52,12 @@ struct AOTOutput {
 bool compileAhead(const std::string &source, const AOTOptions &options, AOTOutput &out,
                   std::string &diagnostics);
 
+/// Links `out.object` into the shared object `path` with the C compiler
+/// lowbit was built with, the AOT runtime archive ($LOWBIT_AOT_RUNTIME
+/// overrides its path) and libm (libomp where needed). Returns an error
+/// text, empty on success.
+std::string linkSharedObject(const AOTOutput &out, const std::string &path);
+
 } // namespace lowbit::rt
 
 #endif

@@ -95,12 +95,21 @@ struct CompileOptions {
   /// no cache). A remark per product says what was chosen. The defaults
   /// are used without it.
   bool autotune = false;
+  /// Keep the compiled module on disk and load it in later processes
+  /// instead of compiling ($LOWBIT_CACHE_DIR or ~/.cache/lowbit, modules/;
+  /// LOWBIT_CACHE=0 turns it off). Modules the ahead-of-time path does not
+  /// cover (formats wider than 16 bits) and autotuned compiles are not
+  /// cached; neither are compiles where no C compiler can link.
+  bool diskCache = true;
 };
 
 class CompiledModule {
 public:
   ~CompiledModule();
   const std::vector<FunctionSignature> &functions() const { return signatures; }
+  /// Whether the code is a shared object (from load(), or the disk cache)
+  /// rather than compiled in this process.
+  bool isSharedObject() const;
   /// The signature of a function, or null.
   const FunctionSignature *find(const std::string &name) const;
   /// Calls `name` with buffers for its inputs then its outputs, their

@@ -1,0 +1,135 @@
+//===- ModuleCache.cpp - Compiled modules cached on disk ------------------===//
+
+#include "ModuleCache.h"
+
+#include "lowbit/Runtime/AOT.h"
+#include "lowbit/Target/CPUTarget.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/xxhash.h"
+
+#include <cstdlib>
+#include <dlfcn.h>
+
+using namespace lowbit::rt;
+
+std::string detail::cacheRoot() {
+  if (const char *off = std::getenv("LOWBIT_CACHE"); off && std::string(off) == "0")
+    return {};
+  llvm::SmallString<256> dir;
+  if (const char *d = std::getenv("LOWBIT_CACHE_DIR"); d && *d)
+    dir = d;
+  else if (const char *home = std::getenv("HOME"); home && *home)
+    llvm::sys::path::append(dir, home, ".cache", "lowbit");
+  else
+    return {};
+  return std::string(dir);
+}
+
+namespace {
+/// The compiler binary this code is in (the executable or the shared
+/// object), by size and modification time: the version number does not
+/// change between builds, and a rebuilt compiler must not load modules an
+/// older build compiled.
+std::string buildIdentity() {
+  static const std::string id = [] {
+    Dl_info info;
+    if (!dladdr(reinterpret_cast<void *>(&detail::moduleCachePath), &info) || !info.dli_fname)
+      return std::string("unknown");
+    llvm::sys::fs::file_status st;
+    if (llvm::sys::fs::status(info.dli_fname, st))
+      return std::string("unknown");
+    return std::string(info.dli_fname) + " " + std::to_string(st.getSize()) + " " +
+           std::to_string(
+               st.getLastModificationTime().time_since_epoch().count());
+  }();
+  return id;
+}
+} // namespace
+
+std::string detail::moduleCachePath(const CompileOptions &o, unsigned threads,
+                                    const std::string &sourceHash) {
+  std::string root = cacheRoot();
+  if (root.empty())
+    return {};
+  // The machine matters for "host" and for the optimizer's tuning.
+  std::string key = "lowbit " LOWBIT_VERSION "\nbuild " + buildIdentity() + "\ncpu " + lowbit::target::hostCPUTarget().cpu +
+                    " " + lowbit::target::hostFeatureString() + "\ntarget " + o.target +
+                    "\nthreads " + std::to_string(threads) + "\nO" +
+                    std::to_string(o.optLevel) + "\nremarks " +
+                    std::to_string(o.reportFallbacks) + "\nname " + o.sourceName +
+                    "\nsource " + sourceHash;
+  llvm::XXH128_hash_t h = llvm::xxh3_128bits(llvm::arrayRefFromStringRef(key));
+  llvm::SmallString<256> p(root);
+  llvm::sys::path::append(p, "modules",
+                          llvm::utohexstr(h.high64, false, 16) +
+                              llvm::utohexstr(h.low64, false, 16) + ".so");
+  return std::string(p);
+}
+
+std::shared_ptr<const CompiledModule> detail::loadCachedModule(const std::string &path,
+                                                               std::string &diagnostics) {
+  if (!llvm::sys::fs::exists(path))
+    return nullptr;
+  std::string error;
+  auto module = load(path, error);
+  if (!module)
+    return nullptr; // another version's file, or damaged: compiled again
+  if (auto diag = llvm::MemoryBuffer::getFile(path + ".diag"))
+    diagnostics += (*diag)->getBuffer().str();
+  return module;
+}
+
+bool detail::compileIntoCache(const std::string &source, const CompileOptions &options,
+                              unsigned threads, const std::string &path,
+                              std::string &diagnostics, bool &unsupported) {
+  unsupported = false;
+  AOTOptions o;
+  o.target = options.target;
+  o.numThreads = threads;
+  o.optLevel = options.optLevel;
+  o.reportFallbacks = options.reportFallbacks;
+  o.sourceName = options.sourceName;
+  AOTOutput out;
+  std::string diag;
+  if (!compileAhead(source, o, out, diag)) {
+    // Wide formats' runtime codec is not in AOT objects: the JIT takes it.
+    unsupported = diag.find("runtime codec") != std::string::npos;
+    if (!unsupported)
+      diagnostics += diag;
+    return false;
+  }
+  llvm::SmallString<256> dir(llvm::sys::path::parent_path(path));
+  if (llvm::sys::fs::create_directories(dir)) {
+    unsupported = true;
+    return false;
+  }
+  // Written under a unique name, then renamed into place: a concurrent
+  // process sees the whole file or none.
+  std::string temp = path + ".tmp" + std::to_string(llvm::sys::Process::getProcessId()) + "-" +
+                     std::to_string(reinterpret_cast<uintptr_t>(&out));
+  if (std::string e = linkSharedObject(out, temp); !e.empty()) {
+    llvm::sys::fs::remove(temp);
+    unsupported = true; // no linker here: the JIT compiles in-process
+    return false;
+  }
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(temp + ".diag", ec, llvm::sys::fs::OF_None);
+    if (!ec)
+      os << diag;
+  }
+  llvm::sys::fs::rename(temp + ".diag", path + ".diag");
+  if (llvm::sys::fs::rename(temp, path)) {
+    llvm::sys::fs::remove(temp);
+    unsupported = true;
+    return false;
+  }
+  diagnostics += diag;
+  return true;
+}
