@@ -273,7 +273,7 @@ bool lowbit::rt::compileAhead(const std::string &source, const AOTOptions &optio
   if (mlir::failed(pm.run(*module)))
     return false;
   out.needsOpenMP = options.numThreads > 1;
-  {
+  if (options.textStages) {
     llvm::raw_string_ostream os(out.mlir);
     module->print(os);
   }
@@ -329,12 +329,14 @@ bool lowbit::rt::compileAhead(const std::string &source, const AOTOptions &optio
     diag << "LLVM optimization failed: " << llvm::toString(std::move(e)) << "\n";
     return false;
   }
-  {
+  if (options.textStages) {
     llvm::raw_string_ostream os(out.llvmIR);
     llvmModule->print(os, nullptr);
   }
   for (auto [type, text] : {std::pair{llvm::CodeGenFileType::AssemblyFile, &out.asmText},
                             {llvm::CodeGenFileType::ObjectFile, &out.object}}) {
+    if (type == llvm::CodeGenFileType::AssemblyFile && !options.textStages)
+      continue;
     llvm::SmallString<0> buffer;
     llvm::raw_svector_ostream os(buffer);
     llvm::legacy::PassManager codegen;
@@ -342,9 +344,14 @@ bool lowbit::rt::compileAhead(const std::string &source, const AOTOptions &optio
       diag << "the target cannot emit this file type\n";
       return false;
     }
-    // Codegen changes the module (e.g. lowers intrinsics): run on a copy.
-    std::unique_ptr<llvm::Module> copy = llvm::CloneModule(*llvmModule);
-    codegen.run(*copy);
+    // Codegen changes the module (e.g. lowers intrinsics): the assembly
+    // runs on a copy, the object (last) on the module itself.
+    if (type == llvm::CodeGenFileType::AssemblyFile) {
+      std::unique_ptr<llvm::Module> copy = llvm::CloneModule(*llvmModule);
+      codegen.run(*copy);
+    } else {
+      codegen.run(*llvmModule);
+    }
     *text = std::string(buffer.str());
   }
   out.header = headerText(sigs, options);

@@ -95,6 +95,7 @@ bool detail::compileIntoCache(const std::string &source, const CompileOptions &o
   o.optLevel = options.optLevel;
   o.reportFallbacks = options.reportFallbacks;
   o.sourceName = options.sourceName;
+  o.textStages = false;
   AOTOutput out;
   std::string diag;
   if (!compileAhead(source, o, out, diag)) {

@@ -109,6 +109,7 @@ int main(int argc, char **argv) {
   options.optLevel = optLevel;
   options.reportFallbacks = reportFallbacks;
   options.sourceName = inputFile;
+  options.textStages = emit == Emit::MLIR || emit == Emit::LLVM || emit == Emit::Asm;
   llvm::SmallString<256> stem(llvm::sys::path::stem(output == "-" ? inputFile.getValue() : output));
   if (emit == Emit::SharedObject && stem.starts_with("lib"))
     stem = stem.substr(3);

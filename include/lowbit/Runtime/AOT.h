@@ -34,6 +34,9 @@ struct AOTOptions {
   /// The C identifier prefix of the header's functions: <prefix>_<function>
   /// and <prefix>_call.
   std::string prefix = "lowbit";
+  /// Also produce the text stages (mlir, llvmIR, asmText): printing a
+  /// module with large constant weights costs more than compiling it.
+  bool textStages = true;
 };
 
 /// What compileAhead produces.
