@@ -21,6 +21,10 @@ config.substitutions.append(("%mlir_include", config.mlir_include_dir))
 import shutil
 config.substitutions.append(("%cc", shutil.which("cc") or config.c_compiler))
 config.substitutions.append(("%lowbit_lib", os.path.join(config.lowbit_obj_root, "lib")))
+# The sanitize preset: our libraries carry ASan, which a program built by
+# plain cc (without the sanitizer runtime) cannot load.
+if "-fsanitize" in getattr(config, "cxx_flags", ""):
+    config.available_features.add("sanitized")
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
 
