@@ -3,6 +3,7 @@
 #include "lowbit/Runtime/AOT.h"
 
 #include "Signatures.h"
+#include "TargetMachine.h"
 
 #include "lowbit/Pipelines/CPUPipelines.h"
 #include "lowbit/Target/CPUTarget.h"
@@ -284,16 +285,10 @@ bool lowbit::rt::compileAhead(const std::string &source, const AOTOptions &optio
     diag << "translation to LLVM IR failed\n";
     return false;
   }
-  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  auto builder = detail::targetMachineBuilder(*target);
   if (!builder) {
     diag << "cannot describe the host CPU: " << llvm::toString(builder.takeError()) << "\n";
     return false;
-  }
-  if (std::string features = target->llvmFeatureString(); !features.empty()) {
-    builder->setCPU(target->cpu);
-    llvm::SubtargetFeatures f;
-    f.addFeaturesVector(llvm::SmallVector<std::string>(llvm::split(llvm::StringRef(features), ',')));
-    builder->setFeatures(f.getString());
   }
   builder->setRelocationModel(llvm::Reloc::PIC_);
   builder->setCodeGenOptLevel(static_cast<llvm::CodeGenOptLevel>(options.optLevel));

@@ -5,6 +5,7 @@
 #include "Autotune.h"
 #include "ModuleCache.h"
 #include "Signatures.h"
+#include "TargetMachine.h"
 
 #include "lowbit/Dialect/Lowbit/IR/StorageTypes.h"
 #include "lowbit/Dialect/Lowbit/Analysis/SymbolicShapes.h"
@@ -476,21 +477,11 @@ lowbit::rt::compile(const std::string &source, const CompileOptions &options,
   if (mlir::failed(pm.run(*module)))
     return nullptr;
 
-  // The optimizer needs a target machine: without one its cost model sees
-  // no vector registers and the loop vectorizer does nothing. A named
-  // target gets its own CPU and features (so x86-64-v3 code uses no
-  // AVX-512 even on a host that has it); host and generic get the host's.
-  auto hostBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  // The target machine of the target (TargetMachine.h), shared with AOT.
+  auto hostBuilder = detail::targetMachineBuilder(*target);
   if (!hostBuilder) {
     diag << "cannot describe the host CPU: " << llvm::toString(hostBuilder.takeError()) << "\n";
     return nullptr;
-  }
-  if (std::string features = target->llvmFeatureString(); !features.empty()) {
-    hostBuilder->setCPU(target->cpu);
-    llvm::SubtargetFeatures f;
-    f.addFeaturesVector(llvm::SmallVector<std::string>(
-        llvm::split(llvm::StringRef(features), ',')));
-    hostBuilder->setFeatures(f.getString());
   }
   auto targetMachine = hostBuilder->createTargetMachine();
   if (!targetMachine) {

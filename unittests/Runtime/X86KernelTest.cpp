@@ -14,6 +14,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "KernelChecks.h"
+
 #include "lowbit/Pipelines/CPUPipelines.h"
 #include "lowbit/Runtime/DenseText.h"
 #include "lowbit/Runtime/JIT.h"
@@ -194,21 +196,7 @@ void runCase(const char *target, const Weight &w, const char *act, const Shape &
   std::mt19937_64 rng(s.m * 7 + s.k);
   std::vector<lowbit::ref::HostTensor> inputs{lowbit::ref::HostTensor::random(
       llvm::cast<mlir::RankedTensorType>(func.getArgumentTypes()[0]), rng)};
-  std::vector<lowbit::ref::HostTensor> actual, expected;
-  ASSERT_EQ(lowbit::ref::invokeOnHost(*module, func, inputs, actual), "");
-  lowbit::ref::EvaluateOptions policy;
-  policy.int8ActivationBlocks = true;
-  ASSERT_EQ(lowbit::ref::evaluate(func, inputs, expected, policy), "");
-  lowbit::ref::Comparison c = lowbit::ref::compare(expected[0], actual[0]);
-  EXPECT_EQ(c.mismatches, 0u) << "max error " << c.maxError << ", tolerance up to "
-                              << c.maxTolerance;
-  double err = 0, ref = 0;
-  for (size_t i = 0; i < actual[0].codes.size(); ++i) {
-    double d = actual[0].value(i) - expected[0].value(i);
-    err += d * d;
-    ref += expected[0].value(i) * expected[0].value(i);
-  }
-  EXPECT_LT(std::sqrt(err / ref), 1e-2) << "relative L2 error";
+  lowbit::test::expectWithinPolicyBound(*module, func, inputs);
 }
 
 /// "target_format" with the characters gtest names cannot hold as '_'.

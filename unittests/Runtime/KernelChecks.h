@@ -1,0 +1,53 @@
+//===- KernelChecks.h - Fast-path results against the evaluator -*- C++ -*-===//
+//
+// What the x86 kernel tests check for every case: the compiled function's
+// outputs against the reference evaluator within the CPU policy's bound
+// (ReferenceEvaluator's int8ActivationBlocks), every element, and the
+// relative L2 error of output 0 below `maxRelativeL2` (int8 activation
+// blocks give about 3e-3; a wrong scale or a lost k shows far above 1e-2).
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOWBIT_UNITTESTS_RUNTIME_KERNELCHECKS_H
+#define LOWBIT_UNITTESTS_RUNTIME_KERNELCHECKS_H
+
+#include "lowbit/Runtime/ReferenceEvaluator.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace lowbit::test {
+
+/// Runs `func` compiled in `module` on `inputs`, evaluates it, and checks
+/// the outputs; returns them (empty after a fatal failure).
+inline std::vector<ref::HostTensor> expectWithinPolicyBound(const rt::CompiledModule &module,
+                                                           mlir::func::FuncOp func,
+                                                           const std::vector<ref::HostTensor> &inputs,
+                                                           double maxRelativeL2 = 1e-2) {
+  std::vector<ref::HostTensor> actual, expected;
+  std::string e = ref::invokeOnHost(module, func, inputs, actual);
+  EXPECT_EQ(e, "");
+  ref::EvaluateOptions policy;
+  policy.int8ActivationBlocks = true;
+  std::string e2 = ref::evaluate(func, inputs, expected, policy);
+  EXPECT_EQ(e2, "");
+  if (!e.empty() || !e2.empty() || actual.empty() || expected.empty())
+    return {};
+  ref::Comparison c = ref::compare(expected[0], actual[0]);
+  EXPECT_EQ(c.mismatches, 0u) << "max error " << c.maxError << ", tolerance up to "
+                              << c.maxTolerance;
+  double err = 0, norm = 0;
+  for (size_t i = 0; i < actual[0].codes.size(); ++i) {
+    double d = actual[0].value(i) - expected[0].value(i);
+    err += d * d;
+    norm += expected[0].value(i) * expected[0].value(i);
+  }
+  EXPECT_LT(std::sqrt(err / norm), maxRelativeL2) << "relative L2 error";
+  return actual;
+}
+
+} // namespace lowbit::test
+
+#endif
