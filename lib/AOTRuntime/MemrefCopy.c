@@ -23,6 +23,10 @@ typedef struct {
   int64_t sizesAndStrides[];
 } lowbitMemRefDescriptor;
 
+/* Hidden: the object's calls bind to this definition, never to MLIR's
+ * runner utilities (or anything else) loaded in the same process. */
+__attribute__((visibility("hidden"))) void memrefCopy(int64_t elemSize, lowbitUnrankedMemRef *src,
+                                                      lowbitUnrankedMemRef *dst);
 void memrefCopy(int64_t elemSize, lowbitUnrankedMemRef *src, lowbitUnrankedMemRef *dst) {
   const lowbitMemRefDescriptor *s = (const lowbitMemRefDescriptor *)src->descriptor;
   const lowbitMemRefDescriptor *d = (const lowbitMemRefDescriptor *)dst->descriptor;

@@ -85,7 +85,7 @@ std::string headerText(const std::vector<FunctionSignature> &sigs, const AOTOpti
   h += "#ifndef " + guard + "\n#define " + guard + "\n\n#include <stdint.h>\n#include <string.h>\n\n";
   h += "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   for (const FunctionSignature &s : sigs)
-    h += "void _lowbit_packed_" + s.name + "(void **args);\n";
+    h += "void " + packedName(o.prefix, s.name) + "(void **args);\n";
   h += "\n";
   for (const FunctionSignature &s : sigs) {
     h += "/* @" + s.name + "\n";
@@ -152,7 +152,7 @@ std::string headerText(const std::vector<FunctionSignature> &sigs, const AOTOpti
     for (size_t q = 0; q < fields.size(); ++q)
       h += (q ? ", " : "") + std::string(fields[q].first ? "&p[" : "&d[") +
            std::to_string(fields[q].second) + "]";
-    h += "};\n  (void)d;\n  _lowbit_packed_" + s.name + "(args);\n}\n\n";
+    h += "};\n  (void)d;\n  " + packedName(o.prefix, s.name) + "(args);\n}\n\n";
   }
   h += "/* The generic entry: `buffers` are the inputs then the outputs, `dims` the\n"
        " * sizes of the function's symbols (s0, s1, ...). Returns 0, or -1 for an\n"
@@ -176,14 +176,21 @@ std::string headerText(const std::vector<FunctionSignature> &sigs, const AOTOpti
   return h;
 }
 
-/// void _lowbit_packed_f(void **args): loads each parameter of f through
+} // namespace
+
+std::string lowbit::rt::packedName(const std::string &prefix, const std::string &function) {
+  return "_lowbit_packed_" + prefix + "_" + function;
+}
+
+namespace {
+/// void _lowbit_packed_<prefix>_f(void **args): loads each parameter of f through
 /// args[i] and calls f (MLIR ExecutionEngine's packed convention).
-void addPackedWrapper(llvm::Module &m, llvm::Function *f) {
+void addPackedWrapper(llvm::Module &m, llvm::Function *f, const std::string &prefix) {
   llvm::LLVMContext &ctx = m.getContext();
   auto *ptr = llvm::PointerType::getUnqual(ctx);
   auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx), {ptr}, false);
   auto *w = llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage,
-                                   "_lowbit_packed_" + f->getName(), m);
+                                   packedName(prefix, f->getName().str()), m);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", w));
   llvm::SmallVector<llvm::Value *> args;
   for (auto [i, param] : llvm::enumerate(f->args())) {
@@ -197,7 +204,7 @@ void addPackedWrapper(llvm::Module &m, llvm::Function *f) {
 
 std::string moduleInfo(const std::vector<FunctionSignature> &sigs, const AOTOptions &o) {
   std::string s = "lowbit " LOWBIT_VERSION "\ntarget " + o.target + "\nthreads " +
-                  std::to_string(o.numThreads) + "\n";
+                  std::to_string(o.numThreads) + "\nprefix " + o.prefix + "\n";
   for (const FunctionSignature &f : sigs) {
     s += "function " + f.name + " " + std::to_string(f.numSymbols) + "\n";
     for (const auto *list : {&f.inputs, &f.outputs})
@@ -305,7 +312,11 @@ bool lowbit::rt::compileAhead(const std::string &source, const AOTOptions &optio
       diag << "no LLVM function @" << s.name << " after lowering\n";
       return false;
     }
-    addPackedWrapper(*llvmModule, f);
+    // The function itself stays inside the object: exported under its own
+    // name (`raw`, `linear`) it could be interposed by another library's
+    // symbol of that name (libtinfo has a `raw`), or clash in the program.
+    f->setVisibility(llvm::GlobalValue::HiddenVisibility);
+    addPackedWrapper(*llvmModule, f, options.prefix);
   }
   std::string info = moduleInfo(sigs, options);
   auto *infoInit = llvm::ConstantDataArray::getString(llvmContext, info);
@@ -369,7 +380,10 @@ std::string lowbit::rt::linkSharedObject(const AOTOutput &out, const std::string
   if (const char *env = std::getenv("LOWBIT_AOT_RUNTIME"))
     runtime = env;
   std::string linker = LOWBIT_AOT_LINKER;
-  std::vector<std::string> args{linker, "-shared", "-o", path, std::string(object), runtime};
+  // -Bsymbolic: the object's references bind within it, never to a symbol
+  // of the same name elsewhere in the process.
+  std::vector<std::string> args{linker, "-shared", "-Wl,-Bsymbolic", "-o", path,
+                                std::string(object), runtime};
   if (out.needsOpenMP) {
     std::string omp = LOWBIT_OPENMP_RUNTIME;
     args.push_back(omp);

@@ -1,6 +1,7 @@
 //===- JIT.cpp - Compile and run lowbit modules in-process ----------------===//
 
 #include "lowbit/Runtime/JIT.h"
+#include "lowbit/Runtime/AOT.h"
 
 #include "Autotune.h"
 #include "ModuleCache.h"
@@ -152,15 +153,18 @@ std::shared_ptr<const CompiledModule> lowbit::rt::load(const std::string &path,
     return out;
   };
   TensorSpec *last = nullptr;
+  std::string prefix = "lowbit";
   while (std::getline(in, line)) {
     std::istringstream words(line);
     std::string kind;
     words >> kind;
-    if (kind == "function") {
+    if (kind == "prefix") {
+      words >> prefix;
+    } else if (kind == "function") {
       FunctionSignature sig;
       words >> sig.name >> sig.numSymbols;
       auto *entry = reinterpret_cast<void (*)(void **)>(
-          dlsym(library, ("_lowbit_packed_" + sig.name).c_str()));
+          dlsym(library, packedName(prefix, sig.name).c_str()));
       if (!entry) {
         error = "'" + path + "' lacks the entry of @" + sig.name;
         return nullptr;

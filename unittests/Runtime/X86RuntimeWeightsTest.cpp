@@ -291,3 +291,54 @@ TEST(X86RuntimeWeightsPolicy, NonFiniteCodesGiveNonFiniteColumns) {
 }
 
 } // namespace
+
+namespace {
+/// int8 activations x run-time integer weights with i32 accumulation: the
+/// exact int32 sums (the codes' operands read at run time), bit-exact with
+/// the evaluator, for an unscaled i32 result and per-channel f32 scales.
+TEST(X86RuntimeWeightsPolicy, Int8ActivationsAreBitExact) {
+  const char *source = R"mlir(
+func.func @raw(%a: tensor<3x128xi8>, %w: tensor<20x128x!lowbit.int<4>>) -> tensor<3x20xi32> {
+  %c = lowbit.mpgemm %a, %w {acc_type = i32, transpose_b}
+      : tensor<3x128xi8>, tensor<20x128x!lowbit.int<4>> -> tensor<3x20xi32>
+  return %c : tensor<3x20xi32>
+}
+func.func @scaled(%a: tensor<3x128xi8>, %w: tensor<20x128xi8>, %s: tensor<20x1xf32>) -> tensor<3x20xf32> {
+  %c = lowbit.mpgemm %a, %w [%s] {b_scheme = #lowbit.scheme<int8_per_channel>, acc_type = i32, transpose_b}
+      : tensor<3x128xi8>, tensor<20x128xi8> [tensor<20x1xf32>] -> tensor<3x20xf32>
+  return %c : tensor<3x20xf32>
+}
+)mlir";
+  for (const char *target : {"znver4", "x86-64-v4", "x86-64-v3"}) {
+    auto t = lowbit::target::parseCPUTarget(target);
+    if (!lowbit::target::checkRunnableOnHost(*t).empty())
+      continue;
+    SCOPED_TRACE(target);
+    lowbit::rt::CompileOptions options;
+    options.target = target;
+    options.reportFallbacks = true;
+    std::string diagnostics;
+    auto module = lowbit::rt::compile(source, options, diagnostics);
+    ASSERT_TRUE(module) << diagnostics;
+    bool vnni = t->has(CPUFeature::AVX512VNNI);
+    mlir::MLIRContext ctx(registry());
+    auto parsed = mlir::parseSourceString<mlir::ModuleOp>(source, &ctx);
+    for (const char *name : {"raw", "scaled"}) {
+      SCOPED_TRACE(name);
+      // int8 weights need VNNI (operands up to 255); int4 run everywhere.
+      if (std::string(name) == "raw" || vnni)
+        EXPECT_EQ(diagnostics.find("@" + std::string(name)), std::string::npos) << diagnostics;
+      auto func = parsed->lookupSymbol<mlir::func::FuncOp>(name);
+      std::mt19937_64 rng(9);
+      std::vector<lowbit::ref::HostTensor> inputs;
+      for (mlir::Type type : func.getArgumentTypes())
+        inputs.push_back(
+            lowbit::ref::HostTensor::random(llvm::cast<mlir::RankedTensorType>(type), rng));
+      std::vector<lowbit::ref::HostTensor> actual, expected;
+      ASSERT_EQ(lowbit::ref::invokeOnHost(*module, func, inputs, actual), "");
+      ASSERT_EQ(lowbit::ref::evaluate(func, inputs, expected), "");
+      EXPECT_EQ(actual[0].codes, expected[0].codes);
+    }
+  }
+}
+} // namespace

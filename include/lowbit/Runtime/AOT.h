@@ -5,10 +5,12 @@
 // a C header with one typed function per public function and a generic
 // entry. The object defines, for each public function @f:
 //
-//   f                      the function in MLIR's calling convention (each
-//                          memref its descriptor's fields)
-//   _lowbit_packed_f       void(void **args): each field through a pointer
-//                          (the convention of MLIR's ExecutionEngine)
+//   _lowbit_packed_<prefix>_f  void(void **args): the function in MLIR's
+//                          calling convention (each memref its descriptor's
+//                          fields), each field through a pointer (the
+//                          convention of MLIR's ExecutionEngine); `f`
+//                          itself is hidden, so that no other library's
+//                          symbol of that name takes its place
 //
 // and `lowbit_module_info`, a text naming the compiler version, the target
 // and each function's signature. Linking it into a shared object (the
@@ -54,6 +56,9 @@ struct AOTOutput {
 /// included) in `diagnostics`, which also receives remarks.
 bool compileAhead(const std::string &source, const AOTOptions &options, AOTOutput &out,
                   std::string &diagnostics);
+
+/// The packed entry of `function` in an object of header prefix `prefix`.
+std::string packedName(const std::string &prefix, const std::string &function);
 
 /// Links `out.object` into the shared object `path` with the C compiler
 /// lowbit was built with, the AOT runtime archive ($LOWBIT_AOT_RUNTIME
