@@ -12,6 +12,10 @@
 |* - Every call is thread-safe. A module is immutable once compiled: any     *|
 |*   number of threads may call its functions at once.                       *|
 |* - Strings returned by the API live as long as the module they describe.  *|
+|* - Two libraries implement it: liblowbit_c.so (everything) and            *|
+|*   liblowbit_runtime.so (no compiler, no MLIR or LLVM: every function but *|
+|*   lowbitModuleCompile and lowbitModuleCompileFile), for programs that     *|
+|*   only load and call lowbit-compile objects.                              *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 

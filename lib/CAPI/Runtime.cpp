@@ -8,7 +8,10 @@
 
 #include "lowbit-c/Runtime.h"
 
+#include "lowbit/Runtime/Module.h"
+#ifndef LOWBIT_C_RUNTIME_ONLY
 #include "lowbit/Runtime/JIT.h"
+#endif
 
 #include <atomic>
 #include <cstdlib>
@@ -117,6 +120,7 @@ lowbitStatus wrap(std::shared_ptr<const lowbit::rt::CompiledModule> compiled,
   return LOWBIT_OK;
 }
 
+#ifndef LOWBIT_C_RUNTIME_ONLY
 lowbit::rt::CompileOptions optionsOf(const lowbitCompileOptions *o) {
   lowbitCompileOptions d;
   lowbitCompileOptionsInit(&d);
@@ -130,6 +134,7 @@ lowbit::rt::CompileOptions optionsOf(const lowbitCompileOptions *o) {
   r.sourceName = o->sourceName ? o->sourceName : "<input>";
   return r;
 }
+#endif
 
 const lowbit::rt::FunctionSignature *signatureOf(lowbitModule m, size_t function) {
   if (!m || function >= m->module->functions().size())
@@ -265,6 +270,7 @@ void lowbitCompileOptionsInit(lowbitCompileOptions *o) {
   o->sourceName = "<input>";
 }
 
+#ifndef LOWBIT_C_RUNTIME_ONLY
 lowbitStatus lowbitModuleCompile(const char *source, size_t length,
                                  const lowbitCompileOptions *options, lowbitModule *module) {
   if (!source || !module)
@@ -301,6 +307,8 @@ lowbitStatus lowbitModuleCompileFile(const char *path, const lowbitCompileOption
     o.sourceName = path;
   return lowbitModuleCompile(source.data(), source.size(), &o, module);
 }
+
+#endif // LOWBIT_C_RUNTIME_ONLY
 
 lowbitStatus lowbitModuleLoad(const char *path, lowbitModule *module) {
   if (!path || !module)

@@ -176,13 +176,6 @@ std::string headerText(const std::vector<FunctionSignature> &sigs, const AOTOpti
   return h;
 }
 
-} // namespace
-
-std::string lowbit::rt::packedName(const std::string &prefix, const std::string &function) {
-  return "_lowbit_packed_" + prefix + "_" + function;
-}
-
-namespace {
 /// void _lowbit_packed_<prefix>_f(void **args): loads each parameter of f through
 /// args[i] and calls f (MLIR ExecutionEngine's packed convention).
 void addPackedWrapper(llvm::Module &m, llvm::Function *f, const std::string &prefix) {

@@ -187,7 +187,7 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
     given.push_back(in.shape);
   }
   std::vector<int64_t> sizes;
-  if (std::string e = bindSymbolSizes(f.getName().str(), declared, symbolic->inputs,
+  if (std::string e = lowbit::rt::bindSymbolSizes(f.getName().str(), declared, symbolic->inputs,
                                       symbolic->numSymbols, given, sizes);
       !e.empty())
     return e;

@@ -23,6 +23,8 @@
 #ifndef LOWBIT_RUNTIME_AOT_H
 #define LOWBIT_RUNTIME_AOT_H
 
+#include "lowbit/Runtime/Module.h"
+
 #include <string>
 
 namespace lowbit::rt {
@@ -57,8 +59,6 @@ struct AOTOutput {
 bool compileAhead(const std::string &source, const AOTOptions &options, AOTOutput &out,
                   std::string &diagnostics);
 
-/// The packed entry of `function` in an object of header prefix `prefix`.
-std::string packedName(const std::string &prefix, const std::string &function);
 
 /// Links `out.object` into the shared object `path` with the C compiler
 /// lowbit was built with, the AOT runtime archive ($LOWBIT_AOT_RUNTIME

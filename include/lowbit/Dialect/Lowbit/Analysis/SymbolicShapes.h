@@ -42,17 +42,9 @@ struct SymbolicSignature {
 /// the op that takes a dynamic tensor this analysis cannot follow).
 FailureOr<SymbolicSignature> analyzeSymbolicShapes(func::FuncOp f);
 
-/// The symbols' sizes from the concrete shapes `given` of the arguments,
-/// whose declared shapes are `declared` (negative where dynamic) and whose
-/// dimensions have `symbols` (as SymbolicSignature::inputs). Checks the
-/// ranks and static sizes, that sizes are at least 1 and that the
-/// dimensions of one symbol have one size; returns an error text naming
-/// `function` and the argument, empty on success.
-std::string bindSymbolSizes(const std::string &function,
-                            const std::vector<std::vector<int64_t>> &declared,
-                            const std::vector<std::vector<int>> &symbols, unsigned numSymbols,
-                            const std::vector<std::vector<int64_t>> &given,
-                            std::vector<int64_t> &sizes);
+// Binding sizes to the symbols at a call: lowbit::rt::bindSymbolSizes
+// (lowbit/Runtime/Module.h), which needs no MLIR.
+
 
 } // namespace mlir::lowbit
 
