@@ -1,0 +1,450 @@
+//===- KernelPlan.cpp - What an x86 mpGEMM kernel reads -------------------===//
+
+#include "KernelPlan.h"
+
+#include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"
+#include "lowbit/Numerics/Codec.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+#include "llvm/Support/SwapByteOrder.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::lowbit;
+using namespace mlir::lowbit::x86kernel;
+namespace num = ::lowbit::num;
+using ::lowbit::target::CPUFeature;
+
+namespace {
+//===----------------------------------------------------------------------===//
+// Compile-time plan: what the kernel reads
+//===----------------------------------------------------------------------===//
+
+/// The codes (as u64 bit patterns) of a constant tensor, row-major.
+std::optional<std::vector<uint64_t>> constantCodes(Value v) {
+  Attribute attr;
+  if (auto c = v.getDefiningOp<ConstantOp>())
+    attr = c.getValue();
+  else if (auto c = v.getDefiningOp<arith::ConstantOp>())
+    attr = c.getValue();
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(attr);
+  if (!dense)
+    return std::nullopt;
+  std::vector<uint64_t> out;
+  // Integers and floats of 2..64 bits are stored one element per
+  // ceil(bits / 8) little-endian bytes: read them directly (the APInt
+  // iterators below cost more than the rest of the compile-time repack).
+  auto raw = dyn_cast<DenseIntOrFPElementsAttr>(dense);
+  unsigned width = dense.getElementType().isIntOrFloat()
+                       ? dense.getElementType().getIntOrFloatBitWidth()
+                       : 0;
+  if (raw && width > 1 && width <= 64 && llvm::sys::IsLittleEndianHost) {
+    size_t n = dense.getNumElements(), bytes = (width + 7) / 8;
+    uint64_t mask = width == 64 ? ~uint64_t(0) : (uint64_t(1) << width) - 1;
+    ArrayRef<char> data = raw.getRawData();
+    bool splat = dense.isSplat();
+    out.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      uint64_t v = 0;
+      std::memcpy(&v, data.data() + (splat ? 0 : i * bytes), bytes);
+      out[i] = v & mask;
+    }
+    return out;
+  }
+  out.reserve(dense.getNumElements());
+  if (isa<FloatType>(dense.getElementType())) {
+    for (const APFloat &f : dense.getValues<APFloat>())
+      out.push_back(f.bitcastToAPInt().getZExtValue());
+  } else if (dense.getElementType().isIntOrIndex()) {
+    for (const APInt &i : dense.getValues<APInt>())
+      out.push_back(i.getZExtValue());
+  } else {
+    return std::nullopt;
+  }
+  return out;
+}
+
+/// The exact values of a constant tensor of a type with a number format.
+std::optional<std::vector<double>> constantValues(Value v) {
+  std::optional<num::Format> f = getFormat(cast<RankedTensorType>(v.getType()).getElementType());
+  std::optional<std::vector<uint64_t>> codes = constantCodes(v);
+  if (!f || !codes)
+    return std::nullopt;
+  std::vector<double> out(codes->size());
+  for (size_t i = 0; i < codes->size(); ++i)
+    out[i] = num::decode(*f, (*codes)[i]);
+  return out;
+}
+
+
+
+/// Scale factor S and zero point Z of each (n, k group): dequant = (value - Z) * S.
+struct GroupScales {
+  int64_t groupK = 0; ///< k per group (0: one group spans K)
+  int64_t numGroups = 1;
+  std::vector<double> s, z; ///< [n][group]; empty when `runtime`
+  /// The scales (or zero points, or NVFP4's tensor scale) are not all
+  /// constants: the kernel reads them at run time (Emitter::runtimeScales).
+  bool runtime = false;
+};
+
+/// Whether generated code can read a scale or zero-point element of `t` at
+/// run time as f32: f32, f16 and bf16 directly, formats of at most 8 bits
+/// through a table of their values.
+bool readableAtRunTime(Type t) {
+  if (t.isF32() || t.isF16() || t.isBF16())
+    return true;
+  std::optional<num::Format> f = getFormat(t);
+  return f && f->bits() <= 8;
+}
+
+FailureOr<GroupScales> groupScales(MpGemmOp op, int64_t n, std::string &whyNot) {
+  GroupScales g;
+  SchemeAttr scheme = op.getBSchemeAttr();
+  if (!scheme) {
+    g.s.assign(n, 1.0);
+    g.z.assign(n, 0.0);
+    return g;
+  }
+  bool transposed = op.getTransposeB();
+  ArrayRef<int64_t> bShape = op.getB().getType().getShape();
+  SmallVector<int64_t> extents = scheme.getGroupExtents(bShape);
+  SmallVector<int64_t> scaleShape = scheme.getScaleShape(bShape);
+  unsigned kDim = transposed ? 1 : 0, nDim = transposed ? 0 : 1;
+  QuantizedOperand q = QuantizedOperand::get(op.getB(), op.getBParams(), scheme);
+  std::optional<std::vector<double>> scales = constantValues(q.scales);
+  std::optional<std::vector<double>> zeros, tensorScale;
+  if (q.zeroPoints)
+    zeros = constantValues(q.zeroPoints);
+  if (q.tensorScale)
+    tensorScale = constantValues(q.tensorScale);
+  bool oneGroup = scaleShape[kDim] == 1;
+  g.groupK = oneGroup ? 0 : extents[kDim];
+  g.numGroups = oneGroup ? 1 : scaleShape[kDim];
+  if (!scales || (q.zeroPoints && !zeros) || (q.tensorScale && !tensorScale)) {
+    // Read at run time, per row tile and scale group.
+    if (!transposed) {
+      whyNot = "run-time weight scales need the weights stored N x K (transpose_b)";
+      return failure();
+    }
+    if (!readableAtRunTime(scheme.getScaleType()) ||
+        (scheme.getZeroType() && !readableAtRunTime(scheme.getZeroType()))) {
+      whyNot = "run-time weight scales and zero points must be f32, f16, bf16 or formats of "
+               "at most 8 bits";
+      return failure();
+    }
+    g.runtime = true;
+    return g;
+  }
+  bool mxInt = scheme.getRule() == ScaleRule::MX &&
+               getFormat(op.getB().getType().getElementType())->isInt();
+  g.s.resize(n * g.numGroups);
+  g.z.assign(n * g.numGroups, 0.0);
+  for (int64_t row = 0; row < n; ++row)
+    for (int64_t grp = 0; grp < g.numGroups; ++grp) {
+      int64_t idx[2];
+      idx[nDim] = scaleShape[nDim] == 1 ? 0 : row / extents[nDim];
+      idx[kDim] = oneGroup ? 0 : grp;
+      int64_t flat = idx[0] * scaleShape[1] + idx[1];
+      double s = (*scales)[flat];
+      switch (scheme.getRule()) {
+      case ScaleRule::MX:
+        if (mxInt) // MXINT8 elements are k / 64
+          s /= 64;
+        break;
+      case ScaleRule::NvFp4:
+        s *= (*tensorScale)[0];
+        break;
+      default: // (q - zero) * scale, the scale as f32
+        s = static_cast<float>(s);
+        if (zeros)
+          g.z[row * g.numGroups + grp] = (*zeros)[flat];
+        break;
+      }
+      g.s[row * g.numGroups + grp] = s;
+    }
+  return g;
+}
+
+/// Equal, counting NaN equal to NaN (a table of one value becomes a splat).
+bool sameValue(float a, float b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+
+} // namespace
+
+FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
+                                                        const X86KernelOptions &options,
+                                                        std::string &whyNot, bool checkOnly) {
+  const ::lowbit::target::CPUTarget &t = options.target;
+  KernelPlan p;
+  if (t.generic || !t.has(CPUFeature::AVX2)) {
+    whyNot = "target '" + t.name + "' has no byte-dot kernels (needs at least AVX2)";
+    return failure();
+  }
+  p.isa = t.has(CPUFeature::AVX512VNNI)  ? DotISA::VNNI512
+          : t.has(CPUFeature::AVX512BW) ? DotISA::BW512
+                                        : DotISA::AVX2;
+  RankedTensorType aType = op.getA().getType(), bType = op.getB().getType();
+  RankedTensorType cType = op.getC().getType();
+  Type aElem = aType.getElementType();
+  bool floatA = aElem.isF32() || aElem.isF16() || aElem.isBF16();
+  p.intActivations = aElem.isSignlessInteger(8);
+  if (!floatA && !p.intActivations) {
+    whyNot = "activations must be f32, f16, bf16 or i8";
+    return failure();
+  }
+  Type acc = op.getAccType(), cElem = cType.getElementType();
+  p.intResult = acc.isInteger(32);
+  if (p.intResult && !p.intActivations) {
+    whyNot = "i32 accumulation needs i8 activations";
+    return failure();
+  }
+  if (!(acc.isF32() && cElem.isF32()) && !p.intResult) {
+    whyNot = "the kernels accumulate in f32 or i32 and write f32 (or i32)";
+    return failure();
+  }
+  if (SchemeAttr as = op.getASchemeAttr()) {
+    // Per-row or per-tensor absmax scales of int8 activations, applied to
+    // the i32 sums as the reference does.
+    Type st = as.getScaleType();
+    ArrayRef<int64_t> sshape = cast<RankedTensorType>(op.getAParams()[0].getType()).getShape();
+    if (!p.intResult || as.getRule() != ScaleRule::AbsMax || as.getZeroType() ||
+        !(st.isF32() || st.isF16() || st.isBF16()) || sshape.size() != 2 || sshape[1] != 1 ||
+        !(sshape[0] == 1 || sshape[0] == aType.getDimSize(0))) {
+      whyNot = "activation schemes other than per-row or per-tensor absmax scales (f32, f16, "
+               "bf16) of int8 activations with i32 accumulation";
+      return failure();
+    }
+    p.aScaled = true;
+    p.aScalePerRow = sshape[0] != 1 || aType.getDimSize(0) == 1; // dynamic: `?`
+  }
+  std::optional<num::Format> bFormat = getFormat(bType.getElementType());
+  if (!bFormat) {
+    whyNot = "the weights have no number format";
+    return failure();
+  }
+  bool vbmi = p.isa != DotISA::AVX2 && t.has(CPUFeature::AVX512VBMI);
+  // The cost model: the byte-dot kernel wherever a byte operand holds the
+  // format (4 k per 32-bit lane and instruction, the weights read at their
+  // width); else the bf16 kernel where the target has AVX-512 BF16 and VBMI
+  // (2 k per lane, 8-bit code slots); else the reference path.
+  std::string byteWhyNot;
+  std::optional<x86::WeightCodes> codes = x86::planWeightCodes(*bFormat, byteWhyNot, vbmi ? 6 : 4);
+  unsigned maxOperand = p.isa == DotISA::VNNI512 ? 255 : kMaxPairOperand;
+  if (codes && codes->maxOperand > maxOperand) {
+    byteWhyNot = "weight operands reach " + std::to_string(codes->maxOperand) +
+                 ", and vpmaddubsw saturates above " + std::to_string(maxOperand) +
+                 " (the target has no AVX-512 VNNI)";
+    codes.reset();
+  }
+  if (!codes) {
+    if (!t.has(CPUFeature::AVX512BF16) || !vbmi) {
+      whyNot = byteWhyNot + "; the bf16 kernel needs AVX-512 BF16 and VBMI";
+      return failure();
+    }
+    std::string bf16WhyNot;
+    std::optional<x86::BF16WeightCodes> bc = x86::planBF16WeightCodes(*bFormat, bf16WhyNot);
+    if (!bc) {
+      whyNot = byteWhyNot + "; bf16 kernel: " + bf16WhyNot;
+      return failure();
+    }
+    if (!floatA || p.intResult) {
+      whyNot = byteWhyNot + "; the bf16 kernel takes f32, f16 or bf16 activations with f32 "
+                            "accumulation";
+      return failure();
+    }
+    p.bf16 = true;
+    p.bf16Codes = *bc;
+    x86::WeightCodes raw;
+    raw.planes = bc->planes;
+    raw.finite = bc->finite;
+    raw.slot.resize(bc->finite.size());
+    for (size_t c = 0; c < raw.slot.size(); ++c)
+      raw.slot[c] = static_cast<uint8_t>(c);
+    raw.maxOperand = static_cast<unsigned>(raw.slot.size() - 1);
+    codes = raw;
+  }
+  p.codes = *codes;
+  if (p.intResult && (codes->codebook || codes->alpha != std::round(codes->alpha) ||
+                      codes->beta != std::round(codes->beta))) {
+    whyNot = "i32 accumulation needs integer weight values";
+    return failure();
+  }
+  std::optional<std::vector<uint64_t>> bCodes = constantCodes(op.getB());
+  bool transposed = op.getTransposeB();
+  int64_t n = op.getN(), k = op.getK();
+  if (!bCodes) {
+    // Run-time weights: read from their storage, one code per byte, 16 rows
+    // at a time. Each code must have a finite value (any code may occur);
+    // the operand is the code xor one constant (the sign bit of
+    // two's-complement codes; nothing for unsigned codes and codebooks),
+    // or else looked up in a byte-shuffle table.
+    if (!transposed) {
+      whyNot = "run-time weights must be stored N x K (transpose_b)";
+      return failure();
+    }
+    if (getLayoutEncoding(op.getB().getType())) {
+      whyNot = "run-time weights with a layout encoding (unpack them first)";
+      return failure();
+    }
+    p.runtimeWeights = true;
+    // Packed lsb_first rows of 1, 2, 4 or 8-bit slots are read directly.
+    unsigned w = bFormat->bits();
+    if (auto up = op.getB().getDefiningOp<UnpackOp>()) {
+      LayoutAttr layout = up.getLayoutAttr();
+      if (!layout)
+        layout = getLayoutEncoding(up.getPacked().getType());
+      bool lsb = (up.getOrder() && *up.getOrder() == BitOrder::LSBFirst) ||
+                 (layout && layout.getKind() == LayoutKind::Bits &&
+                  layout.getBitKind() == BitLayoutKind::LSBFirst);
+      p.runtimePacked = lsb && (w == 1 || w == 2 || w == 4) && (k * w) % 8 == 0 &&
+                        !codes->planes.empty() && codes->planes.size() == 1;
+      p.packedFlat = p.runtimePacked && !up.getOrder();
+    }
+    p.codeXor = codes->codebook ? 0 : codes->slot[0];
+    bool isXor = true;
+    for (size_t c = 0; c < codes->slot.size(); ++c) {
+      if (!p.bf16 && !codes->finite[c]) {
+        whyNot = "the format has codes without a finite value, which run-time weights could hold";
+        return failure();
+      }
+      isXor = isXor && codes->slot[c] == (c ^ p.codeXor);
+    }
+    if (!codes->codebook && !p.bf16 && !isXor) {
+      size_t entries = codes->slot.size();
+      if (entries > (vbmi ? 64u : 16u)) {
+        whyNot = "the format's operands are not its codes xor a constant, and a table of " +
+                 std::to_string(entries) + " entries is too large (run-time weights)";
+        return failure();
+      }
+      codes->codebook = true;
+      codes->table.assign(entries <= 16 ? 16 : 64, 0);
+      for (size_t c = 0; c < entries; ++c)
+        codes->table[c] = codes->slot[c];
+      p.codeXor = 0;
+    }
+    if (p.runtimePacked) {
+      // Slots of w bits (codebooks: the raw 4-bit code), the xor in each.
+      codes->planes = {w};
+      uint8_t x = 0;
+      for (unsigned slot = 0; slot < 8 / w; ++slot)
+        x |= static_cast<uint8_t>(p.codeXor << (slot * w));
+      p.codeXor = x;
+    } else {
+      // The raw code byte is the slot (tables look up its low bits).
+      p.codeMask = static_cast<uint8_t>((1u << w) - 1);
+      codes->planes = {8};
+    }
+    p.codes = *codes;
+  }
+
+  p.m = op.getM();
+  x86::KernelShape &s = p.shape;
+  s.n = n;
+  s.k = k;
+  s.planes = codes->planes;
+  s.pairedLanes = p.bf16 && !p.runtimeWeights;
+  s.rows = (n + x86::kTileRows - 1) / x86::kTileRows * x86::kTileRows;
+
+  // The activation block: the largest power of two up to the option that
+  // holds whole weight vectors and divides the scale group along k (and K
+  // for run-time weights, whose rows are read a block at a time).
+  FailureOr<GroupScales> gs = groupScales(op, n, whyNot);
+  if (failed(gs))
+    return failure();
+  p.runtimeScales = gs->runtime;
+  if (p.runtimeScales && p.intResult) {
+    whyNot = "i32 accumulation with run-time weight scales";
+    return failure();
+  }
+  if (SchemeAttr scheme = op.getBSchemeAttr())
+    if (scheme.getRule() == ScaleRule::MX && bFormat->isInt())
+      p.mxFactor = 1.0 / 64; // MXINT8 elements are k / 64
+  int64_t groupK = gs->groupK;
+  p.prefetchDistance = options.prefetchDistance;
+  p.maxRowsPerPass = options.rowsPerPass ? options.rowsPerPass : p.isa == DotISA::AVX2 ? 2 : 8;
+  p.kb = 0;
+  for (int64_t kb = options.activationBlock; kb >= s.blockQuantum(); kb /= 2)
+    if (kb % s.blockQuantum() == 0 && (groupK == 0 || groupK % kb == 0) &&
+        (!p.runtimeWeights || k % kb == 0)) {
+      p.kb = kb;
+      break;
+    }
+  if (p.kb == 0) {
+    if (p.runtimeWeights)
+      whyNot = "run-time weights need K (" + std::to_string(k) +
+               ") to be a multiple of a power-of-two activation block from 4 k that divides "
+               "the scale group";
+    else
+      whyNot = "the weight scale group (" + std::to_string(groupK) +
+               " k) is not a multiple of the " + std::to_string(s.blockQuantum()) +
+               " k one weight vector holds";
+    return failure();
+  }
+  s.block = p.kb;
+  p.rowBytesPerBlock = p.kb * static_cast<int64_t>(s.bits()) / 8;
+  s.cols = (k + p.kb - 1) / p.kb * p.kb;
+  p.numBlocks = s.cols / p.kb;
+  p.numGroups = gs->numGroups;
+  p.blocksPerGroup = groupK ? groupK / p.kb : p.numBlocks;
+
+  if (bCodes && llvm::any_of(*bCodes, [&](uint64_t c) { return !codes->finite[c]; })) {
+    whyNot = "a weight code has no finite value";
+    return failure();
+  }
+  if (checkOnly)
+    return p;
+
+  // Weights: operand slots of the padded matrix.
+  if (bCodes) {
+    std::vector<uint8_t> slots(s.rows * s.cols, 0);
+    for (int64_t row = 0; row < n; ++row)
+      for (int64_t col = 0; col < k; ++col)
+        slots[row * s.cols + col] =
+            codes->slot[(*bCodes)[transposed ? row * k + col : col * n + row]];
+    p.weights = x86::packKernelWeights(s, slots);
+  }
+  if (p.runtimeScales) {
+    // sw per (row tile, group) at run time; zb too where there are zero
+    // points, else the constant -beta / alpha.
+    p.swUniform = false;
+    p.zbUniform = !op.getBSchemeAttr().getZeroType();
+    p.zb = {static_cast<float>(-codes->beta / codes->alpha)};
+    return p;
+  }
+
+  // Scale tables with the codes' affine map folded in.
+  int64_t tiles = s.rowTiles();
+  p.sw.assign(tiles * p.numGroups * x86::kTileRows, 0.f);
+  p.zb.assign(tiles * p.numGroups * x86::kTileRows, 0.f);
+  for (int64_t row = 0; row < n; ++row)
+    for (int64_t g = 0; g < p.numGroups; ++g) {
+      size_t at = ((row / x86::kTileRows) * p.numGroups + g) * x86::kTileRows +
+                  row % x86::kTileRows;
+      double S = gs->s[row * p.numGroups + g], Z = gs->z[row * p.numGroups + g];
+      p.sw[at] = static_cast<float>(codes->alpha * S);
+      p.zb[at] = static_cast<float>((Z - codes->beta) / codes->alpha);
+      // Against the first row's entry of group 0.
+      p.swUniform = p.swUniform && sameValue(p.sw[at], p.sw[0]);
+      p.zbUniform = p.zbUniform && sameValue(p.zb[at], p.zb[0]);
+    }
+  if (p.intResult) {
+    // One scale group along K (verified for i32 accumulation): per row n,
+    // value - Z = alpha * operand + (beta - Z), and B's factor in f32.
+    p.alpha = static_cast<int32_t>(codes->alpha);
+    p.bScaled = static_cast<bool>(op.getBSchemeAttr());
+    p.offset.assign(tiles * x86::kTileRows, 0);
+    p.fb.assign(tiles * x86::kTileRows, 1.f);
+    for (int64_t row = 0; row < n; ++row) {
+      p.offset[row] = static_cast<int32_t>(codes->beta - gs->z[row * p.numGroups]);
+      p.fb[row] = static_cast<float>(gs->s[row * p.numGroups]);
+      p.offsetUniform = p.offsetUniform && p.offset[row] == p.offset[0];
+      p.fbUniform = p.fbUniform && sameValue(p.fb[row], p.fb[0]);
+    }
+  }
+  return p;
+}
+

@@ -1,0 +1,97 @@
+//===- KernelPlan.h - What an x86 mpGEMM kernel reads ----------*- C++ -*-===//
+//
+// The compile-time half of convert-lowbit-to-x86 (MpGemmToX86.cpp emits the
+// code): which kernel takes a product (byte-dot or bf16, the cost model),
+// its weights in the kernel layout (constants) or how run-time weights are
+// read, its scale tables, activation block and passes. Internal to
+// lib/Conversion/LowbitToX86.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOWBIT_LIB_CONVERSION_LOWBITTOX86_KERNELPLAN_H
+#define LOWBIT_LIB_CONVERSION_LOWBITTOX86_KERNELPLAN_H
+
+#include "lowbit/Conversion/LowbitToX86/LowbitToX86.h"
+#include "lowbit/Conversion/LowbitToX86/WeightCodes.h"
+#include "lowbit/Conversion/LowbitToX86/WeightPacking.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::lowbit::x86kernel {
+namespace x86 = ::lowbit::x86;
+
+/// How one vector of 64 operand bytes is multiplied with 64 int8 bytes.
+enum class DotISA {
+  VNNI512, ///< vpdpbusd zmm: exact, operands up to 255
+  BW512,   ///< vpmaddubsw + vpmaddwd zmm: exact while 2 * 127 * operand fits int16
+  AVX2,    ///< the same on two ymm halves
+};
+
+/// Independent f32 accumulators per row of the bf16 kernel.
+constexpr int64_t kBF16Chains = 2;
+
+/// The largest operand vpmaddubsw sums in pairs without saturating int16.
+constexpr unsigned kMaxPairOperand = 129;
+
+struct KernelPlan {
+  DotISA isa = DotISA::VNNI512;
+  x86::WeightCodes codes;
+  /// The bf16 kernel (formats no byte operand holds): codes decoded to
+  /// bf16 in registers, vdpbf16ps with bf16 activations; `codes` then holds
+  /// the raw code as the slot (alpha 1, beta 0).
+  bool bf16 = false;
+  x86::BF16WeightCodes bf16Codes;
+  x86::KernelShape shape;
+  int64_t m = 0;
+  int64_t kb = 0;          ///< activation block
+  int64_t numBlocks = 0;   ///< cols / kb
+  int64_t blocksPerGroup = 0; ///< activation blocks per scale group (numGroups > 1)
+  int64_t numGroups = 1;
+  int64_t prefetchDistance = 0; ///< bytes; 0: none
+  int64_t maxRowsPerPass = 8;
+  std::vector<uint8_t> weights;
+  std::vector<float> sw, zb; ///< [row tile][group][16]
+  bool swUniform = true, zbUniform = true;
+
+  /// int8 activations, used as they are (no run-time quantization).
+  bool intActivations = false;
+  /// i32 accumulation: one exact int32 sum over all of K per output, then
+  /// alpha * sum + offset * rowsum, as an i32 result or scaled once in f32
+  /// (float(sum) * factorA * factorB, the reference's operation order).
+  bool intResult = false;
+  int32_t alpha = 1;
+  std::vector<int32_t> offset; ///< [row tile][16]: beta - zero point
+  std::vector<float> fb;       ///< [row tile][16]: B's scale factor (with a b_scheme)
+  bool offsetUniform = true, fbUniform = true;
+  bool bScaled = false, aScaled = false;
+  bool aScalePerRow = false; ///< A's scale tensor is M x 1 (else 1 x 1)
+
+  /// Run-time weights (not a constant): read from their storage (one code
+  /// per byte, N x K) by 16 row reads per block and an in-register
+  /// transpose, each code masked to its bits and xor-ed with `codeXor`
+  /// into its operand (or mapped by a table).
+  bool runtimeWeights = false;
+  uint8_t codeXor = 0;
+  uint8_t codeMask = 0xff; ///< the code's bits in its storage byte
+  /// Packed run-time weights (lowbit.unpack of lsb_first bytes, 1, 2, 4 or
+  /// 8 bits per code): each row's bytes read as they are, slots of 8 / w
+  /// codes per byte; the activations of each 32 / w k are permuted so that
+  /// slot s of byte j (k = j * 8 / w + s) meets its activation.
+  bool runtimePacked = false;
+  bool packedFlat = false;      ///< 1-D bytes (a layout encoding), else N x bytes per row
+  int64_t rowBytesPerBlock = 0; ///< bytes of one row in one block of kb k
+  /// Run-time scales: sw and zb computed per (row tile, scale group) from
+  /// the scale tensors instead of compile-time tables.
+  bool runtimeScales = false;
+  double mxFactor = 1; ///< MXINT8: elements are k / 64
+};
+
+/// The kernel for `op`, or failure with the reason. With `checkOnly` the
+/// checks alone (no weights packed, no tables built): whyNotLowerableToX86
+/// asks for every product the autotuner and the remarks look at.
+FailureOr<KernelPlan> planKernel(MpGemmOp op, const X86KernelOptions &options,
+                                 std::string &whyNot, bool checkOnly = false);
+
+} // namespace mlir::lowbit::x86kernel
+
+#endif
