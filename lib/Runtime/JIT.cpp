@@ -1,7 +1,6 @@
 //===- JIT.cpp - Compile and run lowbit modules in-process ----------------===//
 
 #include "lowbit/Runtime/JIT.h"
-#include "lowbit/Runtime/AOT.h"
 
 #include "Autotune.h"
 #include "ModuleCache.h"
@@ -35,8 +34,6 @@
 
 
 #include <cstdlib>
-#include <dlfcn.h>
-#include <sstream>
 #include <map>
 #include <mutex>
 #include <atomic>
@@ -59,11 +56,11 @@ std::string printed(mlir::Type t) {
   return s;
 }
 
+} // namespace
+
 /// The signature of a public function over ranked tensors, or failure
 /// with an error at the function (or at the op that makes a dynamic
 /// dimension the analysis cannot follow).
-} // namespace
-
 mlir::LogicalResult lowbit::rt::detail::signatureOf(mlir::func::FuncOp f,
                                                   FunctionSignature &sig) {
   sig.name = f.getName().str();
@@ -108,7 +105,6 @@ mlir::LogicalResult lowbit::rt::detail::signatureOf(mlir::func::FuncOp f,
 }
 
 namespace {
-
 
 unsigned resolvedThreads(unsigned requested) {
   if (requested)
@@ -167,6 +163,19 @@ std::map<std::string, std::weak_ptr<const CompiledModule>> &cache() {
   static std::map<std::string, std::weak_ptr<const CompiledModule>> c;
   return c;
 }
+/// `module` in the in-memory cache under `key`, or the module another
+/// thread put there first. Entries whose modules are gone are dropped here,
+/// so the cache holds only keys of live modules.
+std::shared_ptr<const CompiledModule> remember(const std::string &key,
+                                               std::shared_ptr<const CompiledModule> module) {
+  std::lock_guard<std::mutex> lock(cacheMutex);
+  if (auto raced = cache()[key].lock())
+    return raced;
+  for (auto it = cache().begin(); it != cache().end();)
+    it = it->second.expired() ? cache().erase(it) : std::next(it);
+  cache()[key] = module;
+  return module;
+}
 } // namespace
 
 std::shared_ptr<const CompiledModule>
@@ -217,13 +226,8 @@ lowbit::rt::compile(const std::string &source, const CompileOptions &options,
         return nullptr;
       }
     }
-    if (cached) {
-      std::lock_guard<std::mutex> lock(cacheMutex);
-      if (auto raced = cache()[key].lock())
-        return raced;
-      cache()[key] = cached;
-      return cached;
-    }
+    if (cached)
+      return remember(key, cached);
   }
 
   static std::once_flag llvmInit;
@@ -322,13 +326,5 @@ lowbit::rt::compile(const std::string &source, const CompileOptions &options,
     }
     result->impl->entries[s.name] = *fn;
   }
-  std::lock_guard<std::mutex> lock(cacheMutex);
-  if (auto raced = cache()[key].lock())
-    return raced;
-  // Entries whose modules are gone are dropped here, so the cache holds
-  // only keys of live modules.
-  for (auto it = cache().begin(); it != cache().end();)
-    it = it->second.expired() ? cache().erase(it) : std::next(it);
-  cache()[key] = result;
-  return result;
+  return remember(key, result);
 }
