@@ -319,6 +319,7 @@ bool lowbit::rt::compileAhead(const std::string &source, const AOTOptions &optio
   // not part of the AOT runtime yet.
   for (const char *codec : {"lowbit_rt_decode", "lowbit_rt_encode"})
     if (llvm::Function *f = llvmModule->getFunction(codec); f && !f->use_empty()) {
+      out.needsRuntimeCodec = true;
       diag << "formats wider than 16 bits call the runtime codec (" << codec
            << "), which ahead-of-time objects do not link yet; use the JIT\n";
       return false;

@@ -100,7 +100,7 @@ bool detail::compileIntoCache(const std::string &source, const CompileOptions &o
   std::string diag;
   if (!compileAhead(source, o, out, diag)) {
     // Wide formats' runtime codec is not in AOT objects: the JIT takes it.
-    unsupported = diag.find("runtime codec") != std::string::npos;
+    unsupported = out.needsRuntimeCodec;
     if (!unsupported)
       diagnostics += diag;
     return false;

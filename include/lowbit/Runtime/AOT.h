@@ -52,6 +52,10 @@ struct AOTOutput {
   std::string header; ///< the C header
   /// Runtime pieces the object calls: "omp" (LLVM's OpenMP runtime).
   bool needsOpenMP = false;
+  /// Set when compileAhead refuses the module because it calls the C++
+  /// runtime codec (formats wider than 16 bits), which objects do not link:
+  /// the module itself is fine, the in-process JIT compiles it.
+  bool needsRuntimeCodec = false;
 };
 
 /// Compiles `source`; returns false with the diagnostics (locations
