@@ -55,6 +55,9 @@ struct Format {
   /// arguments: packed lsb_first rows, f16 scales, one zero code per byte)
   /// instead of constants folded into the kernel's layout.
   bool runtime = false;
+  /// The entries of the product's lowbit.x86_tuning (the kernel family
+  /// asked for), or nullptr: the cost model's choice.
+  const char *tuning = nullptr;
 };
 
 std::string groupScheme(unsigned bits) {
@@ -67,13 +70,21 @@ const std::string kW2 = groupScheme(2), kW3 = groupScheme(3),
 
 const Format kFormats[] = {
     // Group quantization makes codes of 2..8 bits: W1 is +-1 codes cast from f32.
+    // W1: the cost model takes the lookup-table kernel; the byte-dot
+    // kernel beside it, and the tables for wider codes.
     {"W1 (+-1, no scale)", "!lowbit.int<1, bipolar>", nullptr, "", 1, 0, 0, 1},
+    {"W1, byte-dot kernel", "!lowbit.int<1, bipolar>", nullptr, "", 1, 0, 0, 1, false,
+     "kernel = \"byte-dot\""},
     {"W2 g128", "!lowbit.int<2, unsigned>", kW2.c_str(),
      "tensor<NxGxf16>, tensor<NxGx!lowbit.int<2, unsigned>>", 2, 2, 128, 1},
+    {"W2 g128, lookup tables", "!lowbit.int<2, unsigned>", kW2.c_str(),
+     "tensor<NxGxf16>, tensor<NxGx!lowbit.int<2, unsigned>>", 2, 2, 128, 1, false, "kernel = \"lut\""},
     {"W3 g128 (2+1 planes)", "!lowbit.int<3, unsigned>", kW3.c_str(),
      "tensor<NxGxf16>, tensor<NxGx!lowbit.int<3, unsigned>>", 3, 2, 128, 1},
     {"W4 g128", "!lowbit.int<4, unsigned>", kW4.c_str(),
      "tensor<NxGxf16>, tensor<NxGx!lowbit.int<4, unsigned>>", 4, 2, 128, 1},
+    {"W4 g128, lookup tables", "!lowbit.int<4, unsigned>", kW4.c_str(),
+     "tensor<NxGxf16>, tensor<NxGx!lowbit.int<4, unsigned>>", 4, 2, 128, 1, false, "kernel = \"lut\""},
     {"ternary", "!lowbit.ternary", nullptr, "", 2, 0, 0, 1.5},
     // Uniform random weights give every 32-block the same E8M0 exponent, so
     // the kernel folds the scale into one constant: no table is read.
@@ -123,10 +134,12 @@ std::string program(const Format &f, int64_t m, int64_t n, int64_t k, const std:
   std::string c = "tensor<" + std::to_string(m) + "x" + std::to_string(n) + "xf32>";
   std::string s = "func.func @mm(%a: " + a + ") -> " + c + " {\n  %wf = arith.constant dense<" +
                   lowbit::rt::denseHexF32(w) + "> : " + wt + "\n";
+  std::string tuning =
+      f.tuning ? std::string(", lowbit.x86_tuning = {") + f.tuning + "}" : "";
   if (!f.scheme) {
     s += "  %b = lowbit.cast %wf : " + wt + " to " + bt + "\n";
-    s += "  %c = lowbit.mpgemm %a, %b {acc_type = f32, transpose_b} : " + a + ", " + bt +
-         " -> " + c + "\n";
+    s += "  %c = lowbit.mpgemm %a, %b {acc_type = f32, transpose_b" + tuning + "} : " + a +
+         ", " + bt + " -> " + c + "\n";
   } else {
     int64_t g = f.group ? k / f.group : 1;
     std::string extra =
@@ -136,7 +149,8 @@ std::string program(const Format &f, int64_t m, int64_t n, int64_t k, const std:
     s += "  %b, " + names + " = lowbit.quantize %wf {scheme = #lowbit.scheme<" + f.scheme +
          ">} : " + wt + " -> " + bt + ", " + extra + "\n";
     s += "  %c = lowbit.mpgemm %a, %b [" + names + "] {b_scheme = #lowbit.scheme<" + f.scheme +
-         ">, acc_type = f32, transpose_b} : " + a + ", " + bt + " [" + extra + "] -> " + c + "\n";
+         ">, acc_type = f32, transpose_b" + tuning + "} : " + a + ", " + bt + " [" + extra +
+         "] -> " + c + "\n";
   }
   return s + "  return %c : " + c + "\n}\n";
 }

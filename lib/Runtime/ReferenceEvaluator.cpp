@@ -2,6 +2,8 @@
 
 #include "lowbit/Runtime/ReferenceEvaluator.h"
 
+#include "lowbit/Conversion/LowbitToX86/LowbitToX86.h"
+
 #include "lowbit/Dialect/Lowbit/IR/StorageTypes.h"
 #include "lowbit/Dialect/Lowbit/Analysis/SymbolicShapes.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
@@ -17,6 +19,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <set>
 #include <cstring>
 
 using namespace lowbit::ref;
@@ -329,21 +332,51 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
         // group (WeightCodes.h: operand 0 stands for that value).
         bool int8Policy = options.int8ActivationBlocks && !mm.getASchemeAttr() &&
                           !a.elementType.isInteger() && !acc.isF64();
-        std::vector<float> lowest;
+        std::vector<float> lowest, highest;
+        num::Format bf = formatOf(b.elementType);
+        // The int8 tables of the lookup-table kernel (integer weights only):
+        // V values in b bit planes, each plane's lookup (+-1 form, halved)
+        // off by up to half a table step, 2 amax / 127 per 4 k.
+        bool tablePolicy = int8Policy && options.int8Tables && (bf.isInt() || bf.isTernary());
+        double planeFactor = 0;
+        // Which products take the tables: those that ask for them in their
+        // lowbit.x86_tuning, and by the cost model's rule (KernelPlan.cpp)
+        // those whose weights have two values (a 1-bit operand).
+        std::string kernel = "auto";
+        if (auto tuning = mm->getAttrOfType<mlir::DictionaryAttr>(mlir::lowbit::kX86TuningAttrName))
+          if (auto s = tuning.getAs<mlir::StringAttr>("kernel"))
+            kernel = s.getValue().str();
         if (int8Policy) {
-          num::Format bf = formatOf(b.elementType);
-          uint64_t lo = 0;
-          double loValue = INFINITY;
+          uint64_t lo = 0, hi = 0;
+          double loValue = INFINITY, hiValue = -INFINITY;
+          std::set<double> values;
           for (uint64_t c = 0; bf.bits() <= 16 && c < (uint64_t(1) << bf.bits()); ++c) {
             double v = num::decode(bf, c);
-            if (!std::isnan(v) && v < loValue) {
+            if (std::isnan(v))
+              continue;
+            values.insert(v);
+            if (v < loValue) {
               loValue = v;
               lo = c;
+            }
+            if (v > hiValue) {
+              hiValue = v;
+              hi = c;
             }
           }
           HostTensor bl = b;
           std::fill(bl.codes.begin(), bl.codes.end(), lo);
           lowest = dequantized(bl, mm.getBSchemeAttr(), bp);
+          if (tablePolicy) {
+            std::fill(bl.codes.begin(), bl.codes.end(), hi);
+            highest = dequantized(bl, mm.getBSchemeAttr(), bp);
+            double steps = static_cast<double>(values.size() - 1);
+            unsigned planes = 0;
+            while ((uint64_t(1) << planes) < values.size())
+              ++planes;
+            planeFactor = steps > 0 ? (std::ldexp(1.0, planes) - 1) / steps : 0;
+            tablePolicy = kernel == "lut" || (kernel == "auto" && values.size() == 2);
+          }
         }
         for (int64_t i = 0; i < m; ++i) {
           double amax = 0;
@@ -351,7 +384,7 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
             amax = std::max(amax, std::fabs(static_cast<double>(av[i * k + kk])));
           double half = amax / 254;
           for (int64_t j = 0; j < n; ++j) {
-            long double sum = 0, mag = 0, wsum = 0, terms = 0;
+            long double sum = 0, mag = 0, wsum = 0, terms = 0, tableSum = 0, tableTerms = 0;
             for (int64_t kk = 0; kk < k; ++kk) {
               float w = bv[bIndex(kk, j)];
               long double p = static_cast<long double>(av[i * k + kk]) * w;
@@ -362,6 +395,12 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
                 terms += (std::fabs(w) + 2 * std::fabs(lowest[bIndex(kk, j)])) *
                          (std::fabs(av[i * k + kk]) + half);
               }
+              if (tablePolicy) {
+                double wlo = std::fabs(lowest[bIndex(kk, j)]);
+                double planes = planeFactor * std::fabs(highest[bIndex(kk, j)] - lowest[bIndex(kk, j)]);
+                tableSum += planes / 2;
+                tableTerms += (planes + 2 * wlo) * amax * 1.01;
+              }
             }
             size_t o = i * n + j;
             out.codes[o] = encodeReal(out.elementType, static_cast<double>(sum));
@@ -369,6 +408,10 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
             if (int8Policy)
               out.tolerance[o] +=
                   static_cast<double>(half * wsum + k * std::ldexp(1.0, -24) * terms) * 1.0001;
+            if (tablePolicy)
+              out.tolerance[o] +=
+                  static_cast<double>(half * tableSum + k * std::ldexp(1.0, -24) * tableTerms) *
+                  1.0001;
           }
         }
       }
@@ -406,6 +449,14 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
     }
   }
   return {};
+}
+
+lowbit::ref::EvaluateOptions lowbit::ref::fastPathPolicy(const lowbit::target::CPUTarget &t) {
+  using lowbit::target::CPUFeature;
+  EvaluateOptions o;
+  o.int8ActivationBlocks = !t.generic;
+  o.int8Tables = !t.generic && t.has(CPUFeature::AVX512VBMI) && t.has(CPUFeature::AVX512VNNI);
+  return o;
 }
 
 std::string lowbit::ref::invokeOnHost(const lowbit::rt::CompiledModule &module,

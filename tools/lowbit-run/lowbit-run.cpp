@@ -320,8 +320,9 @@ int main(int argc, char **argv) {
   if (!check)
     return 0;
   std::vector<HostTensor> expected;
-  lowbit::ref::EvaluateOptions policy;
-  policy.int8ActivationBlocks = target != "generic";
+  // The named policies of the fast paths the target may take.
+  lowbit::ref::EvaluateOptions policy =
+      lowbit::ref::fastPathPolicy(*lowbit::target::parseCPUTarget(target));
   if (std::string e = lowbit::ref::evaluate(func, inputs, expected, policy); !e.empty())
     return fail(e);
   size_t bad = 0;

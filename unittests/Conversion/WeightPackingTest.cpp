@@ -19,14 +19,16 @@ namespace {
 
 TEST(WeightPacking, DirectPackerEqualsTheBitLayouts) {
   std::mt19937 rng(11);
-  // Widths 1..8, in the byte-dot order and in the bf16 kernel's paired lanes.
-  for (unsigned variant = 0; variant < 16; ++variant)
+  // Widths 1..8, in the byte-dot order, in the bf16 kernel's paired lanes
+  // and in the lookup-table kernel's 1-bit planes of nibbles.
+  for (unsigned variant = 0; variant < 24; ++variant)
     for (auto [tiles, blocks] : {std::pair{1, 1}, {2, 3}, {5, 2}}) {
-      bool paired = variant >= 8;
+      bool paired = variant >= 8 && variant < 16, lut = variant >= 16;
       unsigned bits = variant % 8 + 1;
       KernelShape s;
       s.pairedLanes = paired;
-      s.planes = planesFor(bits);
+      s.lutNibbles = lut;
+      s.planes = lut ? std::vector<unsigned>(bits, 1) : planesFor(bits);
       s.block = 64;
       s.rows = tiles * kTileRows;
       s.cols = blocks * s.block;
@@ -60,7 +62,7 @@ TEST(WeightPacking, DirectPackerEqualsTheBitLayouts) {
       ASSERT_EQ(static_cast<int64_t>(expected.size()), s.bytes());
       EXPECT_EQ(packKernelWeights(s, operands), expected)
           << "bits=" << bits << " tiles=" << tiles << " blocks=" << blocks
-          << " paired=" << paired;
+          << " paired=" << paired << " lut=" << lut;
     }
 }
 
@@ -86,6 +88,27 @@ TEST(WeightPacking, LayoutMatchesTheKernelsReadOrder) {
   int64_t byte = (1 * vectorsPerTile + 1) * kVectorBytes + 1 * kLaneK + 1;
   EXPECT_EQ(layout->bitOffset(17 * 16 + 9, 0), byte * 8 + 0);
   EXPECT_EQ(layout->bitOffset(17 * 16 + 13, 3), byte * 8 + 4 + 3); // slot 1
+}
+
+TEST(WeightPacking, LutNibblesHoldGroupsOfFourK) {
+  // The lookup-table kernel's vector of a 1-bit plane: bit t of the low
+  // nibble of byte j of lane i is (row i, k = 4 j + t), of the high nibble
+  // (row i, k = 16 + 4 j + t): each nibble indexes the table of its group.
+  KernelShape s;
+  s.lutNibbles = true;
+  s.planes = {1, 1};
+  s.block = 32;
+  s.rows = 16;
+  s.cols = 64;
+  auto layout = kernelWeightLayout(s, 0);
+  ASSERT_TRUE(layout) << layout.error();
+  for (int64_t i = 0; i < kTileRows; ++i)
+    for (int64_t k = 0; k < 64; ++k) {
+      int64_t vector = k / 32, kk = k % 32, j = (kk / 4) % 4, bit = 4 * (kk / 16) + kk % 4;
+      EXPECT_EQ(layout->bitOffset(i * 64 + k, 0),
+                (vector * kVectorBytes + i * kLaneK + j) * 8 + bit)
+          << "row " << i << " k " << k;
+    }
 }
 
 TEST(WeightPacking, PairedLanesInterleaveToBf16Pairs) {

@@ -214,8 +214,8 @@ TEST_P(MpGemmEndToEnd, MatchesReferenceEvaluator) {
   }
   ASSERT_EQ(diagnostics, "") << source;
   std::vector<lowbit::ref::HostTensor> actual, expected;
-  lowbit::ref::EvaluateOptions policy;
-  policy.int8ActivationBlocks = std::string(target) != "generic";
+  lowbit::ref::EvaluateOptions policy =
+      lowbit::ref::fastPathPolicy(*lowbit::target::parseCPUTarget(target));
   h.run(actual, expected, policy);
   ASSERT_EQ(actual.size(), 1u);
   lowbit::ref::Comparison cmp = lowbit::ref::compare(expected[0], actual[0]);

@@ -1,8 +1,10 @@
 //===- KernelChecks.h - Fast-path results against the evaluator -*- C++ -*-===//
 //
 // What the x86 kernel tests check for every case: the compiled function's
-// outputs against the reference evaluator within the CPU policy's bound
-// (ReferenceEvaluator's int8ActivationBlocks), every element, and the
+// outputs against the reference evaluator within the bound of the target's
+// fast-path policies (ReferenceEvaluator's fastPathPolicy: int8 activation
+// blocks, and int8 tables where the lookup-table kernel can run), every
+// element, and the
 // relative L2 error of output 0 below `maxRelativeL2` (int8 activation
 // blocks give about 3e-3; a wrong scale or a lost k shows far above 1e-2).
 //
@@ -22,15 +24,14 @@ namespace lowbit::test {
 
 /// Runs `func` compiled in `module` on `inputs`, evaluates it, and checks
 /// the outputs; returns them (empty after a fatal failure).
-inline std::vector<ref::HostTensor> expectWithinPolicyBound(const rt::CompiledModule &module,
-                                                           mlir::func::FuncOp func,
-                                                           const std::vector<ref::HostTensor> &inputs,
-                                                           double maxRelativeL2 = 1e-2) {
+inline std::vector<ref::HostTensor>
+expectWithinPolicyBound(const rt::CompiledModule &module, mlir::func::FuncOp func,
+                        const std::vector<ref::HostTensor> &inputs,
+                        const target::CPUTarget &target, double maxRelativeL2 = 1e-2) {
   std::vector<ref::HostTensor> actual, expected;
   std::string e = ref::invokeOnHost(module, func, inputs, actual);
   EXPECT_EQ(e, "");
-  ref::EvaluateOptions policy;
-  policy.int8ActivationBlocks = true;
+  ref::EvaluateOptions policy = ref::fastPathPolicy(target);
   std::string e2 = ref::evaluate(func, inputs, expected, policy);
   EXPECT_EQ(e2, "");
   if (!e.empty() || !e2.empty() || actual.empty() || expected.empty())

@@ -99,9 +99,10 @@ std::string tensor(int64_t a, int64_t b, const std::string &e) {
 
 /// y = x W^T with W (n x k) constant: cast or quantized from f32 at compile
 /// time. `acc` i32 gives an i32 result unless a scheme scales it; `aScheme`
-/// gives x per-row absmax scales (an f32 argument).
+/// gives x per-row absmax scales (an f32 argument); `kernel` is the x86
+/// kernel family the product asks for (lowbit.x86_tuning).
 std::string program(const Weight &w, const char *act, const Shape &s, const char *acc = "f32",
-                    bool aScheme = false) {
+                    bool aScheme = false, const char *kernel = nullptr) {
   std::mt19937 rng(static_cast<unsigned>(s.n * 131 + s.k));
   std::uniform_real_distribution<float> dist(-static_cast<float>(w.range),
                                              static_cast<float>(w.range));
@@ -117,6 +118,9 @@ std::string program(const Weight &w, const char *act, const Shape &s, const char
   std::string aAttr = aScheme ? "a_scheme = #lowbit.scheme<rule = absmax, channel, axis = 1, "
                                 "scale = f32>, "
                               : "";
+  std::string tb = kernel ? std::string("transpose_b, lowbit.x86_tuning = {kernel = \"") +
+                                kernel + "\"}"
+                          : std::string("transpose_b");
   std::ostringstream os;
   os << "func.func @f(%a: " << at << (aScheme ? ", %sa: " + sa : std::string()) << ") -> " << ct
      << " {\n";
@@ -124,7 +128,7 @@ std::string program(const Weight &w, const char *act, const Shape &s, const char
   if (!w.scheme) {
     os << "  %w = lowbit.cast %wf : " << ft << " to " << qt << "\n";
     os << "  %c = lowbit.mpgemm " << aArgs << ", %w {" << aAttr << "acc_type = " << acc
-       << ", transpose_b} : " << aTypes << ", " << qt << " -> " << ct << "\n";
+       << ", " << tb << "} : " << aTypes << ", " << qt << " -> " << ct << "\n";
   } else {
     std::string preset = w.scheme;
     bool mx = preset.rfind("mxfp", 0) == 0;
@@ -144,7 +148,8 @@ std::string program(const Weight &w, const char *act, const Shape &s, const char
        << ">} : " << ft << " -> " << qt << ", " << types << "\n";
     os << "  %c = lowbit.mpgemm " << aArgs << ", %w [%s" << ex << "] {" << aAttr
        << "b_scheme = #lowbit.scheme<" << preset << ">, acc_type = " << acc
-       << ", transpose_b} : " << aTypes << ", " << qt << " [" << types << "] -> " << ct << "\n";
+       << ", " << tb << "} : " << aTypes << ", " << qt << " [" << types << "] -> " << ct
+       << "\n";
   }
   os << "  return %c : " << ct << "\n}\n";
   return os.str();
@@ -156,12 +161,13 @@ mlir::DialectRegistry registry() {
   return r;
 }
 
-void runCase(const char *target, const Weight &w, const char *act, const Shape &s) {
+void runCase(const char *target, const Weight &w, const char *act, const Shape &s,
+             const char *kernel = nullptr) {
   std::optional<lowbit::target::CPUTarget> t = lowbit::target::parseCPUTarget(target);
   ASSERT_TRUE(t);
   if (std::string e = lowbit::target::checkRunnableOnHost(*t); !e.empty())
     GTEST_SKIP() << e;
-  std::string source = program(w, act, s);
+  std::string source = program(w, act, s, "f32", false, kernel);
   lowbit::rt::CompileOptions options;
   options.optLevel = 2;
   options.target = target;
@@ -188,6 +194,8 @@ void runCase(const char *target, const Weight &w, const char *act, const Shape &
         << diagnostics;
   else
     EXPECT_EQ(diagnostics.find("reference path"), std::string::npos) << diagnostics;
+  // The kernel asked for was taken (else a remark says why not).
+  EXPECT_EQ(diagnostics.find("asks for kernel"), std::string::npos) << diagnostics;
 
   mlir::MLIRContext ctx(registry());
   auto parsed = mlir::parseSourceString<mlir::ModuleOp>(source, &ctx);
@@ -196,7 +204,7 @@ void runCase(const char *target, const Weight &w, const char *act, const Shape &
   std::mt19937_64 rng(s.m * 7 + s.k);
   std::vector<lowbit::ref::HostTensor> inputs{lowbit::ref::HostTensor::random(
       llvm::cast<mlir::RankedTensorType>(func.getArgumentTypes()[0]), rng)};
-  lowbit::test::expectWithinPolicyBound(*module, func, inputs);
+  lowbit::test::expectWithinPolicyBound(*module, func, inputs, *t);
 }
 
 /// "target_format" with the characters gtest names cannot hold as '_'.
@@ -226,6 +234,56 @@ TEST_P(X86Kernel, MatchesEvaluatorWithinBound) {
 INSTANTIATE_TEST_SUITE_P(
     Formats, X86Kernel, ::testing::Combine(::testing::ValuesIn(kTargets), ::testing::ValuesIn(kWeights)),
     caseName);
+
+/// The lookup-table kernel asked for (lowbit.x86_tuning kernel = "lut")
+/// on every integer weight format it takes (1 to 8 bits: signed, unsigned,
+/// bipolar, ternary, i8; GPTQ/AWQ groups, per-channel scales), every
+/// activation type and the odd shapes, against the evaluator within the
+/// int8 tables' bound (on znver4, the target with VBMI and VNNI). 1-bit
+/// weights take it by default (the X86Kernel suite).
+class X86LutKernel : public ::testing::TestWithParam<Weight> {};
+
+TEST_P(X86LutKernel, MatchesEvaluatorWithinTableBound) {
+  const Weight &w = GetParam();
+  bool grouped = w.scheme && std::string(w.scheme).find("g128") != std::string::npos;
+  for (const Shape &s : grouped ? kGroupShapes : kShapes)
+    for (const char *act : kActivations) {
+      SCOPED_TRACE(std::string(w.name) + " " + act + " " + std::to_string(s.m) + "x" +
+                   std::to_string(s.n) + "x" + std::to_string(s.k));
+      runCase("znver4", w, act, s, "lut");
+      if (::testing::Test::IsSkipped() || ::testing::Test::HasFatalFailure())
+        return;
+    }
+}
+
+const Weight kIntegerWeights[] = {kWeights[0], kWeights[1],  kWeights[2],  kWeights[3],
+                                  kWeights[4], kWeights[5],  kWeights[6],  kWeights[7],
+                                  kWeights[8], kWeights[10], kWeights[11], kWeights[12]};
+
+INSTANTIATE_TEST_SUITE_P(IntegerFormats, X86LutKernel, ::testing::ValuesIn(kIntegerWeights),
+                         [](const ::testing::TestParamInfo<Weight> &info) {
+                           return std::string(info.param.name);
+                         });
+
+/// A kernel asked for that cannot take the product is reported, and the
+/// cost model's choice runs (e2m1 is a codebook: no tables of sums).
+TEST(X86LutKernel, UnhonouredRequestIsReported) {
+  auto t = lowbit::target::parseCPUTarget("znver4");
+  if (std::string e = lowbit::target::checkRunnableOnHost(*t); !e.empty())
+    GTEST_SKIP() << e;
+  lowbit::rt::CompileOptions options;
+  options.target = "znver4";
+  options.reportFallbacks = true;
+  std::string diagnostics;
+  auto module = lowbit::rt::compile(program(kWeights[9], "f32", {3, 37, 200}, "f32", false, "lut"),
+                                    options, diagnostics);
+  ASSERT_TRUE(module) << diagnostics;
+  EXPECT_NE(diagnostics.find("mpgemm asks for kernel 'lut' on target 'znver4', which cannot take "
+                             "it: the lookup-table kernel needs weight values evenly spaced"),
+            std::string::npos)
+      << diagnostics;
+  EXPECT_EQ(diagnostics.find("reference path"), std::string::npos) << diagnostics;
+}
 
 /// Non-finite activations give non-finite results in their row (the named
 /// policy of the int8 blocks: the block's scale is NaN or infinite), never
@@ -409,7 +467,8 @@ TEST(X86KernelDynamic, AnyMGivesTheStaticBits) {
     const char *act, *acc;
     bool aScheme;
   };
-  const Case cases[] = {{kWeights[1], "f32", "f32", false},  // int2
+  const Case cases[] = {{kWeights[0], "f32", "f32", false},  // int1: lookup tables on znver4
+                        {kWeights[1], "f32", "f32", false},  // int2
                         {kWeights[9], "f16", "f32", false},  // e2m1
                         {kWeights[10], "f32", "f32", false}, // gptq_u4_g128
                         {kWeights[3], "i8", "i32", false},   // int4, i32 results

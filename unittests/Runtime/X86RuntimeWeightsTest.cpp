@@ -212,7 +212,7 @@ void runCases(const char *target, const Format &f, Packing packing) {
       inputs.push_back(lowbit::ref::HostTensor::random(
           llvm::cast<mlir::RankedTensorType>(func.getArgumentTypes()[1]), rng));
     }
-    lowbit::test::expectWithinPolicyBound(*module, func, inputs);
+    lowbit::test::expectWithinPolicyBound(*module, func, inputs, *t);
   }
 }
 

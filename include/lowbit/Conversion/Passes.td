@@ -92,9 +92,17 @@ def ConvertLowbitToX86 : Pass<"convert-lowbit-to-x86", "ModuleOp"> {
       alone leave cold weights latency-bound (measured in
       docs/cpu-kernels.md).
 
+    * weights with a 1-bit operand (bipolar +-1, 1-bit integers): the
+      lookup-table kernel (see `lowbit-lower-to-lut`) where the target has
+      AVX-512 VBMI and VNNI, since it does half the instructions of the
+      byte-dot kernel per row there.
+
     A product's `lowbit.x86_tuning` attribute (a dictionary of
     `activation_block`, `rows_per_pass`, `prefetch_distance`; written by the
-    JIT's autotuner) overrides the options for that product.
+    JIT's autotuner; and `kernel`: "auto", "byte-dot" or "lut") overrides
+    the options for that product. With `report-fallbacks`, a product whose
+    `kernel` cannot take it gets a remark saying why (the cost model then
+    chooses).
 
     The only approximation is the activations' int8 rounding; the error
     bound is derived in docs/cpu-kernels.md and checked by the tests. With
@@ -137,6 +145,67 @@ def ConvertLowbitToX86 : Pass<"convert-lowbit-to-x86", "ModuleOp"> {
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::LLVM::LLVMDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def LowbitLowerToLUT : Pass<"lowbit-lower-to-lut", "ModuleOp"> {
+  let summary = "Lower lowbit.mpgemm with integer weights to lookup-table kernels";
+  let description = [{
+    Rewrites each `lowbit.mpgemm` that the lookup-table kernel takes, and
+    leaves every other product as it is (for `convert-lowbit-to-x86` and the
+    reference lowering after it). `convert-lowbit-to-x86` takes the same
+    kernel where its cost model prefers it (1-bit operands) or where a
+    product's `lowbit.x86_tuning` asks for `kernel = "lut"`; this pass takes
+    it for every product it can, so that its code can be read and tested on
+    its own.
+
+    The kernel (docs/cpu-kernels.md): constant integer weights of 1 to 8
+    bits (signed, unsigned, bipolar, ternary, i8; any scheme whose scale
+    groups are multiples of 32 k) become 1-bit planes (`bits<...>` slots of
+    the x86 kernel layout in nibble order: each nibble indexes 4
+    consecutive k of one row), repacked at compile time; per activation row
+    and 16 k, 4 tables of the 16 sums of subsets of 4 activations are built
+    at run time and rounded to int8 with one scale per block; `vpermb`
+    looks up 64 entries at once and `vpdpbusd` sums each row's 4 lookups
+    times the plane's weight 2^p exactly in int32; scales and zero points
+    as in the byte-dot kernel. Needs AVX-512 VBMI and VNNI (znver4) and
+    f32, f16 or bf16 activations.
+
+    With `report-fallbacks`, each product it leaves gets a remark saying
+    why.
+
+    ```mlir
+    // lowbit-opt --canonicalize --lowbit-lower-to-lut=target=znver4
+    %w = lowbit.cast %wf : tensor<64x128xf32> to tensor<64x128x!lowbit.int<1, bipolar>>
+    %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : ...
+    // becomes the kernel loops around
+    //   %t = lowbit.pure_intrinsic "llvm.x86.avx512.permvar.qi.512"(%table, %index)
+    //   %d = lowbit.pure_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%acc, %weight, %t)
+    ```
+  }];
+  let options = [
+    Option<"target", "target", "::lowbit::target::CPUTargetKind",
+           /*default=*/"::lowbit::target::CPUTargetKind::Host",
+           "The CPU the kernels are generated for", [{::llvm::cl::values(
+             clEnumValN(::lowbit::target::CPUTargetKind::Host, "host",
+                        "the CPU this process runs on"),
+             clEnumValN(::lowbit::target::CPUTargetKind::Generic, "generic",
+                        "no SIMD assumptions: nothing is rewritten"),
+             clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V3, "x86-64-v3",
+                        "AVX2, FMA, F16C, BMI2: nothing is rewritten"),
+             clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V4, "x86-64-v4",
+                        "x86-64-v3 + AVX-512 F/BW/DQ/VL: nothing is rewritten"),
+             clEnumValN(::lowbit::target::CPUTargetKind::Znver4, "znver4",
+                        "x86-64-v4 + VBMI, VBMI2, VNNI, BF16, VPOPCNTDQ, BITALG"))}]>,
+    Option<"activationBlock", "activation-block", "int64_t", /*default=*/"32",
+           "k per table scale block (a power of two, 32 to 256)">,
+    Option<"reportFallbacks", "report-fallbacks", "bool", /*default=*/"false",
+           "Emit a remark for every product the kernel does not take">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",

@@ -13,6 +13,8 @@
 #ifndef LOWBIT_RUNTIME_REFERENCEEVALUATOR_H
 #define LOWBIT_RUNTIME_REFERENCEEVALUATOR_H
 
+#include "lowbit/Target/CPUTarget.h"
+
 #include "mlir/IR/Attributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Types.h"
@@ -64,7 +66,23 @@ struct EvaluateOptions {
   /// amax/254 * sum|w| and the rounding of the kernel's int32-to-f32
   /// epilogue, for any block size.
   bool int8ActivationBlocks = false;
+  /// The lookup-table kernel's policy (docs/cpu-kernels.md), on top of
+  /// int8ActivationBlocks, for the products with integer weights that take
+  /// it: those whose lowbit.x86_tuning asks for `kernel = "lut"`, and by
+  /// the cost model's rule those whose weights have two values. The table
+  /// entries (+-1 sums of 4 activations) are rounded to int8 per block with
+  /// scale max|entry| / 127 <= 4 amax / 127, and an operand of b bit planes
+  /// sums half of each plane's lookup times 2^p, so the tolerance also
+  /// holds amax / 254 * sum over k of (2^b - 1) / (V - 1) * |w_hi - w_lo| /
+  /// 2 for V values of b bits, w_lo and w_hi the weights the lowest and
+  /// highest value dequantize to, and the epilogue's f32 rounding.
+  bool int8Tables = false;
 };
+
+/// The named policies of the CPU fast paths a target may take: none on
+/// `generic`; int8 activation blocks on x86 targets with kernels; the int8
+/// tables too where the lookup-table kernel can run (AVX-512 VBMI + VNNI).
+EvaluateOptions fastPathPolicy(const ::lowbit::target::CPUTarget &target);
 
 /// Evaluates `f` on `inputs`; returns an error text (empty on success).
 std::string evaluate(mlir::func::FuncOp f, const std::vector<HostTensor> &inputs,

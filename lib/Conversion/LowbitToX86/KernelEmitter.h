@@ -144,7 +144,8 @@ struct Emitter {
 
   /// Activations as the kernel reads them.
   struct Activations {
-    Value words;  ///< M x cols/4 i32: the int8 values, 4 k per word
+    Value words;  ///< M x cols/4 i32: the int8 values, 4 k per word (lookup
+                  ///< tables: M x 4 cols i8, 64 entries per 16 k)
     Value scales; ///< M x blocks f32: each block's scale (float activations)
     Value sums;   ///< M x blocks f32: each block's sum of int8 values
     Value totals; ///< M i32: each row's sum of int8 values (i32 accumulation)
@@ -170,6 +171,19 @@ struct Emitter {
   /// The bf16 values of 64 codes (KernelShape::pairedLanes order) as the
   /// two vectors vdpbf16ps takes: lane i = row i's (k0, k1), then (k2, k3).
   std::pair<Value, Value> decodeBF16Pairs(Value codes, bool pairedLanes);
+
+  /// The lookup-table kernel's activations: per row and 16 k, 64 int8
+  /// entries, entry 16 j + i = sum over t < 4 of +-a(4 j + t) (+ where bit
+  /// t of i is set), rounded with one scale per block (its largest |entry|
+  /// / 127); the block's scale is half that and its sum is the activations'
+  /// sum in units of it.
+  Activations activationsLUT(Value a);
+
+  /// The table indices of a vector of 1-bit plane nibbles
+  /// (KernelShape::lutNibbles): byte 4 i + j of the low (high) half holds
+  /// 16 j + its byte's low (high) nibble, the entry of group j of the
+  /// table of the vector's first (second) 16 k that vpermb looks up.
+  std::pair<Value, Value> lutIndices(Value nibbles);
 
   /// Float activations quantized per block (int8 values, block scales and
   /// block sums), or int8 activations taken as they are.

@@ -175,6 +175,34 @@ bool sameValue(float a, float b) { return a == b || (std::isnan(a) && std::isnan
 
 } // namespace
 
+/// Why the lookup-table kernel cannot take a product (empty if it can).
+static std::string whyNotLookupTables(const KernelPlan &p, const x86::WeightCodes &codes,
+                                      bool floatA, bool constantWeights, int64_t groupK,
+                                      bool vbmi, int64_t activationBlock) {
+  if (p.isa != DotISA::VNNI512 || !vbmi)
+    return "needs AVX-512 VBMI and VNNI (vpermb, vpdpbusd)";
+  if (!floatA || p.intResult)
+    return "takes f32, f16 or bf16 activations with f32 accumulation";
+  if (codes.codebook)
+    return "needs weight values evenly spaced (integer formats), not a codebook";
+  if (!constantWeights)
+    return "needs constant weights (repacked into bit planes at compile time)";
+  if (groupK % 32)
+    return "needs scale groups of a multiple of 32 k, got " + std::to_string(groupK);
+  if (activationBlock < 32)
+    return "needs activation blocks of at least 32 k (one vector of nibbles), got " +
+           std::to_string(activationBlock);
+  return {};
+}
+
+/// The cost model between the byte-dot and the lookup-table kernels, per
+/// activation row and 512 weights of b bits (16 rows x 32 k): the byte-dot
+/// kernel does 8 vpdpbusd (4 k each) whatever b, the tables 2 vpermb and 2
+/// vpdpbusd per 1-bit plane, 4 b. Only b = 1 is cheaper (4 against 8); at
+/// b = 2 they tie, and the int8 tables round coarser than int8
+/// activations (docs/cpu-kernels.md), so the byte-dot kernel keeps it.
+static bool prefersLookupTables(const x86::WeightCodes &codes) { return codes.slotBits() == 1; }
+
 FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
                                                         const X86KernelOptions &options,
                                                         std::string &whyNot, bool checkOnly) {
@@ -239,6 +267,12 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
                  ", and vpmaddubsw saturates above " + std::to_string(maxOperand) +
                  " (the target has no AVX-512 VNNI)";
     codes.reset();
+  }
+  if (!codes && options.requireKernel && options.kernel != X86KernelKind::Auto) {
+    whyNot = "the " + std::string(options.kernel == X86KernelKind::ByteDot ? "byte-dot"
+                                                                            : "lookup-table") +
+             " kernel cannot hold the format: " + byteWhyNot;
+    return failure();
   }
   if (!codes) {
     if (!t.has(CPUFeature::AVX512BF16) || !vbmi) {
@@ -341,20 +375,37 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
     p.codes = *codes;
   }
 
+  FailureOr<GroupScales> gs = groupScales(op, n, whyNot);
+  if (failed(gs))
+    return failure();
+  int64_t groupK = gs->groupK;
+  if (options.kernel != X86KernelKind::ByteDot && !p.bf16) {
+    std::string lutWhyNot = whyNotLookupTables(p, *codes, floatA, static_cast<bool>(bCodes),
+                                               groupK, vbmi, options.activationBlock);
+    if (!lutWhyNot.empty() && options.requireKernel) {
+      whyNot = "the lookup-table kernel " + lutWhyNot;
+      return failure();
+    }
+    p.lut = lutWhyNot.empty() && (options.kernel == X86KernelKind::LookupTable ||
+                                  prefersLookupTables(*codes));
+  }
+
   p.m = op.getM();
   x86::KernelShape &s = p.shape;
   s.n = n;
   s.k = k;
   s.planes = codes->planes;
+  if (p.lut) {
+    s.planes.assign(codes->slotBits(), 1);
+    s.lutNibbles = true;
+    p.zbShift = (std::ldexp(1.0, static_cast<int>(codes->slotBits())) - 1) / 2;
+  }
   s.pairedLanes = p.bf16 && !p.runtimeWeights;
   s.rows = (n + x86::kTileRows - 1) / x86::kTileRows * x86::kTileRows;
 
   // The activation block: the largest power of two up to the option that
   // holds whole weight vectors and divides the scale group along k (and K
   // for run-time weights, whose rows are read a block at a time).
-  FailureOr<GroupScales> gs = groupScales(op, n, whyNot);
-  if (failed(gs))
-    return failure();
   p.runtimeScales = gs->runtime;
   if (p.runtimeScales && p.intResult) {
     whyNot = "i32 accumulation with run-time weight scales";
@@ -363,7 +414,6 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
   if (SchemeAttr scheme = op.getBSchemeAttr())
     if (scheme.getRule() == ScaleRule::MX && bFormat->isInt())
       p.mxFactor = 1.0 / 64; // MXINT8 elements are k / 64
-  int64_t groupK = gs->groupK;
   p.prefetchDistance = options.prefetchDistance;
   p.maxRowsPerPass = options.rowsPerPass ? options.rowsPerPass : p.isa == DotISA::AVX2 ? 2 : 8;
   p.kb = 0;
@@ -412,7 +462,7 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
     // points, else the constant -beta / alpha.
     p.swUniform = false;
     p.zbUniform = !op.getBSchemeAttr().getZeroType();
-    p.zb = {static_cast<float>(-codes->beta / codes->alpha)};
+    p.zb = {static_cast<float>(-codes->beta / codes->alpha - p.zbShift)};
     return p;
   }
 
@@ -426,7 +476,7 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
                   row % x86::kTileRows;
       double S = gs->s[row * p.numGroups + g], Z = gs->z[row * p.numGroups + g];
       p.sw[at] = static_cast<float>(codes->alpha * S);
-      p.zb[at] = static_cast<float>((Z - codes->beta) / codes->alpha);
+      p.zb[at] = static_cast<float>((Z - codes->beta) / codes->alpha - p.zbShift);
       // Against the first row's entry of group 0.
       p.swUniform = p.swUniform && sameValue(p.sw[at], p.sw[0]);
       p.zbUniform = p.zbUniform && sameValue(p.zb[at], p.zb[0]);

@@ -41,6 +41,16 @@ struct KernelPlan {
   /// the raw code as the slot (alpha 1, beta 0).
   bool bf16 = false;
   x86::BF16WeightCodes bf16Codes;
+  /// The lookup-table kernel (constant integer weights, float activations,
+  /// AVX-512 VBMI + VNNI): the operand's bits as 1-bit planes whose nibbles
+  /// index per-row tables of the 16 sums of 4 activations (int8, one scale
+  /// per block), looked up by vpermb and summed with the plane's weight
+  /// 2^p by vpdpbusd. `shape` then has lutNibbles.
+  bool lut = false;
+  /// Subtracted from every zb (the lookup-table kernel's tables are of the
+  /// +-1 form: an operand of b bits sums to half the tables' sum plus
+  /// (2^b - 1) / 2 times the activations' sum).
+  double zbShift = 0;
   x86::KernelShape shape;
   int64_t m = 0;
   int64_t kb = 0;          ///< activation block

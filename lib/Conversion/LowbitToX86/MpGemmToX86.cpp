@@ -350,7 +350,33 @@ Value Emitter::kernel(const Activations &act, Value aScales) {
           // Per group of 4 k: the operand bytes, each plane's slot
           // shifted into place (bits [shift, shift + w)) and or-ed, so
           // that one dot product per row covers all planes.
-          for (int64_t j = 0; j < p.kb / x86::kLaneK; ++j) {
+          // The lookup-table kernel, per 32 k: each plane's vector of
+          // nibbles as table indices, and per row the tables of the first
+          // and second 16 k looked up (vpermb) and summed with the plane's
+          // weight 2^p (vpdpbusd, the weight as the unsigned operand).
+          for (int64_t v = 0; p.lut && v < p.kb / 32; ++v) {
+            SmallVector<std::pair<Value, Value>> indices;
+            for (size_t plane = 0; plane < s.planes.size(); ++plane)
+              indices.push_back(lutIndices(vectorOf(plane, v)));
+            for (int64_t h = 0; h < 2; ++h) {
+              SmallVector<Value> tables;
+              Value at = mulc(addc(mulc(blk, p.kb / 16), 2 * v + h), 64);
+              for (int64_t r = 0; r < count; ++r)
+                tables.push_back(read(vec(64, i8()), words, {rows[r], at}));
+              for (size_t plane = 0; plane < s.planes.size(); ++plane) {
+                Value index = h ? indices[plane].second : indices[plane].first;
+                Value weight = splatI8(64, static_cast<int8_t>(1u << s.shift(plane)));
+                for (int64_t r = 0; r < count; ++r) {
+                  Value look = intrinsic("llvm.x86.avx512.permvar.qi.512", vec(64, i8()),
+                                         {tables[r], index});
+                  Value &chain = acc[r][step % chains];
+                  chain = dot(chain, weight, look);
+                }
+                ++step;
+              }
+            }
+          }
+          for (int64_t j = 0; !p.lut && j < p.kb / x86::kLaneK; ++j) {
             Value u;
             for (size_t plane = 0; plane < s.planes.size(); ++plane) {
               int64_t w = s.planes[plane], slots = s.slotsPerByte(plane), sh = s.shift(plane);
@@ -523,6 +549,25 @@ Value Emitter::kernel(const Activations &act, Value aScales) {
 }
 
 
+StringRef mlir::lowbit::stringifyX86KernelKind(X86KernelKind kind) {
+  switch (kind) {
+  case X86KernelKind::Auto:
+    return "auto";
+  case X86KernelKind::ByteDot:
+    return "byte-dot";
+  case X86KernelKind::LookupTable:
+    return "lut";
+  }
+  llvm_unreachable("X86KernelKind");
+}
+
+std::optional<X86KernelKind> mlir::lowbit::parseX86KernelKind(StringRef name) {
+  for (X86KernelKind k : {X86KernelKind::Auto, X86KernelKind::ByteDot, X86KernelKind::LookupTable})
+    if (name == stringifyX86KernelKind(k))
+      return k;
+  return std::nullopt;
+}
+
 std::string mlir::lowbit::checkX86KernelOptions(const X86KernelOptions &o) {
   if (o.activationBlock < 8 || o.activationBlock > 256 ||
       (o.activationBlock & (o.activationBlock - 1)))
@@ -547,6 +592,15 @@ FailureOr<X86KernelOptions> mlir::lowbit::getTunedX86Options(MpGemmOp op,
   }
   X86KernelOptions o = options;
   for (NamedAttribute entry : dict) {
+    if (entry.getName() == "kernel") {
+      auto name = dyn_cast<StringAttr>(entry.getValue());
+      std::optional<X86KernelKind> kind = name ? parseX86KernelKind(name.getValue()) : std::nullopt;
+      if (!kind)
+        return op.emitOpError() << kX86TuningAttrName
+                                << ": 'kernel' must be one of \"auto\", \"byte-dot\", \"lut\"";
+      o.kernel = *kind;
+      continue;
+    }
     auto value = dyn_cast<IntegerAttr>(entry.getValue());
     int64_t *field = entry.getName() == "activation_block"    ? &o.activationBlock
                      : entry.getName() == "rows_per_pass"     ? &o.rowsPerPass
@@ -555,7 +609,7 @@ FailureOr<X86KernelOptions> mlir::lowbit::getTunedX86Options(MpGemmOp op,
     if (!field || !value)
       return op.emitOpError() << kX86TuningAttrName << ": '" << entry.getName()
                               << "' is not an integer entry of activation_block, "
-                                 "rows_per_pass, prefetch_distance";
+                                 "rows_per_pass, prefetch_distance, nor kernel";
     *field = value.getInt();
   }
   if (std::string e = checkX86KernelOptions(o); !e.empty())
@@ -578,7 +632,9 @@ LogicalResult mlir::lowbit::lowerMpGemmToX86(RewriterBase &rewriter, MpGemmOp op
   Emitter e(rewriter, op.getLoc(), *plan, op.getA());
   e.bindRuntimeOperands(op);
   Value a = e.paddedActivations(op.getA());
-  Emitter::Activations act = plan->bf16 ? e.activationsBF16(a) : e.activations(a);
+  Emitter::Activations act = plan->bf16  ? e.activationsBF16(a)
+                            : plan->lut ? e.activationsLUT(a)
+                                        : e.activations(a);
   Value aScales = plan->aScaled ? op.getAParams()[0] : Value();
   Value c = e.kernel(act, aScales);
   if (plan->shape.rows != plan->shape.n)

@@ -102,6 +102,9 @@ std::pair<Value, Value> Emitter::runtimeScaleVectors(ArrayRef<Value> rows, Value
         arith::SubFOp::create(b, loc, z,
                               splatF32(x86::kTileRows, static_cast<float>(p.codes.beta))),
         splatF32(x86::kTileRows, static_cast<float>(p.codes.alpha)));
+    if (p.zbShift != 0)
+      zb = arith::SubFOp::create(b, loc, zb,
+                                 splatF32(x86::kTileRows, static_cast<float>(p.zbShift)));
   }
   return {sw, zb};
 }

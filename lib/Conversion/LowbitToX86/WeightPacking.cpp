@@ -44,6 +44,13 @@ std::vector<unsigned> lowbit::x86::planesFor(unsigned bits) {
   return planes; // 4 + 2 + 1 for 7: widest (lowest) plane first
 }
 
+std::pair<int64_t, unsigned> lowbit::x86::laneSlot(const KernelShape &s, size_t plane,
+                                                   int64_t k) {
+  if (s.lutNibbles)
+    return {(k / kLaneK) % kLaneK, static_cast<unsigned>(4 * (k / 16) + k % 4)};
+  return {k % kLaneK, static_cast<unsigned>(s.planes[plane] * (k / kLaneK))};
+}
+
 Expected<BitLayout> lowbit::x86::kernelWeightLayout(const KernelShape &s, size_t plane) {
   int64_t w = s.planes[plane], slots = s.slotsPerByte(plane);
   int64_t vectorBits = kVectorBytes * 8, perTile = s.cols / s.kPerVector(plane);
@@ -57,10 +64,16 @@ Expected<BitLayout> lowbit::x86::kernelWeightLayout(const KernelShape &s, size_t
   IntTuple lanes = s.pairedLanes ? IntTuple({IntTuple(4), IntTuple(4)}) : IntTuple(kTileRows);
   IntTuple laneStride =
       s.pairedLanes ? IntTuple({IntTuple(16), IntTuple(128)}) : IntTuple(kLaneK * 8);
-  IntTuple shape({IntTuple(w), IntTuple({IntTuple({laneK, IntTuple(slots), IntTuple(perTile)}),
+  // The 32 k of a lookup-table vector: k = t + 4 j + 16 h at bit t + 4 h
+  // of byte j (KernelShape::lutNibbles).
+  IntTuple vectorK = s.lutNibbles ? IntTuple({IntTuple(4), IntTuple(kLaneK), IntTuple(2)})
+                                  : IntTuple({laneK, IntTuple(slots)});
+  IntTuple vectorKStride = s.lutNibbles ? IntTuple({IntTuple(1), IntTuple(8), IntTuple(4)})
+                                        : IntTuple({laneKStride, IntTuple(w)});
+  IntTuple shape({IntTuple(w), IntTuple({IntTuple({vectorK, IntTuple(perTile)}),
                                          IntTuple({lanes, IntTuple(s.rowTiles())})})});
   IntTuple stride({IntTuple(1),
-                   IntTuple({IntTuple({laneKStride, IntTuple(w), IntTuple(vectorBits)}),
+                   IntTuple({IntTuple({vectorKStride, IntTuple(vectorBits)}),
                              IntTuple({laneStride, IntTuple(vectorBits * perTile)})})});
   Expected<Layout> map = Layout::make(shape, stride);
   if (!map)
@@ -75,7 +88,7 @@ std::vector<uint8_t> lowbit::x86::packKernelWeights(const KernelShape &s,
   for (size_t p = 0; p < s.planes.size(); ++p) {
     unsigned w = s.planes[p], shift = s.shift(p);
     uint8_t mask = static_cast<uint8_t>((1u << w) - 1);
-    int64_t slots = s.slotsPerByte(p), kv = s.kPerVector(p), first = s.planeVector(p);
+    int64_t kv = s.kPerVector(p), first = s.planeVector(p);
     for (int64_t row = 0; row < s.rows; ++row) {
       int64_t tileBase = (row / kTileRows) * blocks * perBlock * kVectorBytes;
       int64_t lane = row % kTileRows;
@@ -84,9 +97,10 @@ std::vector<uint8_t> lowbit::x86::packKernelWeights(const KernelShape &s,
         // Byte j of lane (row % 16) in vector (col % block) / kv of the
         // plane in block col / block; slot (col / 4) % slots.
         int64_t vector = (col / s.block) * perBlock + first + (col % s.block) / kv;
-        int64_t byte = tileBase + vector * kVectorBytes + s.laneByte(lane, col % kLaneK);
+        auto [j, at] = laneSlot(s, p, col % kv);
+        int64_t byte = tileBase + vector * kVectorBytes + s.laneByte(lane, j);
         uint8_t bits = static_cast<uint8_t>((in[col] >> shift) & mask);
-        out[byte] |= static_cast<uint8_t>(bits << (w * ((col / kLaneK) % slots)));
+        out[byte] |= static_cast<uint8_t>(bits << at);
       }
     }
   }

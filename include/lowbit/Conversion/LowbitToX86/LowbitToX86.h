@@ -13,12 +13,30 @@
 
 #include "mlir/IR/PatternMatch.h"
 
+#include <optional>
 #include <string>
 
 namespace mlir::lowbit {
 
+/// Which kernel family a product takes (docs/cpu-kernels.md).
+enum class X86KernelKind {
+  Auto,        ///< the cost model's choice
+  ByteDot,     ///< operand bytes x int8 activations (vpdpbusd / vpmaddubsw)
+  LookupTable, ///< bit planes indexing per-row int8 tables (vpermb + vpdpbusd)
+};
+
+/// The option spelling of `kind`: auto, byte-dot, lut.
+llvm::StringRef stringifyX86KernelKind(X86KernelKind kind);
+std::optional<X86KernelKind> parseX86KernelKind(llvm::StringRef name);
+
 struct X86KernelOptions {
   ::lowbit::target::CPUTarget target;
+  /// The kernel family: the cost model's choice, or one asked for. A family
+  /// that cannot take a product leaves it to the cost model, unless
+  /// `requireKernel` (lowbit-lower-to-lut): then the product is not
+  /// rewritten.
+  X86KernelKind kernel = X86KernelKind::Auto;
+  bool requireKernel = false;
   /// Activations are quantized to int8 per block of this many k (a power
   /// of two, at least 8); smaller when a weight scale group needs it.
   int64_t activationBlock = 32;
@@ -37,7 +55,8 @@ std::string checkX86KernelOptions(const X86KernelOptions &options);
 
 /// The discardable attribute of an mpgemm that sets its kernel's tuning
 /// (written by the autotuner, or by hand): a dictionary of any of
-/// `activation_block`, `rows_per_pass`, `prefetch_distance` (integers).
+/// `activation_block`, `rows_per_pass`, `prefetch_distance` (integers) and
+/// `kernel` (a string: auto, byte-dot, lut).
 constexpr StringLiteral kX86TuningAttrName = "lowbit.x86_tuning";
 
 /// `options` with the op's lowbit.x86_tuning entries applied, or failure

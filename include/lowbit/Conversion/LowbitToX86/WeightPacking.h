@@ -22,6 +22,7 @@
 #include "lowbit/Layout/BitLayout.h"
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace lowbit::x86 {
@@ -51,6 +52,12 @@ struct KernelShape {
   /// (vpunpcklbw / vpunpckhbw) gives lane i the bf16 pairs (k0, k1) and
   /// (k2, k3) of row i, which vdpbf16ps multiplies with an activation pair.
   bool pairedLanes = false;
+  /// The lookup-table kernel's order (every plane 1 bit): bit 4 h + t of
+  /// byte j of a lane holds k = 16 h + 4 j + t of the vector's 32 k, so
+  /// that each nibble is the table index of 4 consecutive k (a group) and
+  /// the low (high) nibbles of a lane's 4 bytes are its row's 4 groups of
+  /// the vector's first (second) 16 k.
+  bool lutNibbles = false;
 
   unsigned bits() const;
   /// The bit where plane p starts in the operand.
@@ -72,6 +79,11 @@ struct KernelShape {
                        : lane * kLaneK + j;
   }
 };
+
+/// The byte j and bit of k (0 <= k < kPerVector) within its lane of a
+/// vector of plane p: j = k % 4 and bit w * (k / 4), or (lutNibbles) j =
+/// (k / 4) % 4 and bit 4 * (k / 16) + k % 4.
+std::pair<int64_t, unsigned> laneSlot(const KernelShape &shape, size_t plane, int64_t k);
 
 /// The bit layout of plane p's own stream: (bit of the plane's slot,
 /// element of the rows x cols row-major matrix) -> bit offset, as if the

@@ -1,0 +1,143 @@
+//===- LutKernel.cpp - The lookup-table kernel's tables and indices --------===//
+//
+// For integer weights whose operand has few bits (the cost model takes it
+// for 1 bit; `kernel = lut` for any width up to 8): the operand's bit planes
+// are stored as nibbles, each the index of 4 consecutive k of one row
+// (KernelShape::lutNibbles). Per activation row and group of 4 k the 16
+// sums of subsets of its activations are one table; vpermb looks up 64
+// entries at once from the 4 tables of 16 k, and vpdpbusd sums each row's 4
+// lookups times the plane's weight 2^p into its int32 lane. So a product
+// costs 2 lookups and 2 dot products per plane and 32 k, where the byte-dot
+// kernel takes 8 dot products. docs/cpu-kernels.md, "The lookup-table
+// kernel", derives the error bound of the int8 tables.
+//
+// The tables are of T-MAC's +-1 form: entry i of a group is sum_t s_t a_t
+// with s_t = +1 where bit t of i is set, else -1, so that a plane's bits b
+// give sum b a = (entry + sum a) / 2 and an operand of b bits gives half the
+// planes' weighted lookups plus (2^b - 1) / 2 times the block's activation
+// sum (computed in f32, not looked up: KernelPlan's zbShift moves it into
+// the zero-point term). Against the 0/1 form (entries sum b_t a_t, bias
+// from entry 15) this halves every lookup's rounding error and needs no
+// rounded bias: measured on uniform data, the relative L2 error of 1-bit
+// weights went from 1.1e-2 to about 5e-3, T-MAC's figure.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelEmitter.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::lowbit;
+using namespace mlir::lowbit::x86kernel;
+namespace x86 = ::lowbit::x86;
+
+/// Entries per 16 k: 4 groups of 4 k, 16 subsets each.
+static constexpr int64_t kTableBytes = 64;
+
+Emitter::Activations Emitter::activationsLUT(Value a) {
+  int64_t kb = p.kb, cols = p.shape.cols, chunks = kb / 16;
+  Type aElem = cast<RankedTensorType>(a.getType()).getElementType();
+  VectorType entriesType = vec(kTableBytes, f32());
+  // Entry 16 j + i takes activation 4 j + t, added where bit t of i is
+  // set, subtracted where it is not.
+  SmallVector<SmallVector<int64_t>> pick(4, SmallVector<int64_t>(kTableBytes));
+  SmallVector<SmallVector<bool>> has(4, SmallVector<bool>(kTableBytes));
+  for (int64_t t = 0; t < 4; ++t)
+    for (int64_t e = 0; e < kTableBytes; ++e) {
+      pick[t][e] = 4 * (e / 16) + t;
+      has[t][e] = (e % 16) >> t & 1;
+    }
+  SmallVector<Value> state{emptyRows({cols * 4}, i8()), emptyRows({p.numBlocks}, f32()),
+                           emptyRows({p.numBlocks}, f32())};
+  auto rows = scf::ForOp::create(
+      b, loc, idx(0), m, idx(1), state,
+      [&](OpBuilder &, Location, Value row, ValueRange rowState) {
+        auto blocks = scf::ForOp::create(
+            b, loc, idx(0), idx(p.numBlocks), idx(1), rowState,
+            [&](OpBuilder &, Location, Value blk, ValueRange st) {
+              Value v = read(vec(kb, aElem), a, {row, mulc(blk, kb)});
+              if (!aElem.isF32())
+                v = arith::ExtFOp::create(b, loc, vec(kb, f32()), v);
+              Value zeros = splatF32(kTableBytes, 0);
+              // The f32 entries of each 16 k, summed in a fixed order.
+              SmallVector<Value> entries;
+              Value amax;
+              for (int64_t c = 0; c < chunks; ++c) {
+                Value a16 = vector::ExtractStridedSliceOp::create(
+                    b, loc, v, ArrayRef<int64_t>{16 * c}, ArrayRef<int64_t>{16},
+                    ArrayRef<int64_t>{1});
+                Value sum;
+                for (int64_t t = 0; t < 4; ++t) {
+                  Value spread = vector::ShuffleOp::create(b, loc, a16, a16, pick[t]);
+                  Value mask = arith::ConstantOp::create(
+                      b, loc, DenseElementsAttr::get(vec(kTableBytes, b.getI1Type()),
+                                                     ArrayRef<bool>(has[t])));
+                  Value term = arith::SelectOp::create(
+                      b, loc, mask, spread, arith::NegFOp::create(b, loc, spread));
+                  sum = sum ? arith::AddFOp::create(b, loc, sum, term).getResult() : term;
+                }
+                entries.push_back(sum);
+                // NaN-propagating maximum: a block with a NaN gets a NaN scale.
+                Value m = vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF,
+                                                      math::AbsFOp::create(b, loc, sum));
+                amax = amax ? arith::MaximumFOp::create(b, loc, amax, m).getResult() : m;
+              }
+              // One scale per block, as quantizeBlock: entries * 127 / amax
+              // rounded to nearest even (|x| <= 127; NaN becomes 0, never an
+              // undefined conversion; an infinite amax gives an infinite
+              // scale and NaN results).
+              Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+              Value c127 = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(127));
+              Value positive =
+                  arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, amax, zero);
+              Value inv = arith::SelectOp::create(
+                  b, loc, positive, arith::DivFOp::create(b, loc, c127, amax), zero);
+              Value invV = vector::BroadcastOp::create(b, loc, entriesType, inv);
+              Value tables = st[0];
+              for (int64_t c = 0; c < chunks; ++c) {
+                Value x = arith::MulFOp::create(b, loc, entries[c], invV);
+                Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
+                x = arith::SelectOp::create(b, loc, isNaN, zeros, x);
+                Value q32 = arith::FPToSIOp::create(b, loc, vec(kTableBytes, i32()),
+                                                    math::RoundEvenOp::create(b, loc, x));
+                Value q8 = arith::TruncIOp::create(b, loc, vec(kTableBytes, i8()), q32);
+                Value at = mulc(addc(mulc(blk, chunks), c), kTableBytes);
+                tables = write(q8, tables, {row, at});
+              }
+              // The kernel's block scale is half the tables' (a plane's bits
+              // sum to half an entry plus half the activations' sum), and
+              // the block sum is in units of it: sum a * 2 / scale.
+              Value c254 = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(254));
+              Value scale = arith::DivFOp::create(b, loc, amax, c254);
+              Value sum = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, v);
+              Value twoInv = arith::AddFOp::create(b, loc, inv, inv);
+              Value sumF = arith::MulFOp::create(b, loc, sum, twoInv);
+              scf::YieldOp::create(
+                  b, loc,
+                  ValueRange{tables,
+                             tensor::InsertOp::create(b, loc, scale, st[1], ValueRange{row, blk}),
+                             tensor::InsertOp::create(b, loc, sumF, st[2], ValueRange{row, blk})});
+            });
+        scf::YieldOp::create(b, loc, blocks.getResults());
+      });
+  Activations r;
+  r.words = rows.getResult(0);
+  r.scales = rows.getResult(1);
+  r.sums = rows.getResult(2);
+  return r;
+}
+
+std::pair<Value, Value> Emitter::lutIndices(Value nibbles) {
+  SmallVector<int8_t> group(kTableBytes);
+  for (int64_t i = 0; i < kTableBytes; ++i)
+    group[i] = static_cast<int8_t>(16 * (i % x86::kLaneK));
+  Value groupBase = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(vec(kTableBytes, i8()), ArrayRef<int8_t>(group)));
+  Value low = arith::AndIOp::create(b, loc, nibbles, splatI8(kTableBytes, 0x0f));
+  Value high = arith::ShRUIOp::create(b, loc, nibbles, splatI8(kTableBytes, 4));
+  return {arith::OrIOp::create(b, loc, low, groupBase),
+          arith::OrIOp::create(b, loc, high, groupBase)};
+}
