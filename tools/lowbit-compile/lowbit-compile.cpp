@@ -28,19 +28,22 @@ namespace cl = llvm::cl;
 namespace {
 enum class Emit { SharedObject, MLIR, LLVM, Asm, Obj, Header };
 
-cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .mlir>"), cl::Required);
+// --help shows these, not the LLVM backend options linked in (as mlir-opt).
+cl::OptionCategory compileCategory("lowbit-compile options");
+
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input .mlir>"), cl::Required, cl::cat(compileCategory));
 cl::opt<std::string> outputFile("o", cl::desc("Output file (default: the input's name with "
                                               "the stage's extension)"),
-                                cl::value_desc("file"));
+                                cl::value_desc("file"), cl::cat(compileCategory));
 cl::opt<std::string> targetName("target", cl::desc("CPU target: host, generic, x86-64-v3, "
                                                    "x86-64-v4, znver4"),
-                                cl::init("host"));
+                                cl::init("host"), cl::cat(compileCategory));
 cl::opt<unsigned> numThreads("num-threads",
                              cl::desc("Kernel threads (above 1: LLVM's libomp at run time)"),
-                             cl::init(1));
-cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0..3"), cl::init(3), cl::Prefix);
+                             cl::init(1), cl::cat(compileCategory));
+cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0..3"), cl::init(3), cl::Prefix, cl::cat(compileCategory));
 cl::opt<std::string> prefix("prefix", cl::desc("C prefix of the header's functions (default: "
-                                               "the output's name)"));
+                                               "the output's name)"), cl::cat(compileCategory));
 cl::opt<Emit> emit("emit", cl::desc("What to write"), cl::init(Emit::SharedObject),
                    cl::values(clEnumValN(Emit::SharedObject, "so",
                                          "a shared object and its header (default)"),
@@ -48,10 +51,10 @@ cl::opt<Emit> emit("emit", cl::desc("What to write"), cl::init(Emit::SharedObjec
                               clEnumValN(Emit::LLVM, "llvm", "optimized LLVM IR"),
                               clEnumValN(Emit::Asm, "asm", "assembly"),
                               clEnumValN(Emit::Obj, "obj", "an object file"),
-                              clEnumValN(Emit::Header, "header", "the C header")));
-cl::opt<bool> quiet("quiet", cl::desc("No progress on stderr"));
+                              clEnumValN(Emit::Header, "header", "the C header")), cl::cat(compileCategory));
+cl::opt<bool> quiet("quiet", cl::desc("No progress on stderr"), cl::cat(compileCategory));
 cl::opt<bool> reportFallbacks("report-fallbacks",
-                              cl::desc("Remark on every product that takes the reference path"));
+                              cl::desc("Remark on every product that takes the reference path"), cl::cat(compileCategory));
 
 const char *extensionOf(Emit e) {
   switch (e) {
@@ -90,6 +93,7 @@ bool writeFile(const std::string &path, llvm::StringRef data) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(compileCategory);
   cl::ParseCommandLineOptions(argc, argv, "lowbit ahead-of-time compiler\n");
   auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(inputFile);
   if (!buffer) {

@@ -29,6 +29,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/AsmParser/AsmParser.h"
+#include "mlir/AsmParser/AsmParserState.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -57,8 +59,11 @@ static cl::opt<bool> specialValues(
     "special-values",
     cl::desc("Random codes include NaN and infinities (default: finite values only)"),
     cl::cat(runCategory));
-static cl::list<std::string> inputNpy("input", cl::desc("I=FILE.npy: input I from a .npy file"),
-                                      cl::value_desc("I=FILE.npy"), cl::cat(runCategory));
+static cl::list<std::string>
+    inputNpy("input",
+             cl::desc("I=FILE.npy: input I (its index, or its name in the source: x or %x) "
+                      "from a .npy file"),
+             cl::value_desc("I=FILE.npy"), cl::cat(runCategory));
 static cl::list<std::string> writeNpy("write-npy", cl::desc("I=FILE.npy: write output I"),
                                       cl::value_desc("I=FILE.npy"), cl::cat(runCategory));
 static cl::opt<bool> printAll("print", cl::desc("Print every output value"),
@@ -189,9 +194,36 @@ int main(int argc, char **argv) {
   sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(source, inputFile),
                                llvm::SMLoc());
   mlir::SourceMgrDiagnosticHandler diagnosticHandler(sourceMgr, &ctx);
+  // Parsed with the parser's state, which keeps the arguments' names
+  // (--input x=FILE.npy).
+  mlir::AsmParserState asmState;
+  mlir::Block top;
+  mlir::ParserConfig config(&ctx);
+  if (failed(mlir::parseAsmSourceFile(sourceMgr, &top, config, &asmState, nullptr)))
+    return 1;
   mlir::OwningOpRef<mlir::ModuleOp> parsed =
-      mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, mlir::ParserConfig(&ctx));
+      mlir::detail::constructContainerOpForParserIfNecessary<mlir::ModuleOp>(
+          &top, &ctx, mlir::FileLineColLoc::get(&ctx, inputFile.getValue(), 0, 0));
+  if (!parsed)
+    return 1;
   auto func = parsed->lookupSymbol<mlir::func::FuncOp>(sig->name);
+  // The index of an input given by index or by its name in the source.
+  auto inputIndex = [&](llvm::StringRef name) -> std::optional<unsigned> {
+    unsigned idx;
+    if (!name.getAsInteger(10, idx))
+      return idx;
+    if (func.isExternal())
+      return std::nullopt;
+    const mlir::AsmParserState::BlockDefinition *def =
+        asmState.getBlockDef(&func.getBody().front());
+    for (unsigned i = 0; def && i < def->arguments.size(); ++i) {
+      llvm::SMRange r = def->arguments[i].loc;
+      llvm::StringRef text(r.Start.getPointer(), r.End.getPointer() - r.Start.getPointer());
+      if (text == name || text == ("%" + name).str())
+        return i;
+    }
+    return std::nullopt;
+  };
 
   auto argTypes = func.getArgumentTypes(), resultTypes = func.getResultTypes();
   for (auto [kind, types] : {std::pair{"argument", mlir::TypeRange(argTypes)},
@@ -207,10 +239,15 @@ int main(int argc, char **argv) {
   std::vector<std::optional<lowbit::npy::Array>> files(sig->inputs.size());
   std::vector<std::string> paths(sig->inputs.size());
   for (const std::string &spec : inputNpy) {
-    unsigned idx;
-    std::string path;
-    if (!splitIndexed(spec, idx, path) || idx >= files.size())
-      return fail("--input wants I=FILE.npy with I < " + std::to_string(files.size()));
+    size_t eq = spec.find('=');
+    std::string path = eq == std::string::npos ? "" : spec.substr(eq + 1);
+    std::optional<unsigned> found =
+        eq == std::string::npos || eq == 0 ? std::nullopt : inputIndex(spec.substr(0, eq));
+    if (path.empty() || !found || *found >= files.size())
+      return fail("--input wants I=FILE.npy with I an index below " +
+                  std::to_string(files.size()) + " or the name of an argument of @" + sig->name +
+                  ", got '" + spec + "'");
+    unsigned idx = *found;
     lowbit::npy::Array a;
     if (std::string e = lowbit::npy::read(path, a); !e.empty())
       return fail(e);
