@@ -158,6 +158,26 @@ Expected<BitLayout> BitLayout::planesTiled(unsigned bits, int64_t rows, int64_t 
   return BitLayout(Layout::concat({Layout(w, wordBits), elems}), 0, 0);
 }
 
+Expected<BitLayout> BitLayout::nibblePlanes(unsigned bits, int64_t rows, int64_t k,
+                                            int64_t block) {
+  if (rows <= 0 || rows % 16 != 0)
+    return Expected<BitLayout>::failure("rows = " + std::to_string(rows) +
+                                        " is not a multiple of the 16-row tile");
+  if (block <= 0 || block % 32 != 0 || k % block != 0)
+    return Expected<BitLayout>::failure("k = " + std::to_string(k) +
+                                        " is not a multiple of the block " +
+                                        std::to_string(block) + ", a multiple of 32");
+  int64_t w = bits, vectors = block / 32;
+  using V = std::vector<IntTuple>;
+  // k = t + 4 j + 16 h + 32 v + block * b at bit t + 8 j + 4 h of vector v
+  // of plane p (16 * block bits per plane and block); n = lane + 16 * tile.
+  IntTuple kShape(V{IntTuple(V{4, 4, 2}), vectors, k / block});
+  IntTuple kStride(V{IntTuple(V{1, 8, 4}), 512, 16 * w * block});
+  IntTuple nShape(V{16, rows / 16}), nStride(V{32, 16 * w * k});
+  Layout elems(IntTuple(V{kShape, nShape}), IntTuple(V{kStride, nStride}));
+  return BitLayout(Layout::concat({Layout(w, 16 * block), elems}), 0, 0);
+}
+
 BitLayout BitLayout::planes(unsigned bits, int64_t rows, int64_t k) {
   Layout elems(IntTuple(std::vector<IntTuple>{k, rows}), IntTuple(std::vector<IntTuple>{1, k}));
   return BitLayout(Layout::concat({Layout(int64_t(bits), rows * k), elems}), 0, 0);

@@ -341,11 +341,20 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
         double planeFactor = 0;
         // Which products take the tables: those that ask for them in their
         // lowbit.x86_tuning, and by the cost model's rule (KernelPlan.cpp)
-        // those whose weights have two values (a 1-bit operand).
+        // those whose weights have two values (a 1-bit operand) or are
+        // stored in the tables' nibble planes.
         std::string kernel = "auto";
         if (auto tuning = mm->getAttrOfType<mlir::DictionaryAttr>(mlir::lowbit::kX86TuningAttrName))
           if (auto s = tuning.getAs<mlir::StringAttr>("kernel"))
             kernel = s.getValue().str();
+        bool inPlanes = false;
+        if (auto up = mm.getB().getDefiningOp<mlir::lowbit::UnpackOp>()) {
+          mlir::lowbit::LayoutAttr l = up.getLayoutAttr();
+          if (!l)
+            l = mlir::lowbit::getLayoutEncoding(up.getPacked().getType());
+          inPlanes = l && l.getKind() == mlir::lowbit::LayoutKind::Bits &&
+                     l.getBitKind() == mlir::lowbit::BitLayoutKind::NibblePlanes;
+        }
         if (int8Policy) {
           uint64_t lo = 0, hi = 0;
           double loValue = INFINITY, hiValue = -INFINITY;
@@ -375,7 +384,8 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
             while ((uint64_t(1) << planes) < values.size())
               ++planes;
             planeFactor = steps > 0 ? (std::ldexp(1.0, planes) - 1) / steps : 0;
-            tablePolicy = kernel == "lut" || (kernel == "auto" && values.size() == 2);
+            tablePolicy =
+                kernel == "lut" || (kernel == "auto" && (values.size() == 2 || inPlanes));
           }
         }
         for (int64_t i = 0; i < m; ++i) {

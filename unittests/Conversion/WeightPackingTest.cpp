@@ -63,6 +63,17 @@ TEST(WeightPacking, DirectPackerEqualsTheBitLayouts) {
       EXPECT_EQ(packKernelWeights(s, operands), expected)
           << "bits=" << bits << " tiles=" << tiles << " blocks=" << blocks
           << " paired=" << paired << " lut=" << lut;
+      if (!lut)
+        continue;
+      // All planes at once: the nibble-plane bit layout (the tensor
+      // encoding bits<nibble_planes, W, B>), a bijection.
+      auto whole = lowbit::layout::BitLayout::nibblePlanes(bits, s.rows, s.cols, s.block);
+      ASSERT_TRUE(whole) << whole.error();
+      ASSERT_TRUE(lowbit::layout::BitLayout::make(whole->layout()));
+      std::vector<uint32_t> codes(operands.begin(), operands.end());
+      std::vector<uint8_t> bytes(whole->storageBytes());
+      whole->pack(codes.data(), bytes.data());
+      EXPECT_EQ(bytes, expected) << "nibble planes, bits=" << bits;
     }
 }
 

@@ -212,6 +212,61 @@ def LowbitLowerToLUT : Pass<"lowbit-lower-to-lut", "ModuleOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def LowbitBitplaneDecompose : Pass<"lowbit-bitplane-decompose", "ModuleOp"> {
+  let summary = "Store integer weights in the bit planes of the x86 lookup-table kernel";
+  let description = [{
+    For each `lowbit.mpgemm` that the lookup-table kernel takes on `target`
+    (the cost model's choice, or with `all` every product it can take),
+    stores the weights B in its layout: `bits<nibble_planes, W, B>`
+    (16-row tiles; per block of B k, the W bit planes of the operand as
+    vectors of 16 rows x 32 k whose nibbles are 4 consecutive k; see
+    `#lowbit.layout`), as `lowbit.unpack(lowbit.pack(B))`. A constant B is
+    repacked at compile time (the pack folds to bytes); another B gets a
+    pack at run time. `convert-lowbit-to-x86` and `lowbit-lower-to-lut` then
+    read the planes as they are, and so they do for an argument stored in
+    that layout (a framework packs its weights once, with `lowbit.pack` or
+    the AOT module's functions, instead of every call).
+
+    The planes hold the codes' bits; where a format's operand is its code
+    xor a constant (two's complement: the top bit inverted) the kernel
+    inverts that plane's nibbles (`vpternlog`), so the stored tensor stays a
+    plain tensor of codes in a layout. Products whose N is not a multiple
+    of 16 or whose K is not one of the block are left as they are (the
+    conversion pads constants itself).
+
+    ```mlir
+    // lowbit-opt --lowbit-bitplane-decompose="target=znver4 all"
+    %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b}
+        : tensor<1x64xf32>, tensor<16x64x!lowbit.int<4>> -> tensor<1x16xf32>
+    // becomes
+    %p = lowbit.pack %w {layout = #lowbit.layout<bits<nibble_planes, 4, 32>>} : ... -> tensor<512xi8>
+    %u = lowbit.unpack %p {layout = #lowbit.layout<bits<nibble_planes, 4, 32>>} : ...
+    %c = lowbit.mpgemm %a, %u {acc_type = f32, transpose_b} : ...
+    ```
+  }];
+  let options = [
+    Option<"target", "target", "::lowbit::target::CPUTargetKind",
+           /*default=*/"::lowbit::target::CPUTargetKind::Host",
+           "The CPU the kernels are planned for", [{::llvm::cl::values(
+             clEnumValN(::lowbit::target::CPUTargetKind::Host, "host",
+                        "the CPU this process runs on"),
+             clEnumValN(::lowbit::target::CPUTargetKind::Generic, "generic",
+                        "no SIMD assumptions: nothing is decomposed"),
+             clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V3, "x86-64-v3",
+                        "AVX2, FMA, F16C, BMI2: nothing is decomposed"),
+             clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V4, "x86-64-v4",
+                        "x86-64-v3 + AVX-512 F/BW/DQ/VL: nothing is decomposed"),
+             clEnumValN(::lowbit::target::CPUTargetKind::Znver4, "znver4",
+                        "x86-64-v4 + VBMI, VBMI2, VNNI, BF16, VPOPCNTDQ, BITALG"))}]>,
+    Option<"activationBlock", "activation-block", "int64_t", /*default=*/"32",
+           "k per table scale block, the layout's B (a power of two, 32 to 256)">,
+    Option<"all", "all", "bool", /*default=*/"false",
+           "Every product the lookup-table kernel can take, not only the cost model's">,
+    Option<"reportFallbacks", "report-fallbacks", "bool", /*default=*/"false",
+           "Emit a remark for every product left as it is">
+  ];
+}
+
 def LowbitCheckTargetFeatures : Pass<"lowbit-check-target-features", "ModuleOp"> {
   let summary = "Refuse LLVM intrinsics that the target CPU does not have";
   let description = [{

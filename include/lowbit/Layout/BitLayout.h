@@ -11,6 +11,9 @@
 //   nibble interleave 0,2,4,6,1,3,5,7 in 32-bit words
 //                             (4, (2, 4, n/8)):(1, (16, 4, 32))
 //   bit planes [bit][row][k]  (w, (K, R)):(R*K, (1, K))
+//   nibble planes (16-row tiles, blocks of B k, vectors of 32 k)
+//                             (w, (((4, 4, 2), B/32, K/B), (16, R/16))) :
+//                             (16B, (((1, 8, 4), 512, 16wB), (32, 16wK)))
 //
 //===----------------------------------------------------------------------===//
 #ifndef LOWBIT_LAYOUT_BITLAYOUT_H
@@ -47,6 +50,13 @@ public:
                                          int64_t wordBits);
   /// [bit][row][k]: whole planes one after the other.
   static BitLayout planes(unsigned bits, int64_t rows, int64_t k);
+  /// The lookup-table kernels' order (docs/cpu-kernels.md): bit planes of
+  /// tiles of 16 rows, per tile and block of `block` k the planes one after
+  /// the other, each as vectors of 16 rows x 32 k, 4 bytes per row; bit
+  /// 4 h + t of byte j of a row's 4 bytes holds k = 16 h + 4 j + t of the
+  /// vector, so that each nibble is the table index of 4 consecutive k.
+  /// rows % 16 == 0, block % 32 == 0, k % block == 0.
+  static Expected<BitLayout> nibblePlanes(unsigned bits, int64_t rows, int64_t k, int64_t block);
 
   unsigned elementBits() const { return static_cast<unsigned>(map.mode(0).size()); }
   int64_t elements() const { return map.mode(1).size(); }

@@ -175,6 +175,39 @@ bool sameValue(float a, float b) { return a == b || (std::isnan(a) && std::isnan
 
 } // namespace
 
+/// Weights stored in the lookup-table kernel's nibble planes: B =
+/// lowbit.unpack of bytes with a `bits<nibble_planes, W, B>` layout (the
+/// unpack's attribute, or its operand's encoding).
+struct NibblePlaneWeights {
+  Value packed; ///< the bytes, or the encoded codes
+  unsigned bits = 0;
+  int64_t block = 0;
+};
+std::optional<NibblePlaneWeights> nibblePlaneWeights(Value b) {
+  auto up = b.getDefiningOp<UnpackOp>();
+  if (!up)
+    return std::nullopt;
+  LayoutAttr layout = up.getLayoutAttr();
+  if (!layout)
+    layout = getLayoutEncoding(up.getPacked().getType());
+  if (!layout || layout.getKind() != LayoutKind::Bits ||
+      layout.getBitKind() != BitLayoutKind::NibblePlanes)
+    return std::nullopt;
+  return NibblePlaneWeights{up.getPacked(), layout.getElementBits(), layout.getArgs()[1]};
+}
+
+/// The constant x with operand(code) = code ^ x for every code, all of
+/// them finite (weights stored as codes, read as operands), or nullopt.
+std::optional<uint8_t> operandXor(const x86::WeightCodes &codes) {
+  if (codes.codebook || codes.slot.empty())
+    return std::nullopt;
+  uint8_t x = codes.slot[0];
+  for (size_t c = 0; c < codes.slot.size(); ++c)
+    if (!codes.finite[c] || codes.slot[c] != (c ^ x))
+      return std::nullopt;
+  return x;
+}
+
 /// Why the lookup-table kernel cannot take a product (empty if it can).
 static std::string whyNotLookupTables(const KernelPlan &p, const x86::WeightCodes &codes,
                                       bool floatA, bool constantWeights, int64_t groupK,
@@ -186,7 +219,8 @@ static std::string whyNotLookupTables(const KernelPlan &p, const x86::WeightCode
   if (codes.codebook)
     return "needs weight values evenly spaced (integer formats), not a codebook";
   if (!constantWeights)
-    return "needs constant weights (repacked into bit planes at compile time)";
+    return "needs constant weights (repacked into bit planes at compile time) or weights in "
+           "nibble planes (lowbit-bitplane-decompose)";
   if (groupK % 32)
     return "needs scale groups of a multiple of 32 k, got " + std::to_string(groupK);
   if (activationBlock < 32)
@@ -310,7 +344,41 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
   std::optional<std::vector<uint64_t>> bCodes = constantCodes(op.getB());
   bool transposed = op.getTransposeB();
   int64_t n = op.getN(), k = op.getK();
-  if (!bCodes) {
+
+  FailureOr<GroupScales> gs = groupScales(op, n, whyNot);
+  if (failed(gs))
+    return failure();
+  int64_t groupK = gs->groupK;
+  // Weights in nibble planes (lowbit-bitplane-decompose, or an argument
+  // stored so), or planned as if they were (options.assumeNibblePlanes):
+  // the lookup-table kernel reads the stored codes, each plane inverted
+  // where the operand is the code xor a constant (two's complement).
+  std::optional<NibblePlaneWeights> inPlanes = nibblePlaneWeights(op.getB());
+  std::optional<uint8_t> planeXor = operandXor(*codes);
+  bool planesFit = transposed && planeXor && n % x86::kTileRows == 0 &&
+                   (!inPlanes || (inPlanes->bits == codes->slotBits() && k % inPlanes->block == 0));
+  bool planned = inPlanes || options.assumeNibblePlanes;
+  if (options.kernel != X86KernelKind::ByteDot && !p.bf16) {
+    std::string lutWhyNot = whyNotLookupTables(p, *codes, floatA,
+                                               bCodes || planned, groupK, vbmi,
+                                               inPlanes ? inPlanes->block
+                                                        : options.activationBlock);
+    if (lutWhyNot.empty() && planned && !planesFit)
+      lutWhyNot = "in nibble planes needs N x K weights, N a multiple of 16, K of the block, "
+                  "whose operands are their codes xor a constant (every code with a value)";
+    if (!lutWhyNot.empty() && options.requireKernel) {
+      whyNot = "the lookup-table kernel " + lutWhyNot;
+      return failure();
+    }
+    p.lut = lutWhyNot.empty() && (options.kernel == X86KernelKind::LookupTable ||
+                                  prefersLookupTables(*codes) || inPlanes);
+  }
+  if (p.lut && inPlanes) {
+    p.prepacked = true;
+    p.planeXor = *planeXor;
+  }
+
+  if (!bCodes && !(p.lut && planned)) {
     // Run-time weights: read from their storage, one code per byte, 16 rows
     // at a time. Each code must have a finite value (any code may occur);
     // the operand is the code xor one constant (the sign bit of
@@ -375,21 +443,6 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
     p.codes = *codes;
   }
 
-  FailureOr<GroupScales> gs = groupScales(op, n, whyNot);
-  if (failed(gs))
-    return failure();
-  int64_t groupK = gs->groupK;
-  if (options.kernel != X86KernelKind::ByteDot && !p.bf16) {
-    std::string lutWhyNot = whyNotLookupTables(p, *codes, floatA, static_cast<bool>(bCodes),
-                                               groupK, vbmi, options.activationBlock);
-    if (!lutWhyNot.empty() && options.requireKernel) {
-      whyNot = "the lookup-table kernel " + lutWhyNot;
-      return failure();
-    }
-    p.lut = lutWhyNot.empty() && (options.kernel == X86KernelKind::LookupTable ||
-                                  prefersLookupTables(*codes));
-  }
-
   p.m = op.getM();
   x86::KernelShape &s = p.shape;
   s.n = n;
@@ -417,7 +470,15 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
   p.prefetchDistance = options.prefetchDistance;
   p.maxRowsPerPass = options.rowsPerPass ? options.rowsPerPass : p.isa == DotISA::AVX2 ? 2 : 8;
   p.kb = 0;
-  for (int64_t kb = options.activationBlock; kb >= s.blockQuantum(); kb /= 2)
+  if (p.prepacked) { // the block the planes were stored with
+    if (groupK % inPlanes->block != 0) {
+      whyNot = "the nibble planes' block (" + std::to_string(inPlanes->block) +
+               " k) does not divide the weight scale group (" + std::to_string(groupK) + " k)";
+      return failure();
+    }
+    p.kb = inPlanes->block;
+  }
+  for (int64_t kb = options.activationBlock; !p.prepacked && kb >= s.blockQuantum(); kb /= 2)
     if (kb % s.blockQuantum() == 0 && (groupK == 0 || groupK % kb == 0) &&
         (!p.runtimeWeights || k % kb == 0)) {
       p.kb = kb;

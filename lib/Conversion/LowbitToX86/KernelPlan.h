@@ -47,6 +47,12 @@ struct KernelPlan {
   /// per block), looked up by vpermb and summed with the plane's weight
   /// 2^p by vpdpbusd. `shape` then has lutNibbles.
   bool lut = false;
+  /// The weights are stored in the kernel's nibble planes already (B =
+  /// lowbit.unpack of bytes in a bits<nibble_planes, W, kb> layout): read
+  /// as they are, constant or run-time; plane p inverted where bit p of
+  /// planeXor is set (the operand is the code xor planeXor).
+  bool prepacked = false;
+  uint8_t planeXor = 0;
   /// Subtracted from every zb (the lookup-table kernel's tables are of the
   /// +-1 form: an operand of b bits sums to half the tables' sum plus
   /// (2^b - 1) / 2 times the activations' sum).

@@ -239,8 +239,8 @@ Value Emitter::kernel(const Activations &act, Value aScales) {
   Value words = act.words, scales = act.scales, sums = act.sums;
   const x86::KernelShape &s = p.shape;
   int64_t tiles = s.rowTiles(), perBlock = s.vectorsPerBlockAllPlanes();
-  Value weights;
-  if (!p.runtimeWeights)
+  Value weights = p.prepacked ? bStorage : Value();
+  if (!p.runtimeWeights && !p.prepacked)
     weights = arith::ConstantOp::create(
         b, loc,
         DenseElementsAttr::getFromRawBuffer(
@@ -356,8 +356,12 @@ Value Emitter::kernel(const Activations &act, Value aScales) {
           // weight 2^p (vpdpbusd, the weight as the unsigned operand).
           for (int64_t v = 0; p.lut && v < p.kb / 32; ++v) {
             SmallVector<std::pair<Value, Value>> indices;
-            for (size_t plane = 0; plane < s.planes.size(); ++plane)
-              indices.push_back(lutIndices(vectorOf(plane, v)));
+            for (size_t plane = 0; plane < s.planes.size(); ++plane) {
+              Value nibbles = vectorOf(plane, v);
+              if (p.planeXor >> s.shift(plane) & 1) // stored codes, inverted bit
+                nibbles = arith::XOrIOp::create(b, loc, nibbles, splatI8(64, -1));
+              indices.push_back(lutIndices(nibbles));
+            }
             for (int64_t h = 0; h < 2; ++h) {
               SmallVector<Value> tables;
               Value at = mulc(addc(mulc(blk, p.kb / 16), 2 * v + h), 64);

@@ -32,7 +32,7 @@ Value Emitter::storageOf(Value v) {
 
 /// The run-time operands of `op` the plan reads.
 void Emitter::bindRuntimeOperands(MpGemmOp op) {
-  if (p.runtimePacked)
+  if (p.runtimePacked || p.prepacked)
     bStorage = storageOf(op.getB().getDefiningOp<UnpackOp>().getPacked());
   else if (p.runtimeWeights)
     bStorage = storageOf(op.getB());

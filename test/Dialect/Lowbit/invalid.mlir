@@ -283,13 +283,24 @@ func.func private @f() attributes {a = #lowbit.layout<(4,(2,2)):(2,(1))>}
 
 // -----
 
-// expected-error @below {{unknown bit layout 'bitplanes'; expected lsb_first, msb_first, interleaved, planes or planes_tiled}}
+// expected-error @below {{unknown bit layout 'bitplanes'; expected lsb_first, msb_first, interleaved, planes, planes_tiled or nibble_planes}}
 func.func private @f() attributes {a = #lowbit.layout<bits<bitplanes, 4>>}
 
 // -----
 
 // expected-error @below {{planes_tiled needs a positive word size: bits<planes_tiled, W, T>}}
 func.func private @f() attributes {a = #lowbit.layout<bits<planes_tiled, 4>>}
+
+// -----
+
+// expected-error @below {{nibble_planes needs a block of a positive multiple of 32 k: bits<nibble_planes, W, B>}}
+func.func private @f() attributes {a = #lowbit.layout<bits<nibble_planes, 4, 48>>}
+
+// -----
+
+// A nibble-plane encoding needs rows in 16-row tiles and K in whole blocks.
+// expected-error @below {{the layout #lowbit.layout<bits<nibble_planes, 4, 32>> does not fit the shape: rows = 20 is not a multiple of the 16-row tile}}
+func.func private @f(tensor<20x64x!lowbit.int<4>, #lowbit.layout<bits<nibble_planes, 4, 32>>>)
 
 // -----
 

@@ -37,6 +37,10 @@ struct X86KernelOptions {
   /// rewritten.
   X86KernelKind kernel = X86KernelKind::Auto;
   bool requireKernel = false;
+  /// Plan run-time weights as if they were stored in the lookup-table
+  /// kernel's nibble planes (lowbit-bitplane-decompose asks which products
+  /// to store so).
+  bool assumeNibblePlanes = false;
   /// Activations are quantized to int8 per block of this many k (a power
   /// of two, at least 8); smaller when a weight scale group needs it.
   int64_t activationBlock = 32;

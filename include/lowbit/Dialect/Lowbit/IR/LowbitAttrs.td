@@ -75,7 +75,8 @@ def Lowbit_BitLayoutKind : I32EnumAttr<"BitLayoutKind", "a family of bit layouts
     I32EnumAttrCase<"MSBFirst", 1, "msb_first">,
     I32EnumAttrCase<"Interleaved", 2, "interleaved">,
     I32EnumAttrCase<"Planes", 3, "planes">,
-    I32EnumAttrCase<"PlanesTiled", 4, "planes_tiled">]> {
+    I32EnumAttrCase<"PlanesTiled", 4, "planes_tiled">,
+    I32EnumAttrCase<"NibblePlanes", 5, "nibble_planes">]> {
   let cppNamespace = "::mlir::lowbit";
   let genSpecializedAttr = 0;
 }
@@ -103,8 +104,12 @@ def Lowbit_LayoutAttr : AttrDef<Lowbit_Dialect, "Layout",
       `bits<interleaved, W, [0, 2, 4, 6, 1, 3, 5, 7]>` (slot j of each
       group holds element order[j]), `bits<planes, W>` ([bit][row][k]) and
       `bits<planes_tiled, W, T>` (bit planes tiled in words of T
-      consecutive k). `lowbit.pack`/`lowbit.unpack` take these, and
-      `lowbit-plan-layout` assigns them to matrix weights.
+      consecutive k) and `bits<nibble_planes, W, B>` (the x86 lookup-table
+      kernel's order: 16-row tiles, per block of B k the W planes of
+      vectors of 16 rows x 32 k, each nibble 4 consecutive k; rows a
+      multiple of 16, k of B, B of 32). `lowbit.pack`/`lowbit.unpack` take
+      these, `lowbit-plan-layout` assigns them to matrix weights and
+      `lowbit-bitplane-decompose` plans nibble planes for the x86 kernels.
 
     A bit layout is also a tensor encoding: `tensor<8x64x!lowbit.int<4>,
     #lowbit.layout<bits<planes_tiled, 4, 32>>>` holds 8 x 64 codes stored
