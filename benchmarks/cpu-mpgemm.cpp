@@ -58,6 +58,9 @@ struct Format {
   /// The entries of the product's lowbit.x86_tuning (the kernel family
   /// asked for), or nullptr: the cost model's choice.
   const char *tuning = nullptr;
+  /// The CPU target of the kernel (nullptr: host): AVX2 rows show the
+  /// kernels of machines without AVX-512 on this one.
+  const char *target = nullptr;
 };
 
 std::string groupScheme(unsigned bits) {
@@ -75,6 +78,10 @@ const Format kFormats[] = {
     {"W1 (+-1, no scale)", "!lowbit.int<1, bipolar>", nullptr, "", 1, 0, 0, 1},
     {"W1, byte-dot kernel", "!lowbit.int<1, bipolar>", nullptr, "", 1, 0, 0, 1, false,
      "kernel = \"byte-dot\""},
+    {"W1, x86-64-v3 (AVX2 vpshufb tables)", "!lowbit.int<1, bipolar>", nullptr, "", 1, 0, 0, 1,
+     false, nullptr, "x86-64-v3"},
+    {"W1, x86-64-v3 byte-dot", "!lowbit.int<1, bipolar>", nullptr, "", 1, 0, 0, 1, false,
+     "kernel = \"byte-dot\"", "x86-64-v3"},
     {"W2 g128", "!lowbit.int<2, unsigned>", kW2.c_str(),
      "tensor<NxGxf16>, tensor<NxGx!lowbit.int<2, unsigned>>", 2, 2, 128, 1},
     {"W2 g128, lookup tables", "!lowbit.int<2, unsigned>", kW2.c_str(),
@@ -313,7 +320,7 @@ int main(int argc, char **argv) {
         };
         std::string diagnostics;
         lowbit::rt::CompileOptions fast, ref;
-        fast.target = "host";
+        fast.target = f.target ? f.target : "host";
         // Compile times of the in-process JIT: with the disk cache a rerun
         // would load the modules of the previous run.
         fast.diskCache = false;

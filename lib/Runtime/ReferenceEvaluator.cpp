@@ -341,8 +341,8 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
         double planeFactor = 0;
         // Which products take the tables: those that ask for them in their
         // lowbit.x86_tuning, and by the cost model's rule (KernelPlan.cpp)
-        // those whose weights have two values (a 1-bit operand) or are
-        // stored in the tables' nibble planes.
+        // those whose operand has at most tableOperandBits bits or whose
+        // weights are stored in the tables' nibble planes.
         std::string kernel = "auto";
         if (auto tuning = mm->getAttrOfType<mlir::DictionaryAttr>(mlir::lowbit::kX86TuningAttrName))
           if (auto s = tuning.getAs<mlir::StringAttr>("kernel"))
@@ -384,8 +384,8 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
             while ((uint64_t(1) << planes) < values.size())
               ++planes;
             planeFactor = steps > 0 ? (std::ldexp(1.0, planes) - 1) / steps : 0;
-            tablePolicy =
-                kernel == "lut" || (kernel == "auto" && (values.size() == 2 || inPlanes));
+            tablePolicy = kernel == "lut" ||
+                          (kernel == "auto" && (planes <= options.tableOperandBits || inPlanes));
           }
         }
         for (int64_t i = 0; i < m; ++i) {
@@ -465,7 +465,10 @@ lowbit::ref::EvaluateOptions lowbit::ref::fastPathPolicy(const lowbit::target::C
   using lowbit::target::CPUFeature;
   EvaluateOptions o;
   o.int8ActivationBlocks = !t.generic;
-  o.int8Tables = !t.generic && t.has(CPUFeature::AVX512VBMI) && t.has(CPUFeature::AVX512VNNI);
+  o.int8Tables = !t.generic;
+  // The cost model (KernelPlan.cpp): 1-bit operands, 2-bit ones too with
+  // vpshufb on AVX2 (targets without AVX-512BW).
+  o.tableOperandBits = t.has(CPUFeature::AVX512BW) ? 1 : 2;
   return o;
 }
 

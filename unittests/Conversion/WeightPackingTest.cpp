@@ -20,14 +20,16 @@ namespace {
 TEST(WeightPacking, DirectPackerEqualsTheBitLayouts) {
   std::mt19937 rng(11);
   // Widths 1..8, in the byte-dot order, in the bf16 kernel's paired lanes
-  // and in the lookup-table kernel's 1-bit planes of nibbles.
-  for (unsigned variant = 0; variant < 24; ++variant)
+  // and in the lookup-table kernels' 1-bit planes of nibbles (vpermb and
+  // vpshufb orders).
+  for (unsigned variant = 0; variant < 32; ++variant)
     for (auto [tiles, blocks] : {std::pair{1, 1}, {2, 3}, {5, 2}}) {
-      bool paired = variant >= 8 && variant < 16, lut = variant >= 16;
+      bool paired = variant >= 8 && variant < 16, lut = variant >= 16, lanes = variant >= 24;
       unsigned bits = variant % 8 + 1;
       KernelShape s;
       s.pairedLanes = paired;
       s.lutNibbles = lut;
+      s.lutLanes = lanes;
       s.planes = lut ? std::vector<unsigned>(bits, 1) : planesFor(bits);
       s.block = 64;
       s.rows = tiles * kTileRows;
@@ -62,8 +64,8 @@ TEST(WeightPacking, DirectPackerEqualsTheBitLayouts) {
       ASSERT_EQ(static_cast<int64_t>(expected.size()), s.bytes());
       EXPECT_EQ(packKernelWeights(s, operands), expected)
           << "bits=" << bits << " tiles=" << tiles << " blocks=" << blocks
-          << " paired=" << paired << " lut=" << lut;
-      if (!lut)
+          << " paired=" << paired << " lut=" << lut << " lanes=" << lanes;
+      if (!lut || lanes)
         continue;
       // All planes at once: the nibble-plane bit layout (the tensor
       // encoding bits<nibble_planes, W, B>), a bijection.
@@ -118,6 +120,27 @@ TEST(WeightPacking, LutNibblesHoldGroupsOfFourK) {
       int64_t vector = k / 32, kk = k % 32, j = (kk / 4) % 4, bit = 4 * (kk / 16) + kk % 4;
       EXPECT_EQ(layout->bitOffset(i * 64 + k, 0),
                 (vector * kVectorBytes + i * kLaneK + j) * 8 + bit)
+          << "row " << i << " k " << k;
+    }
+}
+
+TEST(WeightPacking, LutLanesHoldOneGroupPerLaneAndNibble) {
+  // The vpshufb order: in half h of a vector (k 16 h .. 16 h + 15), byte i
+  // of 128-bit lane l holds row i's group 2 l in its low nibble and group
+  // 2 l + 1 in its high nibble.
+  KernelShape s;
+  s.lutNibbles = s.lutLanes = true;
+  s.planes = {1};
+  s.block = 32;
+  s.rows = 16;
+  s.cols = 32;
+  auto layout = kernelWeightLayout(s, 0);
+  ASSERT_TRUE(layout) << layout.error();
+  for (int64_t i = 0; i < kTileRows; ++i)
+    for (int64_t k = 0; k < 32; ++k) {
+      int64_t half = k / 16, group = (k % 16) / 4, l = group / 2, nibble = group % 2;
+      EXPECT_EQ(layout->bitOffset(i * 32 + k, 0),
+                (32 * half + 16 * l + i) * 8 + 4 * nibble + k % 4)
           << "row " << i << " k " << k;
     }
 }

@@ -235,22 +235,24 @@ INSTANTIATE_TEST_SUITE_P(
     Formats, X86Kernel, ::testing::Combine(::testing::ValuesIn(kTargets), ::testing::ValuesIn(kWeights)),
     caseName);
 
-/// The lookup-table kernel asked for (lowbit.x86_tuning kernel = "lut")
-/// on every integer weight format it takes (1 to 8 bits: signed, unsigned,
-/// bipolar, ternary, i8; GPTQ/AWQ groups, per-channel scales), every
-/// activation type and the odd shapes, against the evaluator within the
-/// int8 tables' bound (on znver4, the target with VBMI and VNNI). 1-bit
-/// weights take it by default (the X86Kernel suite).
-class X86LutKernel : public ::testing::TestWithParam<Weight> {};
+/// The lookup-table kernels asked for (lowbit.x86_tuning kernel = "lut")
+/// on every integer weight format they take (1 to 8 bits: signed,
+/// unsigned, bipolar, ternary, i8; GPTQ/AWQ groups, per-channel scales),
+/// every activation type and the odd shapes, against the evaluator within
+/// the int8 tables' bound: vpermb + vpdpbusd on znver4, vpshufb +
+/// vpmaddubsw (int16 sums, operands of at most 6 bits) on x86-64-v4 and
+/// x86-64-v3. 1-bit weights (and 2-bit ones on x86-64-v3) take them by
+/// default (the X86Kernel suite).
+class X86LutKernel : public ::testing::TestWithParam<std::tuple<const char *, Weight>> {};
 
 TEST_P(X86LutKernel, MatchesEvaluatorWithinTableBound) {
-  const Weight &w = GetParam();
+  auto [target, w] = GetParam();
   bool grouped = w.scheme && std::string(w.scheme).find("g128") != std::string::npos;
   for (const Shape &s : grouped ? kGroupShapes : kShapes)
     for (const char *act : kActivations) {
-      SCOPED_TRACE(std::string(w.name) + " " + act + " " + std::to_string(s.m) + "x" +
-                   std::to_string(s.n) + "x" + std::to_string(s.k));
-      runCase("znver4", w, act, s, "lut");
+      SCOPED_TRACE(std::string(target) + " " + w.name + " " + act + " " + std::to_string(s.m) +
+                   "x" + std::to_string(s.n) + "x" + std::to_string(s.k));
+      runCase(target, w, act, s, "lut");
       if (::testing::Test::IsSkipped() || ::testing::Test::HasFatalFailure())
         return;
     }
@@ -260,10 +262,19 @@ const Weight kIntegerWeights[] = {kWeights[0], kWeights[1],  kWeights[2],  kWeig
                                   kWeights[4], kWeights[5],  kWeights[6],  kWeights[7],
                                   kWeights[8], kWeights[10], kWeights[11], kWeights[12]};
 
-INSTANTIATE_TEST_SUITE_P(IntegerFormats, X86LutKernel, ::testing::ValuesIn(kIntegerWeights),
-                         [](const ::testing::TestParamInfo<Weight> &info) {
-                           return std::string(info.param.name);
-                         });
+/// Every target x integer format, but i8 weights only on znver4: the
+/// vpshufb tables sum operands of at most 6 bits
+/// (X86LutKernel.UnhonouredRequestIsReported).
+std::vector<std::tuple<const char *, Weight>> lutCases() {
+  std::vector<std::tuple<const char *, Weight>> cases;
+  for (const char *target : kTargets)
+    for (const Weight &w : kIntegerWeights)
+      if (std::string(target) == "znver4" || std::string(w.type) != "i8")
+        cases.emplace_back(target, w);
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(IntegerFormats, X86LutKernel, ::testing::ValuesIn(lutCases()), caseName);
 
 /// A kernel asked for that cannot take the product is reported, and the
 /// cost model's choice runs (e2m1 is a codebook: no tables of sums).
@@ -283,6 +294,17 @@ TEST(X86LutKernel, UnhonouredRequestIsReported) {
             std::string::npos)
       << diagnostics;
   EXPECT_EQ(diagnostics.find("reference path"), std::string::npos) << diagnostics;
+  // Operands of 7 bits overflow the int16 sums of the vpshufb tables.
+  options.target = "x86-64-v4";
+  diagnostics.clear();
+  const Weight int7{"int7", "!lowbit.int<7>", nullptr, 64.0};
+  module = lowbit::rt::compile(program(int7, "f32", {3, 37, 200}, "f32", false, "lut"), options,
+                               diagnostics);
+  ASSERT_TRUE(module) << diagnostics;
+  EXPECT_NE(diagnostics.find("the lookup-table kernel with vpshufb (no AVX-512 VBMI) takes "
+                             "operands of at most 6 bits (its int16 sums), got 7"),
+            std::string::npos)
+      << diagnostics;
 }
 
 /// Non-finite activations give non-finite results in their row (the named

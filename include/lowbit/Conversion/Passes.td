@@ -92,10 +92,10 @@ def ConvertLowbitToX86 : Pass<"convert-lowbit-to-x86", "ModuleOp"> {
       alone leave cold weights latency-bound (measured in
       docs/cpu-kernels.md).
 
-    * weights with a 1-bit operand (bipolar +-1, 1-bit integers): the
-      lookup-table kernel (see `lowbit-lower-to-lut`) where the target has
-      AVX-512 VBMI and VNNI, since it does half the instructions of the
-      byte-dot kernel per row there.
+    * weights with a 1-bit operand (bipolar +-1, 1-bit integers; 2-bit
+      ones too on AVX2 targets) or stored in nibble planes: the
+      lookup-table kernel (see `lowbit-lower-to-lut`), since it issues
+      fewer instructions per row there.
 
     A product's `lowbit.x86_tuning` attribute (a dictionary of
     `activation_block`, `rows_per_pass`, `prefetch_distance`; written by the
@@ -171,8 +171,10 @@ def LowbitLowerToLUT : Pass<"lowbit-lower-to-lut", "ModuleOp"> {
     at run time and rounded to int8 with one scale per block; `vpermb`
     looks up 64 entries at once and `vpdpbusd` sums each row's 4 lookups
     times the plane's weight 2^p exactly in int32; scales and zero points
-    as in the byte-dot kernel. Needs AVX-512 VBMI and VNNI (znver4) and
-    f32, f16 or bf16 activations.
+    as in the byte-dot kernel. Without AVX-512 VBMI and VNNI (x86-64-v3,
+    x86-64-v4) the weights take another order and `vpshufb` looks up one
+    group's table per 128-bit lane, `vpmaddubsw` summing them into int16
+    (operands of at most 6 bits). Takes f32, f16 or bf16 activations.
 
     With `report-fallbacks`, each product it leaves gets a remark saying
     why.
@@ -195,9 +197,9 @@ def LowbitLowerToLUT : Pass<"lowbit-lower-to-lut", "ModuleOp"> {
              clEnumValN(::lowbit::target::CPUTargetKind::Generic, "generic",
                         "no SIMD assumptions: nothing is rewritten"),
              clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V3, "x86-64-v3",
-                        "AVX2, FMA, F16C, BMI2: nothing is rewritten"),
+                        "AVX2, FMA, F16C, BMI2: vpshufb tables"),
              clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V4, "x86-64-v4",
-                        "x86-64-v3 + AVX-512 F/BW/DQ/VL: nothing is rewritten"),
+                        "x86-64-v3 + AVX-512 F/BW/DQ/VL: vpshufb tables"),
              clEnumValN(::lowbit::target::CPUTargetKind::Znver4, "znver4",
                         "x86-64-v4 + VBMI, VBMI2, VNNI, BF16, VPOPCNTDQ, BITALG"))}]>,
     Option<"activationBlock", "activation-block", "int64_t", /*default=*/"32",

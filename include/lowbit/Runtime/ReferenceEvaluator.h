@@ -68,8 +68,9 @@ struct EvaluateOptions {
   bool int8ActivationBlocks = false;
   /// The lookup-table kernel's policy (docs/cpu-kernels.md), on top of
   /// int8ActivationBlocks, for the products with integer weights that take
-  /// it: those whose lowbit.x86_tuning asks for `kernel = "lut"`, and by
-  /// the cost model's rule those whose weights have two values. The table
+  /// it: those whose lowbit.x86_tuning asks for `kernel = "lut"`, those
+  /// whose weights are stored in nibble planes, and by the cost model's rule
+  /// those with operands of at most tableOperandBits bits. The table
   /// entries (+-1 sums of 4 activations) are rounded to int8 per block with
   /// scale max|entry| / 127 <= 4 amax / 127, and an operand of b bit planes
   /// sums half of each plane's lookup times 2^p, so the tolerance also
@@ -77,11 +78,14 @@ struct EvaluateOptions {
   /// 2 for V values of b bits, w_lo and w_hi the weights the lowest and
   /// highest value dequantize to, and the epilogue's f32 rounding.
   bool int8Tables = false;
+  /// The cost model's choice of the tables, by the operand's bits (the
+  /// target's: 1 with AVX-512, 2 with AVX2 only).
+  unsigned tableOperandBits = 1;
 };
 
 /// The named policies of the CPU fast paths a target may take: none on
-/// `generic`; int8 activation blocks on x86 targets with kernels; the int8
-/// tables too where the lookup-table kernel can run (AVX-512 VBMI + VNNI).
+/// `generic`; int8 activation blocks and int8 tables on x86 targets with
+/// kernels.
 EvaluateOptions fastPathPolicy(const ::lowbit::target::CPUTarget &target);
 
 /// Evaluates `f` on `inputs`; returns an error text (empty on success).

@@ -21,6 +21,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include <array>
 #include <tuple>
 #include <utility>
 
@@ -184,6 +185,19 @@ struct Emitter {
   /// 16 j + its byte's low (high) nibble, the entry of group j of the
   /// table of the vector's first (second) 16 k that vpermb looks up.
   std::pair<Value, Value> lutIndices(Value nibbles);
+
+  /// The vpshufb tables kernel (KernelShape::lutLanes), 32 k of `count`
+  /// rows: `nibbles` are each plane's 64-byte vector, `chunk` the index of
+  /// its first 16 k among a row's tables. Per half (16 k) and 128-bit lane
+  /// l, the low nibbles look up group 2 l and the high ones group 2 l + 1
+  /// of the row's table (vpshufb), the two interleaved into pairs of a row
+  /// (vpunpcklbw / vpunpckhbw) and summed times the plane weight into
+  /// int16 (vpmaddubsw): sums[r] = {rows 0-7, rows 8-15}, each [groups 0 +
+  /// 1 | groups 2 + 3] per 128-bit lane.
+  void lutLanesStep(ArrayRef<Value> nibbles, Value tables, ArrayRef<Value> rows, Value chunk,
+                    SmallVectorImpl<std::array<Value, 2>> &sums);
+  /// A row's int16 sums of lutLanesStep as the 16 x i32 sums of its rows.
+  Value widenLutLanes(const std::array<Value, 2> &sums);
 
   /// Float activations quantized per block (int8 values, block scales and
   /// block sums), or int8 activations taken as they are.

@@ -209,11 +209,29 @@ std::optional<uint8_t> operandXor(const x86::WeightCodes &codes) {
 }
 
 /// Why the lookup-table kernel cannot take a product (empty if it can).
+/// The largest activation block (k) whose int16 sums the vpshufb tables
+/// kernel keeps without overflow for operands of `bits` bits: per 16 k a
+/// row adds at most 2 * 127 * (2^bits - 1) (vpmaddubsw of two lookups and
+/// the plane weights), so (block / 16) * 254 * (2^bits - 1) <= 32767.
+static int64_t maxShufbBlock(unsigned bits) {
+  int64_t block = 256;
+  while (block > 16 && (block / 16) * 254 * ((int64_t(1) << bits) - 1) > 32767)
+    block /= 2;
+  return block;
+}
+
+/// Why the lookup-table kernel cannot take a product (empty if it can).
+/// `lanes`: the vpshufb variant (targets without AVX-512 VBMI + VNNI);
+/// `planes`: the weights are (to be) stored in nibble planes.
 static std::string whyNotLookupTables(const KernelPlan &p, const x86::WeightCodes &codes,
                                       bool floatA, bool constantWeights, int64_t groupK,
-                                      bool vbmi, int64_t activationBlock) {
-  if (p.isa != DotISA::VNNI512 || !vbmi)
-    return "needs AVX-512 VBMI and VNNI (vpermb, vpdpbusd)";
+                                      bool lanes, bool planes, int64_t activationBlock) {
+  if (lanes && planes)
+    return "reads weights in nibble planes with vpermb (AVX-512 VBMI and VNNI), which the "
+           "target lacks";
+  if (lanes && maxShufbBlock(codes.slotBits()) < 32)
+    return "with vpshufb (no AVX-512 VBMI) takes operands of at most 6 bits (its int16 sums), "
+           "got " + std::to_string(codes.slotBits());
   if (!floatA || p.intResult)
     return "takes f32, f16 or bf16 activations with f32 accumulation";
   if (codes.codebook)
@@ -235,7 +253,9 @@ static std::string whyNotLookupTables(const KernelPlan &p, const x86::WeightCode
 /// vpdpbusd per 1-bit plane, 4 b. Only b = 1 is cheaper (4 against 8); at
 /// b = 2 they tie, and the int8 tables round coarser than int8
 /// activations (docs/cpu-kernels.md), so the byte-dot kernel keeps it.
-static bool prefersLookupTables(const x86::WeightCodes &codes) { return codes.slotBits() == 1; }
+static bool prefersLookupTables(const x86::WeightCodes &codes, DotISA isa, bool lanes) {
+  return codes.slotBits() == 1 || (lanes && isa == DotISA::AVX2 && codes.slotBits() == 2);
+}
 
 FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
                                                         const X86KernelOptions &options,
@@ -358,9 +378,13 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
   bool planesFit = transposed && planeXor && n % x86::kTileRows == 0 &&
                    (!inPlanes || (inPlanes->bits == codes->slotBits() && k % inPlanes->block == 0));
   bool planned = inPlanes || options.assumeNibblePlanes;
+  // vpermb looks up 4 groups' tables at once and vpdpbusd sums them
+  // (AVX-512 VBMI + VNNI); else vpshufb, one group's table per 128-bit
+  // lane, its lookups summed in int16 (AVX2).
+  bool lanes = !(p.isa == DotISA::VNNI512 && vbmi);
   if (options.kernel != X86KernelKind::ByteDot && !p.bf16) {
-    std::string lutWhyNot = whyNotLookupTables(p, *codes, floatA,
-                                               bCodes || planned, groupK, vbmi,
+    std::string lutWhyNot = whyNotLookupTables(p, *codes, floatA, bCodes || planned, groupK,
+                                               lanes, planned,
                                                inPlanes ? inPlanes->block
                                                         : options.activationBlock);
     if (lutWhyNot.empty() && planned && !planesFit)
@@ -371,7 +395,7 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
       return failure();
     }
     p.lut = lutWhyNot.empty() && (options.kernel == X86KernelKind::LookupTable ||
-                                  prefersLookupTables(*codes) || inPlanes);
+                                  prefersLookupTables(*codes, p.isa, lanes) || inPlanes);
   }
   if (p.lut && inPlanes) {
     p.prepacked = true;
@@ -451,6 +475,7 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
   if (p.lut) {
     s.planes.assign(codes->slotBits(), 1);
     s.lutNibbles = true;
+    s.lutLanes = lanes;
     p.zbShift = (std::ldexp(1.0, static_cast<int>(codes->slotBits())) - 1) / 2;
   }
   s.pairedLanes = p.bf16 && !p.runtimeWeights;
@@ -478,7 +503,10 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
     }
     p.kb = inPlanes->block;
   }
-  for (int64_t kb = options.activationBlock; !p.prepacked && kb >= s.blockQuantum(); kb /= 2)
+  int64_t firstBlock = options.activationBlock;
+  if (p.lut && s.lutLanes) // the int16 sums must not overflow
+    firstBlock = std::min(firstBlock, maxShufbBlock(codes->slotBits()));
+  for (int64_t kb = firstBlock; !p.prepacked && kb >= s.blockQuantum(); kb /= 2)
     if (kb % s.blockQuantum() == 0 && (groupK == 0 || groupK % kb == 0) &&
         (!p.runtimeWeights || k % kb == 0)) {
       p.kb = kb;

@@ -45,9 +45,12 @@ Emitter::Activations Emitter::activationsLUT(Value a) {
   // set, subtracted where it is not.
   SmallVector<SmallVector<int64_t>> pick(4, SmallVector<int64_t>(kTableBytes));
   SmallVector<SmallVector<bool>> has(4, SmallVector<bool>(kTableBytes));
+  // Tables for vpshufb hold the groups 0, 2, 1, 3: per 128-bit lane of
+  // the first (second) 32 bytes the group of the low (high) nibbles.
+  auto groupAt = [&](int64_t q) { return p.shape.lutLanes ? (q % 2) * 2 + q / 2 : q; };
   for (int64_t t = 0; t < 4; ++t)
     for (int64_t e = 0; e < kTableBytes; ++e) {
-      pick[t][e] = 4 * (e / 16) + t;
+      pick[t][e] = 4 * groupAt(e / 16) + t;
       has[t][e] = (e % 16) >> t & 1;
     }
   SmallVector<Value> state{emptyRows({cols * 4}, i8()), emptyRows({p.numBlocks}, f32()),
@@ -140,4 +143,51 @@ std::pair<Value, Value> Emitter::lutIndices(Value nibbles) {
   Value high = arith::ShRUIOp::create(b, loc, nibbles, splatI8(kTableBytes, 4));
   return {arith::OrIOp::create(b, loc, low, groupBase),
           arith::OrIOp::create(b, loc, high, groupBase)};
+}
+
+void Emitter::lutLanesStep(ArrayRef<Value> nibbles, Value tables, ArrayRef<Value> rows,
+                           Value chunk, SmallVectorImpl<std::array<Value, 2>> &sums) {
+  const x86::KernelShape &s = p.shape;
+  VectorType bytes = vec(32, i8()), words = vec(16, i16());
+  // Bytes 0-7 (8-15) of each 128-bit lane of two vectors, interleaved.
+  SmallVector<int64_t> unpack[2];
+  for (int64_t h = 0; h < 2; ++h)
+    for (int64_t i = 0; i < 32; ++i)
+      unpack[h].push_back((i % 2 ? 32 : 0) + 16 * (i / 16) + 8 * h + (i % 16) / 2);
+  for (int64_t half = 0; half < 2; ++half) {
+    SmallVector<std::pair<Value, Value>> index;
+    for (size_t plane = 0; plane < nibbles.size(); ++plane) {
+      Value x = this->half(nibbles[plane], half);
+      if (p.planeXor >> s.shift(plane) & 1)
+        x = arith::XOrIOp::create(b, loc, x, splatI8(32, -1));
+      index.push_back({arith::AndIOp::create(b, loc, x, splatI8(32, 0x0f)),
+                       arith::ShRUIOp::create(b, loc, x, splatI8(32, 4))});
+    }
+    Value at = mulc(addc(chunk, half), kTableBytes);
+    for (size_t r = 0; r < rows.size(); ++r) {
+      Value low = read(bytes, tables, {rows[r], at});
+      Value high = read(bytes, tables, {rows[r], addc(at, 32)});
+      for (size_t plane = 0; plane < nibbles.size(); ++plane) {
+        Value l0 = intrinsic("llvm.x86.avx2.pshuf.b", bytes, {low, index[plane].first});
+        Value l1 = intrinsic("llvm.x86.avx2.pshuf.b", bytes, {high, index[plane].second});
+        Value weight = splatI8(32, static_cast<int8_t>(1u << s.shift(plane)));
+        for (int64_t h = 0; h < 2; ++h) {
+          Value pairs = vector::ShuffleOp::create(b, loc, l0, l1, unpack[h]);
+          Value m = intrinsic("llvm.x86.avx2.pmadd.ub.sw", words, {weight, pairs});
+          sums[r][h] = arith::AddIOp::create(b, loc, sums[r][h], m);
+        }
+      }
+    }
+  }
+}
+
+Value Emitter::widenLutLanes(const std::array<Value, 2> &sums) {
+  VectorType eight = vec(8, i32());
+  Value rows[2];
+  for (int64_t h = 0; h < 2; ++h) {
+    Value groups01 = arith::ExtSIOp::create(b, loc, eight, half(sums[h], 0));
+    Value groups23 = arith::ExtSIOp::create(b, loc, eight, half(sums[h], 1));
+    rows[h] = arith::AddIOp::create(b, loc, groups01, groups23);
+  }
+  return concat(rows[0], rows[1]);
 }

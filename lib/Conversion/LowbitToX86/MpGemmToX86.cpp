@@ -354,7 +354,23 @@ Value Emitter::kernel(const Activations &act, Value aScales) {
           // nibbles as table indices, and per row the tables of the first
           // and second 16 k looked up (vpermb) and summed with the plane's
           // weight 2^p (vpdpbusd, the weight as the unsigned operand).
-          for (int64_t v = 0; p.lut && v < p.kb / 32; ++v) {
+          // vpshufb (no VBMI): per 16 k, each plane's 32 bytes of nibbles
+          // index one group's table per 128-bit lane; int16 sums per row
+          // (lutLanesStep), widened once per block.
+          SmallVector<std::array<Value, 2>> sums16;
+          if (p.lut && s.lutLanes) {
+            sums16.assign(count, {splat(vec(16, i16()), b.getI16IntegerAttr(0)),
+                                  splat(vec(16, i16()), b.getI16IntegerAttr(0))});
+            for (int64_t v = 0; v < p.kb / 32; ++v) {
+              SmallVector<Value> nibbles;
+              for (size_t plane = 0; plane < s.planes.size(); ++plane)
+                nibbles.push_back(vectorOf(plane, v));
+              lutLanesStep(nibbles, words, rows, addc(mulc(blk, p.kb / 16), 2 * v), sums16);
+            }
+            for (int64_t r = 0; r < count; ++r)
+              acc[r][0] = widenLutLanes(sums16[r]);
+          }
+          for (int64_t v = 0; p.lut && !s.lutLanes && v < p.kb / 32; ++v) {
             SmallVector<std::pair<Value, Value>> indices;
             for (size_t plane = 0; plane < s.planes.size(); ++plane) {
               Value nibbles = vectorOf(plane, v);

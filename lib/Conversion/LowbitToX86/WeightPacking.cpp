@@ -44,11 +44,14 @@ std::vector<unsigned> lowbit::x86::planesFor(unsigned bits) {
   return planes; // 4 + 2 + 1 for 7: widest (lowest) plane first
 }
 
-std::pair<int64_t, unsigned> lowbit::x86::laneSlot(const KernelShape &s, size_t plane,
-                                                   int64_t k) {
+int64_t lowbit::x86::vectorBit(const KernelShape &s, size_t plane, int64_t lane, int64_t k) {
+  if (s.lutNibbles && s.lutLanes) {
+    int64_t group = (k % 16) / 4;
+    return 8 * (32 * (k / 16) + 16 * (group / 2) + lane) + 4 * (group % 2) + k % 4;
+  }
   if (s.lutNibbles)
-    return {(k / kLaneK) % kLaneK, static_cast<unsigned>(4 * (k / 16) + k % 4)};
-  return {k % kLaneK, static_cast<unsigned>(s.planes[plane] * (k / kLaneK))};
+    return 8 * s.laneByte(lane, (k / kLaneK) % kLaneK) + 4 * (k / 16) + k % 4;
+  return 8 * s.laneByte(lane, k % kLaneK) + s.planes[plane] * (k / kLaneK);
 }
 
 Expected<BitLayout> lowbit::x86::kernelWeightLayout(const KernelShape &s, size_t plane) {
@@ -65,11 +68,19 @@ Expected<BitLayout> lowbit::x86::kernelWeightLayout(const KernelShape &s, size_t
   IntTuple laneStride =
       s.pairedLanes ? IntTuple({IntTuple(16), IntTuple(128)}) : IntTuple(kLaneK * 8);
   // The 32 k of a lookup-table vector: k = t + 4 j + 16 h at bit t + 4 h
-  // of byte j (KernelShape::lutNibbles).
-  IntTuple vectorK = s.lutNibbles ? IntTuple({IntTuple(4), IntTuple(kLaneK), IntTuple(2)})
-                                  : IntTuple({laneK, IntTuple(slots)});
-  IntTuple vectorKStride = s.lutNibbles ? IntTuple({IntTuple(1), IntTuple(8), IntTuple(4)})
-                                        : IntTuple({laneKStride, IntTuple(w)});
+  // of byte j (KernelShape::lutNibbles); in the vpshufb order k = t + 4 h
+  // + 8 l + 16 half at bit t + 4 h of byte 32 half + 16 l + lane.
+  IntTuple vectorK = s.lutLanes     ? IntTuple({IntTuple(4), IntTuple(2), IntTuple(2), IntTuple(2)})
+                     : s.lutNibbles ? IntTuple({IntTuple(4), IntTuple(kLaneK), IntTuple(2)})
+                                    : IntTuple({laneK, IntTuple(slots)});
+  IntTuple vectorKStride =
+      s.lutLanes     ? IntTuple({IntTuple(1), IntTuple(4), IntTuple(128), IntTuple(256)})
+      : s.lutNibbles ? IntTuple({IntTuple(1), IntTuple(8), IntTuple(4)})
+                     : IntTuple({laneKStride, IntTuple(w)});
+  if (s.lutLanes) {
+    lanes = IntTuple(kTileRows);
+    laneStride = IntTuple(8);
+  }
   IntTuple shape({IntTuple(w), IntTuple({IntTuple({vectorK, IntTuple(perTile)}),
                                          IntTuple({lanes, IntTuple(s.rowTiles())})})});
   IntTuple stride({IntTuple(1),
@@ -97,10 +108,10 @@ std::vector<uint8_t> lowbit::x86::packKernelWeights(const KernelShape &s,
         // Byte j of lane (row % 16) in vector (col % block) / kv of the
         // plane in block col / block; slot (col / 4) % slots.
         int64_t vector = (col / s.block) * perBlock + first + (col % s.block) / kv;
-        auto [j, at] = laneSlot(s, p, col % kv);
-        int64_t byte = tileBase + vector * kVectorBytes + s.laneByte(lane, j);
+        int64_t bit = vectorBit(s, p, lane, col % kv);
+        int64_t byte = tileBase + vector * kVectorBytes + bit / 8;
         uint8_t bits = static_cast<uint8_t>((in[col] >> shift) & mask);
-        out[byte] |= static_cast<uint8_t>(bits << at);
+        out[byte] |= static_cast<uint8_t>(bits << (bit % 8));
       }
     }
   }

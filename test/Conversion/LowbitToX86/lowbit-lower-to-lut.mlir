@@ -78,6 +78,12 @@ func.func @runtime(%a: tensor<1x64xf32>, %w: tensor<16x64x!lowbit.int<1, bipolar
   return %c : tensor<1x16xf32>
 }
 
-// Without VBMI (vpermb) nothing is rewritten.
-// V4-COUNT-4: remark: mpgemm is not lowered to lookup tables on target 'x86-64-v4': the lookup-table kernel needs AVX-512 VBMI and VNNI (vpermb, vpdpbusd)
+// Without VBMI: vpshufb tables (one group per 128-bit lane) summed by
+// vpmaddubsw into int16; run-time weights are not repacked into planes.
+// V4: remark: mpgemm is not lowered to lookup tables on target 'x86-64-v4': the lookup-table kernel needs weight values evenly spaced
+// V4: remark: mpgemm is not lowered to lookup tables on target 'x86-64-v4': the lookup-table kernel needs constant weights
+// V4-LABEL: func.func @bipolar
+// V4: lowbit.pure_intrinsic "llvm.x86.avx2.pshuf.b"
+// V4: vector.shuffle
+// V4: lowbit.pure_intrinsic "llvm.x86.avx2.pmadd.ub.sw"
 // V4-NOT: permvar

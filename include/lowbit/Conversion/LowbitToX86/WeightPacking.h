@@ -22,7 +22,6 @@
 #include "lowbit/Layout/BitLayout.h"
 
 #include <cstdint>
-#include <utility>
 #include <vector>
 
 namespace lowbit::x86 {
@@ -58,6 +57,12 @@ struct KernelShape {
   /// the low (high) nibbles of a lane's 4 bytes are its row's 4 groups of
   /// the vector's first (second) 16 k.
   bool lutNibbles = false;
+  /// With lutNibbles, the order of vpshufb (one 16-entry table per 128-bit
+  /// lane): the vector's two 32-byte halves hold k 0..15 and 16..31, and in
+  /// a half byte i of 128-bit lane l holds row i's groups 2 l (low nibble)
+  /// and 2 l + 1 (high nibble), so that a vpshufb of a lane's low (high)
+  /// nibbles looks up 16 rows in the table of one group.
+  bool lutLanes = false;
 
   unsigned bits() const;
   /// The bit where plane p starts in the operand.
@@ -80,10 +85,12 @@ struct KernelShape {
   }
 };
 
-/// The byte j and bit of k (0 <= k < kPerVector) within its lane of a
-/// vector of plane p: j = k % 4 and bit w * (k / 4), or (lutNibbles) j =
-/// (k / 4) % 4 and bit 4 * (k / 16) + k % 4.
-std::pair<int64_t, unsigned> laneSlot(const KernelShape &shape, size_t plane, int64_t k);
+/// The bit of (lane, k) within a vector of plane p (0 <= k < kPerVector):
+/// byte laneByte(lane, k % 4), bit w * (k / 4); or (lutNibbles) byte
+/// laneByte(lane, (k / 4) % 4), bit 4 * (k / 16) + k % 4; or (lutLanes)
+/// byte 32 * (k / 16) + 16 * l + lane, bit 4 * h + k % 4 for the group
+/// (k % 16) / 4 = 2 l + h.
+int64_t vectorBit(const KernelShape &shape, size_t plane, int64_t lane, int64_t k);
 
 /// The bit layout of plane p's own stream: (bit of the plane's slot,
 /// element of the rows x cols row-major matrix) -> bit offset, as if the
