@@ -13,7 +13,9 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 
+#include <chrono>
 #include <cstring>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -243,6 +245,65 @@ TEST(JIT, ConcurrentCompilesAndCalls) {
   for (int t = 0; t < kThreads; ++t) {
     EXPECT_EQ(modules[t], m.get());
     EXPECT_EQ(std::memcmp(got[t].data(), expected[t].data(), got[t].size() * 4), 0);
+  }
+}
+/// Cold compiles from 8 threads at once, half of them of the same new source
+/// (one compile wins the cache, the others get its module), through the x86
+/// kernels and the disk cache, then calls on every thread: each result is
+/// the single-threaded one. Run under ThreadSanitizer by
+/// `scripts/check.sh --tsan`.
+TEST(JIT, ConcurrentColdCompiles) {
+  constexpr int kThreads = 8;
+  // A comment new to every run keeps the compiles cold (neither the
+  // in-memory nor the disk cache has them).
+  std::string nonce = "// run " + std::to_string(std::random_device{}()) + " " +
+                      std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) +
+                      "\n";
+  auto source = [&](int variant) {
+    // Distinct programs: the variant changes the activation rows.
+    std::string rows = std::to_string(2 + variant % 4);
+    return nonce + "func.func @dot(%a: tensor<" + rows + "x64xf32>, %w: tensor<16x64x!lowbit.int<4>>) "
+           "-> tensor<" + rows + "x16xf32> {\n"
+           "  %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<" + rows +
+           "x64xf32>, tensor<16x64x!lowbit.int<4>> -> tensor<" + rows + "x16xf32>\n"
+           "  return %c : tensor<" + rows + "x16xf32>\n}\n";
+  };
+  lowbit::rt::CompileOptions options;
+  std::vector<std::shared_ptr<const lowbit::rt::CompiledModule>> modules(kThreads);
+  std::vector<std::string> diagnostics(kThreads);
+  std::vector<std::vector<float>> got(kThreads);
+  std::vector<std::thread> threads;
+  auto call = [](const lowbit::rt::CompiledModule &m, int rows) {
+    std::vector<float> a(rows * 64), c(rows * 16);
+    std::vector<uint8_t> w(16 * 64);
+    for (size_t i = 0; i < a.size(); ++i)
+      a[i] = static_cast<float>((i * 37) % 17) - 8.0f;
+    for (size_t i = 0; i < w.size(); ++i)
+      w[i] = static_cast<uint8_t>((i * 11) % 16); // int4 codes, one per byte
+    std::string e = m.invoke("dot", {a.data(), w.data(), c.data()});
+    EXPECT_EQ(e, "");
+    return c;
+  };
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      int variant = t % 2 ? 0 : t; // the odd threads share variant 0
+      auto m = lowbit::rt::compile(source(variant), options, diagnostics[t]);
+      if (!m)
+        return;
+      modules[t] = m;
+      got[t] = call(*m, 2 + variant % 4);
+    });
+  for (auto &th : threads)
+    th.join();
+  for (int t = 0; t < kThreads; ++t) {
+    ASSERT_NE(modules[t], nullptr) << diagnostics[t];
+    int variant = t % 2 ? 0 : t;
+    std::string d;
+    auto again = lowbit::rt::compile(source(variant), options, d);
+    ASSERT_TRUE(again) << d;
+    EXPECT_EQ(again.get(), modules[t].get()) << "thread " << t;
+    std::vector<float> expected = call(*again, 2 + variant % 4);
+    EXPECT_EQ(got[t], expected) << "thread " << t;
   }
 }
 } // namespace
