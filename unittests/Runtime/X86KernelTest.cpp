@@ -216,19 +216,25 @@ std::string caseName(const ::testing::TestParamInfo<std::tuple<const char *, Wei
   return name;
 }
 
-class X86Kernel : public ::testing::TestWithParam<std::tuple<const char *, Weight>> {};
-
-TEST_P(X86Kernel, MatchesEvaluatorWithinBound) {
-  auto [target, w] = GetParam();
+/// runCase over the shapes (grouped schemes: K in whole groups) and the
+/// activation types, stopping at a skip or a fatal failure.
+void runShapesAndActivations(const char *target, const Weight &w, const char *kernel = nullptr) {
   bool grouped = w.scheme && std::string(w.scheme).find("g128") != std::string::npos;
   for (const Shape &s : grouped ? kGroupShapes : kShapes)
     for (const char *act : kActivations) {
       SCOPED_TRACE(std::string(target) + " " + w.name + " " + act + " " + std::to_string(s.m) +
                    "x" + std::to_string(s.n) + "x" + std::to_string(s.k));
-      runCase(target, w, act, s);
+      runCase(target, w, act, s, kernel);
       if (::testing::Test::IsSkipped() || ::testing::Test::HasFatalFailure())
         return;
     }
+}
+
+class X86Kernel : public ::testing::TestWithParam<std::tuple<const char *, Weight>> {};
+
+TEST_P(X86Kernel, MatchesEvaluatorWithinBound) {
+  auto [target, w] = GetParam();
+  runShapesAndActivations(target, w);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -247,15 +253,7 @@ class X86LutKernel : public ::testing::TestWithParam<std::tuple<const char *, We
 
 TEST_P(X86LutKernel, MatchesEvaluatorWithinTableBound) {
   auto [target, w] = GetParam();
-  bool grouped = w.scheme && std::string(w.scheme).find("g128") != std::string::npos;
-  for (const Shape &s : grouped ? kGroupShapes : kShapes)
-    for (const char *act : kActivations) {
-      SCOPED_TRACE(std::string(target) + " " + w.name + " " + act + " " + std::to_string(s.m) +
-                   "x" + std::to_string(s.n) + "x" + std::to_string(s.k));
-      runCase(target, w, act, s, "lut");
-      if (::testing::Test::IsSkipped() || ::testing::Test::HasFatalFailure())
-        return;
-    }
+  runShapesAndActivations(target, w, "lut");
 }
 
 const Weight kIntegerWeights[] = {kWeights[0], kWeights[1],  kWeights[2],  kWeights[3],
