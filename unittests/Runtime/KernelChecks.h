@@ -18,7 +18,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cmath>
+#include <string>
+#include <tuple>
 
 namespace lowbit::test {
 
@@ -47,6 +50,17 @@ expectWithinPolicyBound(const rt::CompiledModule &module, mlir::func::FuncOp fun
   }
   EXPECT_LT(std::sqrt(err / norm), maxRelativeL2) << "relative L2 error";
   return actual;
+}
+
+/// A gtest case name "target_format" for a (target, format) parameter
+/// whose format has a `name`, with the characters names cannot hold as '_'.
+template <class Format>
+std::string targetFormatName(const ::testing::TestParamInfo<std::tuple<const char *, Format>> &info) {
+  std::string name = std::string(std::get<0>(info.param)) + "_" + std::get<1>(info.param).name;
+  for (char &c : name)
+    if (!isalnum(static_cast<unsigned char>(c)))
+      c = '_';
+  return name;
 }
 
 } // namespace lowbit::test

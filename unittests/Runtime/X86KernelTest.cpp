@@ -207,14 +207,7 @@ void runCase(const char *target, const Weight &w, const char *act, const Shape &
   lowbit::test::expectWithinPolicyBound(*module, func, inputs, *t);
 }
 
-/// "target_format" with the characters gtest names cannot hold as '_'.
-std::string caseName(const ::testing::TestParamInfo<std::tuple<const char *, Weight>> &info) {
-  std::string name = std::string(std::get<0>(info.param)) + "_" + std::get<1>(info.param).name;
-  for (char &c : name)
-    if (!isalnum(static_cast<unsigned char>(c)))
-      c = '_';
-  return name;
-}
+constexpr auto caseName = lowbit::test::targetFormatName<Weight>;
 
 /// runCase over the shapes (grouped schemes: K in whole groups) and the
 /// activation types, stopping at a skip or a fatal failure.

@@ -236,13 +236,7 @@ TEST_P(X86RuntimePackedWeights, MatchEvaluatorWithinBound) {
     runCases(target, f, Packing::Encoded);
 }
 
-std::string caseName(const ::testing::TestParamInfo<std::tuple<const char *, Format>> &info) {
-  std::string name = std::string(std::get<0>(info.param)) + "_" + std::get<1>(info.param).name;
-  for (char &c : name)
-    if (!isalnum(static_cast<unsigned char>(c)))
-      c = '_';
-  return name;
-}
+constexpr auto caseName = lowbit::test::targetFormatName<Format>;
 
 const char *kTargets[] = {"znver4", "x86-64-v4", "x86-64-v3"};
 

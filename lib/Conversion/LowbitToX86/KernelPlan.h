@@ -1,9 +1,9 @@
 //===- KernelPlan.h - What an x86 mpGEMM kernel reads ----------*- C++ -*-===//
 //
 // The compile-time half of convert-lowbit-to-x86 (MpGemmToX86.cpp emits the
-// code): which kernel takes a product (byte-dot or bf16, the cost model),
-// its weights in the kernel layout (constants) or how run-time weights are
-// read, its scale tables, activation block and passes. Internal to
+// code): which kernel takes a product (byte-dot, lookup tables or bf16: the
+// cost model), its weights in the kernel layout (constants) or how run-time
+// weights are read, its scale tables, activation block and passes. Internal to
 // lib/Conversion/LowbitToX86.
 //
 //===----------------------------------------------------------------------===//

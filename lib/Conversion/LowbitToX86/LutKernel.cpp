@@ -1,15 +1,18 @@
 //===- LutKernel.cpp - The lookup-table kernel's tables and indices --------===//
 //
 // For integer weights whose operand has few bits (the cost model takes it
-// for 1 bit; `kernel = lut` for any width up to 8): the operand's bit planes
-// are stored as nibbles, each the index of 4 consecutive k of one row
-// (KernelShape::lutNibbles). Per activation row and group of 4 k the 16
-// sums of subsets of its activations are one table; vpermb looks up 64
-// entries at once from the 4 tables of 16 k, and vpdpbusd sums each row's 4
-// lookups times the plane's weight 2^p into its int32 lane. So a product
-// costs 2 lookups and 2 dot products per plane and 32 k, where the byte-dot
-// kernel takes 8 dot products. docs/cpu-kernels.md, "The lookup-table
-// kernel", derives the error bound of the int8 tables.
+// for 1 bit, and 2 bits on AVX2; `kernel = lut` for any width it can): the
+// operand's bit planes are stored as nibbles, each the index of 4
+// consecutive k of one row (KernelShape::lutNibbles). Per activation row
+// and group of 4 k the 16 sums of its activations are one table. With
+// AVX-512 VBMI + VNNI, vpermb looks up 64 entries at once from the 4 tables
+// of 16 k and vpdpbusd sums each row's 4 lookups times the plane's weight
+// 2^p into its int32 lane: 2 lookups and 2 dot products per plane and 32 k,
+// where the byte-dot kernel takes 8 dot products. Without them, vpshufb
+// looks up one group's table per 128-bit lane (KernelShape::lutLanes) and
+// vpmaddubsw sums a row's pairs of lookups times 2^p into int16
+// (lutLanesStep), widened once per block. docs/cpu-kernels.md, "The
+// lookup-table kernel", derives the error bound of the int8 tables.
 //
 // The tables are of T-MAC's +-1 form: entry i of a group is sum_t s_t a_t
 // with s_t = +1 where bit t of i is set, else -1, so that a plane's bits b
