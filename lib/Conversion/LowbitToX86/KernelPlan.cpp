@@ -179,7 +179,6 @@ bool sameValue(float a, float b) { return a == b || (std::isnan(a) && std::isnan
 /// lowbit.unpack of bytes with a `bits<nibble_planes, W, B>` layout (the
 /// unpack's attribute, or its operand's encoding).
 struct NibblePlaneWeights {
-  Value packed; ///< the bytes, or the encoded codes
   unsigned bits = 0;
   int64_t block = 0;
 };
@@ -193,7 +192,7 @@ std::optional<NibblePlaneWeights> nibblePlaneWeights(Value b) {
   if (!layout || layout.getKind() != LayoutKind::Bits ||
       layout.getBitKind() != BitLayoutKind::NibblePlanes)
     return std::nullopt;
-  return NibblePlaneWeights{up.getPacked(), layout.getElementBits(), layout.getArgs()[1]};
+  return NibblePlaneWeights{layout.getElementBits(), layout.getArgs()[1]};
 }
 
 /// The constant x with operand(code) = code ^ x for every code, all of
@@ -208,7 +207,6 @@ std::optional<uint8_t> operandXor(const x86::WeightCodes &codes) {
   return x;
 }
 
-/// Why the lookup-table kernel cannot take a product (empty if it can).
 /// The largest activation block (k) whose int16 sums the vpshufb tables
 /// kernel keeps without overflow for operands of `bits` bits: per 16 k a
 /// row adds at most 2 * 127 * (2^bits - 1) (vpmaddubsw of two lookups and
@@ -248,11 +246,13 @@ static std::string whyNotLookupTables(const KernelPlan &p, const x86::WeightCode
 }
 
 /// The cost model between the byte-dot and the lookup-table kernels, per
-/// activation row and 512 weights of b bits (16 rows x 32 k): the byte-dot
-/// kernel does 8 vpdpbusd (4 k each) whatever b, the tables 2 vpermb and 2
-/// vpdpbusd per 1-bit plane, 4 b. Only b = 1 is cheaper (4 against 8); at
-/// b = 2 they tie, and the int8 tables round coarser than int8
-/// activations (docs/cpu-kernels.md), so the byte-dot kernel keeps it.
+/// activation row and 512 weights of b bits (16 rows x 32 k): with VNNI the
+/// byte-dot kernel does 8 vpdpbusd whatever b, the vpermb tables 4 b
+/// instructions; on AVX2 the byte-dot kernel does 48 (vpmaddubsw,
+/// vpmaddwd, add per 32 weights), the vpshufb tables 16 b. The tables win
+/// for b = 1 everywhere and b = 2 on AVX2 (measured: docs/cpu-kernels.md);
+/// where they tie the byte-dot kernel keeps the product, since the int8
+/// tables round coarser than int8 activations.
 static bool prefersLookupTables(const x86::WeightCodes &codes, DotISA isa, bool lanes) {
   return codes.slotBits() == 1 || (lanes && isa == DotISA::AVX2 && codes.slotBits() == 2);
 }
