@@ -239,9 +239,9 @@ INSTANTIATE_TEST_SUITE_P(
 /// unsigned, bipolar, ternary, i8; GPTQ/AWQ groups, per-channel scales),
 /// every activation type and the odd shapes, against the evaluator within
 /// the int8 tables' bound: vpermb + vpdpbusd on znver4, vpshufb +
-/// vpmaddubsw (int16 sums, operands of at most 6 bits) on x86-64-v4 and
-/// x86-64-v3. 1-bit weights (and 2-bit ones on x86-64-v3) take them by
-/// default (the X86Kernel suite).
+/// vpmaddubsw (int16 sums) on zmm on x86-64-v4 (operands of at most 7
+/// bits) and on ymm on x86-64-v3 (at most 6 bits). 1-bit weights (and
+/// 2-bit ones on x86-64-v3) take them by default (the X86Kernel suite).
 class X86LutKernel : public ::testing::TestWithParam<std::tuple<const char *, Weight>> {};
 
 TEST_P(X86LutKernel, MatchesEvaluatorWithinTableBound) {
@@ -253,15 +253,21 @@ const Weight kIntegerWeights[] = {kWeights[0], kWeights[1],  kWeights[2],  kWeig
                                   kWeights[4], kWeights[5],  kWeights[6],  kWeights[7],
                                   kWeights[8], kWeights[10], kWeights[11], kWeights[12]};
 
-/// Every target x integer format, but i8 weights only on znver4: the
-/// vpshufb tables sum operands of at most 6 bits
-/// (X86LutKernel.UnhonouredRequestIsReported).
+const Weight kInt7{"int7", "!lowbit.int<7>", nullptr, 64.0};
+
+/// Every target x integer format, but i8 weights only on znver4 and 7-bit
+/// ones not on x86-64-v3: the vpshufb tables' int16 sums hold operands of
+/// at most 7 (zmm) or 6 (ymm) bits (X86LutKernel.UnhonouredRequestIsReported).
 std::vector<std::tuple<const char *, Weight>> lutCases() {
   std::vector<std::tuple<const char *, Weight>> cases;
-  for (const char *target : kTargets)
+  for (const char *target : kTargets) {
+    bool vpermb = std::string(target) == "znver4", zmm = std::string(target) == "x86-64-v4";
     for (const Weight &w : kIntegerWeights)
-      if (std::string(target) == "znver4" || std::string(w.type) != "i8")
+      if (vpermb || std::string(w.type) != "i8")
         cases.emplace_back(target, w);
+    if (vpermb || zmm)
+      cases.emplace_back(target, kInt7);
+  }
   return cases;
 }
 
@@ -285,17 +291,22 @@ TEST(X86LutKernel, UnhonouredRequestIsReported) {
             std::string::npos)
       << diagnostics;
   EXPECT_EQ(diagnostics.find("reference path"), std::string::npos) << diagnostics;
-  // Operands of 7 bits overflow the int16 sums of the vpshufb tables.
-  options.target = "x86-64-v4";
-  diagnostics.clear();
-  const Weight int7{"int7", "!lowbit.int<7>", nullptr, 64.0};
-  module = lowbit::rt::compile(program(int7, "f32", {3, 37, 200}, "f32", false, "lut"), options,
-                               diagnostics);
-  ASSERT_TRUE(module) << diagnostics;
-  EXPECT_NE(diagnostics.find("the lookup-table kernel with vpshufb (no AVX-512 VBMI) takes "
-                             "operands of at most 6 bits (its int16 sums), got 7"),
-            std::string::npos)
-      << diagnostics;
+  // Operands of 7 bits overflow the int16 sums of the ymm vpshufb tables
+  // (x86-64-v4's zmm ones take them); 8-bit ones no target without VNNI
+  // holds (vpmaddubsw).
+  for (auto [target, weight, message] :
+       {std::tuple{"x86-64-v3", kInt7,
+                   "the lookup-table kernel with vpshufb (no AVX-512 VBMI) takes operands of at "
+                   "most 6 bits (its int16 sums), got 7"},
+        std::tuple{"x86-64-v4", kWeights[6],
+                   "the lookup-table kernel cannot hold the format: weight operands reach 255"}}) {
+    options.target = target;
+    diagnostics.clear();
+    module = lowbit::rt::compile(program(weight, "f32", {3, 37, 200}, "f32", false, "lut"),
+                                 options, diagnostics);
+    ASSERT_TRUE(module) << diagnostics;
+    EXPECT_NE(diagnostics.find(message), std::string::npos) << target << ": " << diagnostics;
+  }
 }
 
 /// Non-finite activations give non-finite results in their row (the named

@@ -193,7 +193,8 @@ struct Emitter {
   /// of the row's table (vpshufb), the two interleaved into pairs of a row
   /// (vpunpcklbw / vpunpckhbw) and summed times the plane weight into
   /// int16 (vpmaddubsw): sums[r] = {rows 0-7, rows 8-15}, each [groups 0 +
-  /// 1 | groups 2 + 3] per 128-bit lane.
+  /// 1 | groups 2 + 3] per 128-bit lane. On zmm (KernelPlan::lutWide) both
+  /// halves at once, 4 lanes: [first 16 k | second 16 k] each.
   void lutLanesStep(ArrayRef<Value> nibbles, Value tables, ArrayRef<Value> rows, Value chunk,
                     SmallVectorImpl<std::array<Value, 2>> &sums);
   /// A row's int16 sums of lutLanesStep as the 16 x i32 sums of its rows.

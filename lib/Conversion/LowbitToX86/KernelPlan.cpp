@@ -208,28 +208,34 @@ std::optional<uint8_t> operandXor(const x86::WeightCodes &codes) {
 }
 
 /// The largest activation block (k) whose int16 sums the vpshufb tables
-/// kernel keeps without overflow for operands of `bits` bits: per 16 k a
-/// row adds at most 2 * 127 * (2^bits - 1) (vpmaddubsw of two lookups and
-/// the plane weights), so (block / 16) * 254 * (2^bits - 1) <= 32767.
-static int64_t maxShufbBlock(unsigned bits) {
-  int64_t block = 256;
-  while (block > 16 && (block / 16) * 254 * ((int64_t(1) << bits) - 1) > 32767)
+/// kernel keeps without overflow for operands of `bits` bits: each int16
+/// element adds at most 2 * 127 * (2^bits - 1) per lookup step (vpmaddubsw
+/// of two lookups and the plane weights); on ymm a step is 16 k of its
+/// row, on zmm (`wide`: each element holds one 128-bit lane of 32 k) 32 k.
+/// So (block / step) * 254 * (2^bits - 1) <= 32767; blocks of fewer than
+/// 32 k cannot be read (0).
+static int64_t maxShufbBlock(unsigned bits, bool wide) {
+  int64_t step = wide ? 32 : 16, block = 256;
+  while (block >= 32 && (block / step) * 254 * ((int64_t(1) << bits) - 1) > 32767)
     block /= 2;
-  return block;
+  return block >= 32 ? block : 0;
 }
 
 /// Why the lookup-table kernel cannot take a product (empty if it can).
-/// `lanes`: the vpshufb variant (targets without AVX-512 VBMI + VNNI);
-/// `planes`: the weights are (to be) stored in nibble planes.
+/// `lanes`: the vpshufb variant (targets without AVX-512 VBMI + VNNI), on
+/// zmm where `wide`; `planes`: the weights are (to be) stored in nibble
+/// planes.
 static std::string whyNotLookupTables(const KernelPlan &p, const x86::WeightCodes &codes,
                                       bool floatA, bool constantWeights, int64_t groupK,
-                                      bool lanes, bool planes, int64_t activationBlock) {
+                                      bool lanes, bool wide, bool planes,
+                                      int64_t activationBlock) {
   if (lanes && planes)
     return "reads weights in nibble planes with vpermb (AVX-512 VBMI and VNNI), which the "
            "target lacks";
-  if (lanes && maxShufbBlock(codes.slotBits()) < 32)
-    return "with vpshufb (no AVX-512 VBMI) takes operands of at most 6 bits (its int16 sums), "
-           "got " + std::to_string(codes.slotBits());
+  if (lanes && !maxShufbBlock(codes.slotBits(), wide))
+    return std::string("with vpshufb (no AVX-512 VBMI) takes operands of at most ") +
+           (wide ? "7" : "6") + " bits (its int16 sums), got " +
+           std::to_string(codes.slotBits());
   if (!floatA || p.intResult)
     return "takes f32, f16 or bf16 activations with f32 accumulation";
   if (codes.codebook)
@@ -382,9 +388,11 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
   // (AVX-512 VBMI + VNNI); else vpshufb, one group's table per 128-bit
   // lane, its lookups summed in int16 (AVX2).
   bool lanes = !(p.isa == DotISA::VNNI512 && vbmi);
+  // vpshufb on zmm (AVX-512BW): 4 groups' tables per lookup, not 2.
+  bool wide = lanes && p.isa != DotISA::AVX2;
   if (options.kernel != X86KernelKind::ByteDot && !p.bf16) {
     std::string lutWhyNot = whyNotLookupTables(p, *codes, floatA, bCodes || planned, groupK,
-                                               lanes, planned,
+                                               lanes, wide, planned,
                                                inPlanes ? inPlanes->block
                                                         : options.activationBlock);
     if (lutWhyNot.empty() && planned && !planesFit)
@@ -476,6 +484,7 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
     s.planes.assign(codes->slotBits(), 1);
     s.lutNibbles = true;
     s.lutLanes = lanes;
+    p.lutWide = wide;
     p.zbShift = (std::ldexp(1.0, static_cast<int>(codes->slotBits())) - 1) / 2;
   }
   s.pairedLanes = p.bf16 && !p.runtimeWeights;
@@ -505,7 +514,7 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
   }
   int64_t firstBlock = options.activationBlock;
   if (p.lut && s.lutLanes) // the int16 sums must not overflow
-    firstBlock = std::min(firstBlock, maxShufbBlock(codes->slotBits()));
+    firstBlock = std::min(firstBlock, maxShufbBlock(codes->slotBits(), wide));
   for (int64_t kb = firstBlock; !p.prepacked && kb >= s.blockQuantum(); kb /= 2)
     if (kb % s.blockQuantum() == 0 && (groupK == 0 || groupK % kb == 0) &&
         (!p.runtimeWeights || k % kb == 0)) {

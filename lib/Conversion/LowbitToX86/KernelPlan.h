@@ -41,12 +41,17 @@ struct KernelPlan {
   /// the raw code as the slot (alpha 1, beta 0).
   bool bf16 = false;
   x86::BF16WeightCodes bf16Codes;
-  /// The lookup-table kernel (constant integer weights, float activations,
-  /// AVX-512 VBMI + VNNI): the operand's bits as 1-bit planes whose nibbles
-  /// index per-row tables of the 16 sums of 4 activations (int8, one scale
-  /// per block), looked up by vpermb and summed with the plane's weight
-  /// 2^p by vpdpbusd. `shape` then has lutNibbles.
+  /// The lookup-table kernel (integer weights, constant or in nibble
+  /// planes; float activations): the operand's bits as 1-bit planes whose
+  /// nibbles index per-row tables of the 16 sums of 4 activations (int8,
+  /// one scale per block), looked up by vpermb and summed with the plane's
+  /// weight 2^p by vpdpbusd (AVX-512 VBMI + VNNI), else by vpshufb and
+  /// vpmaddubsw (shape.lutLanes). `shape` then has lutNibbles.
   bool lut = false;
+  /// The vpshufb tables (shape.lutLanes) on zmm (AVX-512BW): one lookup
+  /// covers 32 k, 4 groups' tables, stored per 32 k as the low-nibble
+  /// tables of both 16 k, then the high-nibble ones; else on ymm, 16 k.
+  bool lutWide = false;
   /// The weights are stored in the kernel's nibble planes already (B =
   /// lowbit.unpack of bytes in a bits<nibble_planes, W, kb> layout): read
   /// as they are, constant or run-time; plane p inverted where bit p of

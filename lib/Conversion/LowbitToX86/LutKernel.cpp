@@ -11,7 +11,9 @@
 // where the byte-dot kernel takes 8 dot products. Without them, vpshufb
 // looks up one group's table per 128-bit lane (KernelShape::lutLanes) and
 // vpmaddubsw sums a row's pairs of lookups times 2^p into int16
-// (lutLanesStep), widened once per block. docs/cpu-kernels.md, "The
+// (lutLanesStep), widened once per block: on ymm (AVX2) 32 lookups per
+// instruction, on zmm (AVX-512BW, KernelPlan::lutWide; T-MAC stops at
+// AVX2) 64, the same weight layout with the tables of two 16 k side by side. docs/cpu-kernels.md, "The
 // lookup-table kernel", derives the error bound of the int8 tables.
 //
 // The tables are of T-MAC's +-1 form: entry i of a group is sum_t s_t a_t
@@ -111,7 +113,16 @@ Emitter::Activations Emitter::activationsLUT(Value a) {
                                                     math::RoundEvenOp::create(b, loc, x));
                 Value q8 = arith::TruncIOp::create(b, loc, vec(kTableBytes, i8()), q32);
                 Value at = mulc(addc(mulc(blk, chunks), c), kTableBytes);
-                tables = write(q8, tables, {row, at});
+                if (!p.lutWide) {
+                  tables = write(q8, tables, {row, at});
+                  continue;
+                }
+                // zmm: per 32 k the low-nibble tables of both 16 k, then
+                // the high-nibble ones (lutLanesStep reads 64 bytes each).
+                Value pairAt = mulc(addc(mulc(blk, chunks / 2), c / 2), 2 * kTableBytes);
+                for (int64_t h = 0; h < 2; ++h)
+                  tables = write(half(q8, h), tables,
+                                 {row, addc(pairAt, h * kTableBytes + (c % 2) * 32)});
               }
               // The kernel's block scale is half the tables' (a plane's bits
               // sum to half an entry plus half the activations' sum), and
@@ -151,32 +162,38 @@ std::pair<Value, Value> Emitter::lutIndices(Value nibbles) {
 void Emitter::lutLanesStep(ArrayRef<Value> nibbles, Value tables, ArrayRef<Value> rows,
                            Value chunk, SmallVectorImpl<std::array<Value, 2>> &sums) {
   const x86::KernelShape &s = p.shape;
-  VectorType bytes = vec(32, i8()), words = vec(16, i16());
+  // ymm: two steps of 16 k (one 32-byte half of the nibbles each); zmm:
+  // one step of 32 k, the whole vector.
+  int64_t width = p.lutWide ? 64 : 32, steps = 64 / width;
+  VectorType bytes = vec(width, i8()), words = vec(width / 2, i16());
+  StringRef shuffle = p.lutWide ? "llvm.x86.avx512.pshuf.b.512" : "llvm.x86.avx2.pshuf.b";
+  StringRef pairSum = p.lutWide ? "llvm.x86.avx512.pmaddubs.w.512" : "llvm.x86.avx2.pmadd.ub.sw";
   // Bytes 0-7 (8-15) of each 128-bit lane of two vectors, interleaved.
   SmallVector<int64_t> unpack[2];
   for (int64_t h = 0; h < 2; ++h)
-    for (int64_t i = 0; i < 32; ++i)
-      unpack[h].push_back((i % 2 ? 32 : 0) + 16 * (i / 16) + 8 * h + (i % 16) / 2);
-  for (int64_t half = 0; half < 2; ++half) {
+    for (int64_t i = 0; i < width; ++i)
+      unpack[h].push_back((i % 2 ? width : 0) + 16 * (i / 16) + 8 * h + (i % 16) / 2);
+  for (int64_t step = 0; step < steps; ++step) {
     SmallVector<std::pair<Value, Value>> index;
     for (size_t plane = 0; plane < nibbles.size(); ++plane) {
-      Value x = this->half(nibbles[plane], half);
+      Value x = p.lutWide ? nibbles[plane] : half(nibbles[plane], step);
       if (p.planeXor >> s.shift(plane) & 1)
-        x = arith::XOrIOp::create(b, loc, x, splatI8(32, -1));
-      index.push_back({arith::AndIOp::create(b, loc, x, splatI8(32, 0x0f)),
-                       arith::ShRUIOp::create(b, loc, x, splatI8(32, 4))});
+        x = arith::XOrIOp::create(b, loc, x, splatI8(width, -1));
+      index.push_back({arith::AndIOp::create(b, loc, x, splatI8(width, 0x0f)),
+                       arith::ShRUIOp::create(b, loc, x, splatI8(width, 4))});
     }
-    Value at = mulc(addc(chunk, half), kTableBytes);
+    // The low-nibble tables, then the high-nibble ones, `width` bytes each.
+    Value at = mulc(addc(chunk, step), kTableBytes);
     for (size_t r = 0; r < rows.size(); ++r) {
       Value low = read(bytes, tables, {rows[r], at});
-      Value high = read(bytes, tables, {rows[r], addc(at, 32)});
+      Value high = read(bytes, tables, {rows[r], addc(at, width)});
       for (size_t plane = 0; plane < nibbles.size(); ++plane) {
-        Value l0 = intrinsic("llvm.x86.avx2.pshuf.b", bytes, {low, index[plane].first});
-        Value l1 = intrinsic("llvm.x86.avx2.pshuf.b", bytes, {high, index[plane].second});
-        Value weight = splatI8(32, static_cast<int8_t>(1u << s.shift(plane)));
+        Value l0 = intrinsic(shuffle, bytes, {low, index[plane].first});
+        Value l1 = intrinsic(shuffle, bytes, {high, index[plane].second});
+        Value weight = splatI8(width, static_cast<int8_t>(1u << s.shift(plane)));
         for (int64_t h = 0; h < 2; ++h) {
           Value pairs = vector::ShuffleOp::create(b, loc, l0, l1, unpack[h]);
-          Value m = intrinsic("llvm.x86.avx2.pmadd.ub.sw", words, {weight, pairs});
+          Value m = intrinsic(pairSum, words, {weight, pairs});
           sums[r][h] = arith::AddIOp::create(b, loc, sums[r][h], m);
         }
       }
@@ -185,12 +202,28 @@ void Emitter::lutLanesStep(ArrayRef<Value> nibbles, Value tables, ArrayRef<Value
 }
 
 Value Emitter::widenLutLanes(const std::array<Value, 2> &sums) {
+  // Each int16 element is at most (kb / step) * 254 * (2^b - 1) in
+  // magnitude (maxShufbBlock): as many 128-bit lanes as keep the sum under
+  // 2^15 are added in int16 first (halving the vector each time), the
+  // rest after sign extension. Lanes hold the same rows, so their order
+  // does not matter.
+  int64_t step = p.lutWide ? 32 : 16;
+  int64_t bound = (p.kb / step) * 254 * ((int64_t(1) << p.shape.planes.size()) - 1);
   VectorType eight = vec(8, i32());
   Value rows[2];
   for (int64_t h = 0; h < 2; ++h) {
-    Value groups01 = arith::ExtSIOp::create(b, loc, eight, half(sums[h], 0));
-    Value groups23 = arith::ExtSIOp::create(b, loc, eight, half(sums[h], 1));
-    rows[h] = arith::AddIOp::create(b, loc, groups01, groups23);
+    Value v = sums[h];
+    int64_t lanes = cast<VectorType>(v.getType()).getNumElements() / 8;
+    for (int64_t magnitude = bound; lanes > 1 && 2 * magnitude <= 32767; magnitude *= 2) {
+      v = add(half(v, 0), half(v, 1));
+      lanes /= 2;
+    }
+    for (int64_t q = 0; q < lanes; ++q) {
+      Value part = vector::ExtractStridedSliceOp::create(
+          b, loc, v, ArrayRef<int64_t>{8 * q}, ArrayRef<int64_t>{8}, ArrayRef<int64_t>{1});
+      Value wide = arith::ExtSIOp::create(b, loc, eight, part);
+      rows[h] = q ? add(rows[h], wide) : wide;
+    }
   }
   return concat(rows[0], rows[1]);
 }

@@ -354,13 +354,14 @@ Value Emitter::kernel(const Activations &act, Value aScales) {
           // nibbles as table indices, and per row the tables of the first
           // and second 16 k looked up (vpermb) and summed with the plane's
           // weight 2^p (vpdpbusd, the weight as the unsigned operand).
-          // vpshufb (no VBMI): per 16 k, each plane's 32 bytes of nibbles
-          // index one group's table per 128-bit lane; int16 sums per row
-          // (lutLanesStep), widened once per block.
+          // vpshufb (no VBMI): per 16 k (ymm) or 32 k (zmm), each plane's
+          // nibbles index one group's table per 128-bit lane; int16 sums
+          // per row (lutLanesStep), widened once per block.
           SmallVector<std::array<Value, 2>> sums16;
           if (p.lut && s.lutLanes) {
-            sums16.assign(count, {splat(vec(16, i16()), b.getI16IntegerAttr(0)),
-                                  splat(vec(16, i16()), b.getI16IntegerAttr(0))});
+            VectorType sumType = vec(p.lutWide ? 32 : 16, i16());
+            sums16.assign(count, {splat(sumType, b.getI16IntegerAttr(0)),
+                                  splat(sumType, b.getI16IntegerAttr(0))});
             for (int64_t v = 0; v < p.kb / 32; ++v) {
               SmallVector<Value> nibbles;
               for (size_t plane = 0; plane < s.planes.size(); ++plane)

@@ -1,6 +1,7 @@
 // RUN: lowbit-opt %s --lowbit-lower-to-lut=target=znver4 | FileCheck %s
 // RUN: lowbit-opt %s --lowbit-lower-to-lut="target=znver4 report-fallbacks" -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
 // RUN: lowbit-opt %s --lowbit-lower-to-lut="target=x86-64-v4 report-fallbacks" 2>&1 | FileCheck %s --check-prefix=V4
+// RUN: lowbit-opt %s --lowbit-lower-to-lut="target=x86-64-v3" 2>&1 | FileCheck %s --check-prefix=V3
 // RUN: lowbit-opt %s --convert-lowbit-to-x86=target=znver4 | FileCheck %s --check-prefix=AUTO
 // RUN: lowbit-opt %s --convert-lowbit-to-x86="target=znver4 report-fallbacks" -o /dev/null 2>&1 | FileCheck %s --check-prefix=ASKED
 // RUN: not lowbit-opt %S/Inputs/bad-tuning-kernel.mlir --convert-lowbit-to-x86=target=znver4 2>&1 | FileCheck %s --check-prefix=BADKIND
@@ -79,11 +80,18 @@ func.func @runtime(%a: tensor<1x64xf32>, %w: tensor<16x64x!lowbit.int<1, bipolar
 }
 
 // Without VBMI: vpshufb tables (one group per 128-bit lane) summed by
-// vpmaddubsw into int16; run-time weights are not repacked into planes.
+// vpmaddubsw into int16, on zmm with AVX-512BW (64 lookups), on ymm with
+// AVX2; run-time weights are not repacked into planes.
 // V4: remark: mpgemm is not lowered to lookup tables on target 'x86-64-v4': the lookup-table kernel needs weight values evenly spaced
 // V4: remark: mpgemm is not lowered to lookup tables on target 'x86-64-v4': the lookup-table kernel needs constant weights
 // V4-LABEL: func.func @bipolar
-// V4: lowbit.pure_intrinsic "llvm.x86.avx2.pshuf.b"
+// V4: lowbit.pure_intrinsic "llvm.x86.avx512.pshuf.b.512"
 // V4: vector.shuffle
-// V4: lowbit.pure_intrinsic "llvm.x86.avx2.pmadd.ub.sw"
+// V4: lowbit.pure_intrinsic "llvm.x86.avx512.pmaddubs.w.512"
 // V4-NOT: permvar
+// V4-NOT: avx2
+// V3-LABEL: func.func @bipolar
+// V3: lowbit.pure_intrinsic "llvm.x86.avx2.pshuf.b"
+// V3: vector.shuffle
+// V3: lowbit.pure_intrinsic "llvm.x86.avx2.pmadd.ub.sw"
+// V3-NOT: avx512
