@@ -342,11 +342,15 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
         // Which products take the tables: those that ask for them in their
         // lowbit.x86_tuning, and by the cost model's rule (KernelPlan.cpp)
         // those whose operand has at most tableOperandBits bits or whose
-        // weights are stored in the tables' nibble planes.
+        // weights are stored in the tables' nibble planes; not those that
+        // ask for exact tables (the byte-dot kernel's numbers).
         std::string kernel = "auto";
-        if (auto tuning = mm->getAttrOfType<mlir::DictionaryAttr>(mlir::lowbit::kX86TuningAttrName))
+        if (auto tuning = mm->getAttrOfType<mlir::DictionaryAttr>(mlir::lowbit::kX86TuningAttrName)) {
           if (auto s = tuning.getAs<mlir::StringAttr>("kernel"))
             kernel = s.getValue().str();
+          if (auto s = tuning.getAs<mlir::StringAttr>("tables"); s && s.getValue() == "exact")
+            tablePolicy = false;
+        }
         bool inPlanes = false;
         if (auto up = mm.getB().getDefiningOp<mlir::lowbit::UnpackOp>()) {
           mlir::lowbit::LayoutAttr l = up.getLayoutAttr();

@@ -99,10 +99,10 @@ std::string tensor(int64_t a, int64_t b, const std::string &e) {
 
 /// y = x W^T with W (n x k) constant: cast or quantized from f32 at compile
 /// time. `acc` i32 gives an i32 result unless a scheme scales it; `aScheme`
-/// gives x per-row absmax scales (an f32 argument); `kernel` is the x86
-/// kernel family the product asks for (lowbit.x86_tuning).
+/// gives x per-row absmax scales (an f32 argument); `tuning` the entries of
+/// the product's lowbit.x86_tuning (the kernel it asks for).
 std::string program(const Weight &w, const char *act, const Shape &s, const char *acc = "f32",
-                    bool aScheme = false, const char *kernel = nullptr) {
+                    bool aScheme = false, const char *tuning = nullptr) {
   std::mt19937 rng(static_cast<unsigned>(s.n * 131 + s.k));
   std::uniform_real_distribution<float> dist(-static_cast<float>(w.range),
                                              static_cast<float>(w.range));
@@ -118,8 +118,7 @@ std::string program(const Weight &w, const char *act, const Shape &s, const char
   std::string aAttr = aScheme ? "a_scheme = #lowbit.scheme<rule = absmax, channel, axis = 1, "
                                 "scale = f32>, "
                               : "";
-  std::string tb = kernel ? std::string("transpose_b, lowbit.x86_tuning = {kernel = \"") +
-                                kernel + "\"}"
+  std::string tb = tuning ? std::string("transpose_b, lowbit.x86_tuning = {") + tuning + "}"
                           : std::string("transpose_b");
   std::ostringstream os;
   os << "func.func @f(%a: " << at << (aScheme ? ", %sa: " + sa : std::string()) << ") -> " << ct
@@ -155,6 +154,10 @@ std::string program(const Weight &w, const char *act, const Shape &s, const char
   return os.str();
 }
 
+const char *const kLutTuning = "kernel = \"lut\"";
+const char *const kExactLutTuning = "kernel = \"lut\", tables = \"exact\"";
+const char *const kByteDotTuning = "kernel = \"byte-dot\"";
+
 mlir::DialectRegistry registry() {
   mlir::DialectRegistry r;
   mlir::lowbit::registerReferencePipelineDialects(r);
@@ -162,12 +165,12 @@ mlir::DialectRegistry registry() {
 }
 
 void runCase(const char *target, const Weight &w, const char *act, const Shape &s,
-             const char *kernel = nullptr) {
+             const char *tuning = nullptr) {
   std::optional<lowbit::target::CPUTarget> t = lowbit::target::parseCPUTarget(target);
   ASSERT_TRUE(t);
   if (std::string e = lowbit::target::checkRunnableOnHost(*t); !e.empty())
     GTEST_SKIP() << e;
-  std::string source = program(w, act, s, "f32", false, kernel);
+  std::string source = program(w, act, s, "f32", false, tuning);
   lowbit::rt::CompileOptions options;
   options.optLevel = 2;
   options.target = target;
@@ -211,13 +214,13 @@ constexpr auto caseName = lowbit::test::targetFormatName<Weight>;
 
 /// runCase over the shapes (grouped schemes: K in whole groups) and the
 /// activation types, stopping at a skip or a fatal failure.
-void runShapesAndActivations(const char *target, const Weight &w, const char *kernel = nullptr) {
+void runShapesAndActivations(const char *target, const Weight &w, const char *tuning = nullptr) {
   bool grouped = w.scheme && std::string(w.scheme).find("g128") != std::string::npos;
   for (const Shape &s : grouped ? kGroupShapes : kShapes)
     for (const char *act : kActivations) {
       SCOPED_TRACE(std::string(target) + " " + w.name + " " + act + " " + std::to_string(s.m) +
                    "x" + std::to_string(s.n) + "x" + std::to_string(s.k));
-      runCase(target, w, act, s, kernel);
+      runCase(target, w, act, s, tuning);
       if (::testing::Test::IsSkipped() || ::testing::Test::HasFatalFailure())
         return;
     }
@@ -246,7 +249,7 @@ class X86LutKernel : public ::testing::TestWithParam<std::tuple<const char *, We
 
 TEST_P(X86LutKernel, MatchesEvaluatorWithinTableBound) {
   auto [target, w] = GetParam();
-  runShapesAndActivations(target, w, "lut");
+  runShapesAndActivations(target, w, kLutTuning);
 }
 
 const Weight kIntegerWeights[] = {kWeights[0], kWeights[1],  kWeights[2],  kWeights[3],
@@ -273,6 +276,77 @@ std::vector<std::tuple<const char *, Weight>> lutCases() {
 
 INSTANTIATE_TEST_SUITE_P(IntegerFormats, X86LutKernel, ::testing::ValuesIn(lutCases()), caseName);
 
+/// The exact tables (tables = "exact", and every product of int8
+/// activations that takes the lookup-table kernel): int16 entries of the
+/// byte-dot kernel's int8 activations, so the results are the byte-dot
+/// kernel's bit for bit, for every integer format, activation type
+/// (f32/f16/bf16 quantized per block, i8 as it is), accumulator (f32, i32,
+/// i32 with A's per-row scales) and the odd shapes; i32 results are the
+/// reference's too. znver4 only (vpermb); the other targets report the
+/// request and run the byte-dot kernel (UnhonouredRequestIsReported).
+class X86ExactLutKernel : public ::testing::TestWithParam<std::tuple<const char *, Weight>> {};
+
+TEST_P(X86ExactLutKernel, BitIdenticalToByteDot) {
+  auto [target, w] = GetParam();
+  auto t = lowbit::target::parseCPUTarget(target);
+  if (std::string e = lowbit::target::checkRunnableOnHost(*t); !e.empty())
+    GTEST_SKIP() << e;
+  bool grouped = w.scheme && std::string(w.scheme).find("g128") != std::string::npos;
+  struct Variant {
+    const char *act, *acc;
+    bool aScheme;
+  };
+  for (const Shape &s : grouped ? kGroupShapes : kShapes)
+    for (Variant v : {Variant{"f32", "f32", false}, {"f16", "f32", false}, {"bf16", "f32", false},
+                      {"i8", "f32", false}, {"i8", "i32", false}, {"i8", "i32", true}}) {
+      if ((v.aScheme && !w.scheme) || (grouped && std::string(v.acc) == "i32"))
+        continue; // a scaled A needs a scaled result; i32 sums need scales constant along K
+      SCOPED_TRACE(std::string(target) + " " + w.name + " " + v.act + " acc " + v.acc +
+                   (v.aScheme ? " with A scales " : " ") + std::to_string(s.m) + "x" +
+                   std::to_string(s.n) + "x" + std::to_string(s.k));
+      lowbit::rt::CompileOptions options;
+      options.target = target;
+      options.reportFallbacks = true;
+      std::string exactSource = program(w, v.act, s, v.acc, v.aScheme, kExactLutTuning);
+      std::string diagnostics;
+      auto exact = lowbit::rt::compile(exactSource, options, diagnostics);
+      ASSERT_TRUE(exact) << diagnostics;
+      EXPECT_EQ(diagnostics.find("asks for kernel"), std::string::npos) << diagnostics;
+      EXPECT_EQ(diagnostics.find("reference path"), std::string::npos) << diagnostics;
+      diagnostics.clear();
+      std::string byteSource = program(w, v.act, s, v.acc, v.aScheme, kByteDotTuning);
+      auto byteDot = lowbit::rt::compile(byteSource, options, diagnostics);
+      ASSERT_TRUE(byteDot) << diagnostics;
+
+      mlir::MLIRContext ctx(registry());
+      auto parsed = mlir::parseSourceString<mlir::ModuleOp>(exactSource, &ctx);
+      auto func = parsed->lookupSymbol<mlir::func::FuncOp>("f");
+      std::mt19937_64 rng(s.m * 11 + s.k);
+      std::vector<lowbit::ref::HostTensor> inputs, fromTables, fromBytes, expected;
+      for (mlir::Type type : func.getArgumentTypes())
+        inputs.push_back(
+            lowbit::ref::HostTensor::random(llvm::cast<mlir::RankedTensorType>(type), rng));
+      ASSERT_EQ(lowbit::ref::invokeOnHost(*exact, func, inputs, fromTables), "");
+      ASSERT_EQ(lowbit::ref::invokeOnHost(*byteDot, func, inputs, fromBytes), "");
+      EXPECT_EQ(fromTables[0].codes, fromBytes[0].codes); // bit for bit
+      if (std::string(v.acc) == "i32") {
+        ASSERT_EQ(lowbit::ref::evaluate(func, inputs, expected), "");
+        EXPECT_EQ(fromTables[0].codes, expected[0].codes);
+      }
+    }
+}
+
+std::vector<std::tuple<const char *, Weight>> exactLutCases() {
+  std::vector<std::tuple<const char *, Weight>> cases;
+  for (const Weight &w : kIntegerWeights)
+    cases.emplace_back("znver4", w);
+  cases.emplace_back("znver4", kInt7);
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(IntegerFormats, X86ExactLutKernel, ::testing::ValuesIn(exactLutCases()),
+                         caseName);
+
 /// A kernel asked for that cannot take the product is reported, and the
 /// cost model's choice runs (e2m1 is a codebook: no tables of sums).
 TEST(X86LutKernel, UnhonouredRequestIsReported) {
@@ -283,7 +357,7 @@ TEST(X86LutKernel, UnhonouredRequestIsReported) {
   options.target = "znver4";
   options.reportFallbacks = true;
   std::string diagnostics;
-  auto module = lowbit::rt::compile(program(kWeights[9], "f32", {3, 37, 200}, "f32", false, "lut"),
+  auto module = lowbit::rt::compile(program(kWeights[9], "f32", {3, 37, 200}, "f32", false, kLutTuning),
                                     options, diagnostics);
   ASSERT_TRUE(module) << diagnostics;
   EXPECT_NE(diagnostics.find("mpgemm asks for kernel 'lut' on target 'znver4', which cannot take "
@@ -293,16 +367,20 @@ TEST(X86LutKernel, UnhonouredRequestIsReported) {
   EXPECT_EQ(diagnostics.find("reference path"), std::string::npos) << diagnostics;
   // Operands of 7 bits overflow the int16 sums of the ymm vpshufb tables
   // (x86-64-v4's zmm ones take them); 8-bit ones no target without VNNI
-  // holds (vpmaddubsw).
-  for (auto [target, weight, message] :
-       {std::tuple{"x86-64-v3", kInt7,
+  // holds (vpmaddubsw); exact tables need vpermb (the byte-dot kernel,
+  // which gives their numbers, runs instead).
+  for (auto [target, weight, tuning, message] :
+       {std::tuple{"x86-64-v3", kInt7, kLutTuning,
                    "the lookup-table kernel with vpshufb (no AVX-512 VBMI) takes operands of at "
                    "most 6 bits (its int16 sums), got 7"},
-        std::tuple{"x86-64-v4", kWeights[6],
-                   "the lookup-table kernel cannot hold the format: weight operands reach 255"}}) {
+        std::tuple{"x86-64-v4", kWeights[6], kLutTuning,
+                   "the lookup-table kernel cannot hold the format: weight operands reach 255"},
+        std::tuple{"x86-64-v4", kWeights[3], kExactLutTuning,
+                   "the lookup-table kernel with exact (int16) tables (int8 activations, or "
+                   "tables = \"exact\") needs vpermb and vpdpbusd (AVX-512 VBMI and VNNI)"}}) {
     options.target = target;
     diagnostics.clear();
-    module = lowbit::rt::compile(program(weight, "f32", {3, 37, 200}, "f32", false, "lut"),
+    module = lowbit::rt::compile(program(weight, "f32", {3, 37, 200}, "f32", false, tuning),
                                  options, diagnostics);
     ASSERT_TRUE(module) << diagnostics;
     EXPECT_NE(diagnostics.find(message), std::string::npos) << target << ": " << diagnostics;

@@ -2,6 +2,7 @@
 #ifndef LOWBIT_CONVERSION_PASSES_H
 #define LOWBIT_CONVERSION_PASSES_H
 
+#include "lowbit/Conversion/LowbitToX86/X86KernelKinds.h"
 #include "lowbit/Target/CPUTarget.h"
 
 #include "mlir/Pass/Pass.h"

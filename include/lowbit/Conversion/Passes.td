@@ -173,8 +173,18 @@ def LowbitLowerToLUT : Pass<"lowbit-lower-to-lut", "ModuleOp"> {
     times the plane's weight 2^p exactly in int32; scales and zero points
     as in the byte-dot kernel. Without AVX-512 VBMI and VNNI (x86-64-v3,
     x86-64-v4) the weights take another order and `vpshufb` looks up one
-    group's table per 128-bit lane, `vpmaddubsw` summing them into int16
-    (operands of at most 6 bits). Takes f32, f16 or bf16 activations.
+    group's table per 128-bit lane (zmm with AVX-512BW, ymm with AVX2),
+    `vpmaddubsw` summing them into int16 (operands of at most 7 or 6 bits).
+    Takes f32, f16 or bf16 activations, and int8 ones (f32 or i32
+    accumulation).
+
+    With `tables=exact` (or a product's `lowbit.x86_tuning` entry `tables =
+    "exact"`), and always for int8 activations, the tables hold the exact
+    int16 sums of the int8 activations the byte-dot kernel multiplies
+    (float activations quantized per block as it does), looked up as a
+    table of low bytes and one of high bytes: the results are the byte-dot
+    kernel's bit for bit (and the reference's for i32 accumulation). They
+    need vpermb and vpdpbusd (znver4).
 
     With `report-fallbacks`, each product it leaves gets a remark saying
     why.
@@ -204,6 +214,14 @@ def LowbitLowerToLUT : Pass<"lowbit-lower-to-lut", "ModuleOp"> {
                         "x86-64-v4 + VBMI, VBMI2, VNNI, BF16, VPOPCNTDQ, BITALG"))}]>,
     Option<"activationBlock", "activation-block", "int64_t", /*default=*/"32",
            "k per table scale block (a power of two, 32 to 256)">,
+    Option<"tables", "tables", "::mlir::lowbit::X86TableKind",
+           /*default=*/"::mlir::lowbit::X86TableKind::Int8",
+           "The tables' entries for float activations", [{::llvm::cl::values(
+             clEnumValN(::mlir::lowbit::X86TableKind::Int8, "int8",
+                        "sums of 4 activations rounded to int8, one scale per block"),
+             clEnumValN(::mlir::lowbit::X86TableKind::Exact, "exact",
+                        "exact int16 sums of the int8 activations of the byte-dot kernel "
+                        "(its results, bit for bit; vpermb only)"))}]>,
     Option<"reportFallbacks", "report-fallbacks", "bool", /*default=*/"false",
            "Emit a remark for every product the kernel does not take">
   ];

@@ -180,6 +180,13 @@ struct Emitter {
   /// sum in units of it.
   Activations activationsLUT(Value a);
 
+  /// The exact tables' activations (KernelPlan::lutExact): those of the
+  /// byte-dot kernel (`activations`: int8 values, block scales and sums,
+  /// row totals), with `words` replaced by per row and 16 k 64 low bytes,
+  /// then 64 high bytes of the int16 entries sum over t < 4 of +-q(4 j + t)
+  /// (entry 16 j + i, + where bit t of i is set).
+  Activations activationsExactLUT(Value a);
+
   /// The table indices of a vector of 1-bit plane nibbles
   /// (KernelShape::lutNibbles): byte 4 i + j of the low (high) half holds
   /// 16 j + its byte's low (high) nibble, the entry of group j of the

@@ -222,22 +222,23 @@ static int64_t maxShufbBlock(unsigned bits, bool wide) {
 }
 
 /// Why the lookup-table kernel cannot take a product (empty if it can).
+/// `exact`: int16 tables (int8 activations, or X86TableKind::Exact);
 /// `lanes`: the vpshufb variant (targets without AVX-512 VBMI + VNNI), on
 /// zmm where `wide`; `planes`: the weights are (to be) stored in nibble
 /// planes.
-static std::string whyNotLookupTables(const KernelPlan &p, const x86::WeightCodes &codes,
-                                      bool floatA, bool constantWeights, int64_t groupK,
-                                      bool lanes, bool wide, bool planes,
-                                      int64_t activationBlock) {
+static std::string whyNotLookupTables(const x86::WeightCodes &codes, bool exact,
+                                      bool constantWeights, int64_t groupK, bool lanes, bool wide,
+                                      bool planes, int64_t activationBlock) {
   if (lanes && planes)
     return "reads weights in nibble planes with vpermb (AVX-512 VBMI and VNNI), which the "
            "target lacks";
+  if (lanes && exact)
+    return "with exact (int16) tables (int8 activations, or tables = \"exact\") needs vpermb "
+           "and vpdpbusd (AVX-512 VBMI and VNNI), which the target lacks";
   if (lanes && !maxShufbBlock(codes.slotBits(), wide))
     return std::string("with vpshufb (no AVX-512 VBMI) takes operands of at most ") +
            (wide ? "7" : "6") + " bits (its int16 sums), got " +
            std::to_string(codes.slotBits());
-  if (!floatA || p.intResult)
-    return "takes f32, f16 or bf16 activations with f32 accumulation";
   if (codes.codebook)
     return "needs weight values evenly spaced (integer formats), not a codebook";
   if (!constantWeights)
@@ -259,7 +260,10 @@ static std::string whyNotLookupTables(const KernelPlan &p, const x86::WeightCode
 /// for b = 1 everywhere and b = 2 on AVX2 (measured: docs/cpu-kernels.md);
 /// where they tie the byte-dot kernel keeps the product, since the int8
 /// tables round coarser than int8 activations.
-static bool prefersLookupTables(const x86::WeightCodes &codes, DotISA isa, bool lanes) {
+static bool prefersLookupTables(const x86::WeightCodes &codes, DotISA isa, bool lanes,
+                                bool exact) {
+  if (exact)
+    return false;
   return codes.slotBits() == 1 || (lanes && isa == DotISA::AVX2 && codes.slotBits() == 2);
 }
 
@@ -390,8 +394,11 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
   bool lanes = !(p.isa == DotISA::VNNI512 && vbmi);
   // vpshufb on zmm (AVX-512BW): 4 groups' tables per lookup, not 2.
   bool wide = lanes && p.isa != DotISA::AVX2;
+  // Exact int16 tables of the byte-dot kernel's int8 activations: int8
+  // activations always (their products are exact), float ones when asked.
+  bool exact = p.intActivations || options.tables == X86TableKind::Exact;
   if (options.kernel != X86KernelKind::ByteDot && !p.bf16) {
-    std::string lutWhyNot = whyNotLookupTables(p, *codes, floatA, bCodes || planned, groupK,
+    std::string lutWhyNot = whyNotLookupTables(*codes, exact, bCodes || planned, groupK,
                                                lanes, wide, planned,
                                                inPlanes ? inPlanes->block
                                                         : options.activationBlock);
@@ -403,7 +410,8 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
       return failure();
     }
     p.lut = lutWhyNot.empty() && (options.kernel == X86KernelKind::LookupTable ||
-                                  prefersLookupTables(*codes, p.isa, lanes) || inPlanes);
+                                  prefersLookupTables(*codes, p.isa, lanes, exact) || inPlanes);
+    p.lutExact = p.lut && exact;
   }
   if (p.lut && inPlanes) {
     p.prepacked = true;
@@ -485,7 +493,10 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
     s.lutNibbles = true;
     s.lutLanes = lanes;
     p.lutWide = wide;
-    p.zbShift = (std::ldexp(1.0, static_cast<int>(codes->slotBits())) - 1) / 2;
+    // The int8 tables' bias term goes into zb; the exact kernel adds it
+    // in int32 (its sums are the byte-dot kernel's).
+    if (!p.lutExact)
+      p.zbShift = (std::ldexp(1.0, static_cast<int>(codes->slotBits())) - 1) / 2;
   }
   s.pairedLanes = p.bf16 && !p.runtimeWeights;
   s.rows = (n + x86::kTileRows - 1) / x86::kTileRows * x86::kTileRows;

@@ -52,6 +52,14 @@ struct KernelPlan {
   /// covers 32 k, 4 groups' tables, stored per 32 k as the low-nibble
   /// tables of both 16 k, then the high-nibble ones; else on ymm, 16 k.
   bool lutWide = false;
+  /// Exact tables (X86TableKind::Exact, and int8 activations): per 16 k
+  /// the int16 entries of the int8 activations as a table of low bytes
+  /// and one of high bytes (64 each), both looked up by vpermb; vpdpbusd
+  /// sums the low bytes (unsigned) times 2^p and the high ones (signed)
+  /// times 2^p apart; per block sum = low + 256 high, and the operand's
+  /// dot product (sum + (2^b - 1) * the block's activation sum) / 2,
+  /// exactly the byte-dot kernel's. Only with vpermb (not lutLanes).
+  bool lutExact = false;
   /// The weights are stored in the kernel's nibble planes already (B =
   /// lowbit.unpack of bytes in a bits<nibble_planes, W, kb> layout): read
   /// as they are, constant or run-time; plane p inverted where bit p of

@@ -91,6 +91,7 @@ struct LowbitLowerToLUTPass : impl::LowbitLowerToLUTBase<LowbitLowerToLUTPass> {
     options.target = ::lowbit::target::getCPUTarget(target);
     options.activationBlock = activationBlock;
     options.kernel = X86KernelKind::LookupTable;
+    options.tables = tables;
     options.requireKernel = true;
     int64_t block = activationBlock;
     if (block < 32 || block > 256 || (block & (block - 1))) { // a vector of nibbles holds 32 k

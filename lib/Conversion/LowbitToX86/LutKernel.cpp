@@ -147,6 +147,52 @@ Emitter::Activations Emitter::activationsLUT(Value a) {
   return r;
 }
 
+Emitter::Activations Emitter::activationsExactLUT(Value a) {
+  Activations r = activations(a);
+  int64_t cols = p.shape.cols;
+  VectorType entriesType = vec(kTableBytes, i16());
+  SmallVector<int64_t> pick[4];
+  SmallVector<bool> has[4];
+  for (int64_t t = 0; t < 4; ++t)
+    for (int64_t e = 0; e < kTableBytes; ++e) {
+      pick[t].push_back(4 * (e / 16) + t);
+      has[t].push_back((e % 16) >> t & 1);
+    }
+  Value eight = splat(entriesType, b.getI16IntegerAttr(8));
+  auto rows = scf::ForOp::create(
+      b, loc, idx(0), m, idx(1), ValueRange{emptyRows({cols * 8}, i8())},
+      [&](OpBuilder &, Location, Value row, ValueRange rowState) {
+        auto chunks = scf::ForOp::create(
+            b, loc, idx(0), idx(cols / 16), idx(1), rowState,
+            [&](OpBuilder &, Location, Value c, ValueRange st) {
+              Value q = vector::BitCastOp::create(
+                  b, loc, vec(16, i8()), read(vec(4, i32()), r.words, {row, mulc(c, 4)}));
+              Value q16 = arith::ExtSIOp::create(b, loc, vec(16, i16()), q);
+              Value sum;
+              for (int64_t t = 0; t < 4; ++t) {
+                Value spread = vector::ShuffleOp::create(b, loc, q16, q16, pick[t]);
+                Value mask = arith::ConstantOp::create(
+                    b, loc, DenseElementsAttr::get(vec(kTableBytes, b.getI1Type()),
+                                                   ArrayRef<bool>(has[t])));
+                Value negated = arith::SubIOp::create(
+                    b, loc, splat(entriesType, b.getI16IntegerAttr(0)), spread);
+                Value term = arith::SelectOp::create(b, loc, mask, spread, negated);
+                sum = sum ? add(sum, term) : term;
+              }
+              // |entry| <= 512: the low byte and the (signed) high byte.
+              Value low = arith::TruncIOp::create(b, loc, vec(kTableBytes, i8()), sum);
+              Value high = arith::TruncIOp::create(b, loc, vec(kTableBytes, i8()),
+                                                   arith::ShRSIOp::create(b, loc, sum, eight));
+              Value at = mulc(c, 2 * kTableBytes);
+              Value t = write(low, st[0], {row, at});
+              scf::YieldOp::create(b, loc, write(high, t, {row, addc(at, kTableBytes)}));
+            });
+        scf::YieldOp::create(b, loc, chunks.getResults());
+      });
+  r.words = rows.getResult(0);
+  return r;
+}
+
 std::pair<Value, Value> Emitter::lutIndices(Value nibbles) {
   SmallVector<int8_t> group(kTableBytes);
   for (int64_t i = 0; i < kTableBytes; ++i)

@@ -315,7 +315,10 @@ Value Emitter::kernel(const Activations &act, Value aScales) {
           }
           Value zeroAcc = p.bf16 ? splatF32(x86::kTileRows, 0) : zeroI32(16);
           SmallVector<SmallVector<Value>> acc(count, SmallVector<Value>(chains, zeroAcc));
-          if (p.intResult)
+          // The exact tables' low-byte sums (acc holds the high bytes').
+          SmallVector<SmallVector<Value>> accLow(p.lutExact ? count : 0,
+                                                 SmallVector<Value>(chains, zeroAcc));
+          if (p.intResult && !p.lutExact)
             for (int64_t r = 0; r < count; ++r)
               acc[r][0] = ys[r];
           int64_t step = 0;
@@ -380,22 +383,63 @@ Value Emitter::kernel(const Activations &act, Value aScales) {
               indices.push_back(lutIndices(nibbles));
             }
             for (int64_t h = 0; h < 2; ++h) {
-              SmallVector<Value> tables;
-              Value at = mulc(addc(mulc(blk, p.kb / 16), 2 * v + h), 64);
-              for (int64_t r = 0; r < count; ++r)
+              // Per 16 k: 64 int8 entries, or (exact) 64 low bytes and 64
+              // high bytes of int16 entries.
+              SmallVector<Value> tables, highTables;
+              Value at = mulc(addc(mulc(blk, p.kb / 16), 2 * v + h), p.lutExact ? 128 : 64);
+              for (int64_t r = 0; r < count; ++r) {
                 tables.push_back(read(vec(64, i8()), words, {rows[r], at}));
+                if (p.lutExact)
+                  highTables.push_back(read(vec(64, i8()), words, {rows[r], addc(at, 64)}));
+              }
               for (size_t plane = 0; plane < s.planes.size(); ++plane) {
                 Value index = h ? indices[plane].second : indices[plane].first;
-                Value weight = splatI8(64, static_cast<int8_t>(1u << s.shift(plane)));
+                unsigned shift = s.shift(plane);
+                Value weight = splatI8(64, static_cast<int8_t>(1u << shift));
                 for (int64_t r = 0; r < count; ++r) {
                   Value look = intrinsic("llvm.x86.avx512.permvar.qi.512", vec(64, i8()),
                                          {tables[r], index});
                   Value &chain = acc[r][step % chains];
-                  chain = dot(chain, weight, look);
+                  if (!p.lutExact) {
+                    chain = dot(chain, weight, look);
+                    continue;
+                  }
+                  Value high = intrinsic("llvm.x86.avx512.permvar.qi.512", vec(64, i8()),
+                                         {highTables[r], index});
+                  chain = dot(chain, weight, high);
+                  // The low bytes are the unsigned operand, 2^p the signed
+                  // one: 128 (plane 7) as 64 twice.
+                  Value &low = accLow[r][step % chains];
+                  Value lowWeight = splatI8(64, static_cast<int8_t>(1u << std::min(shift, 6u)));
+                  for (unsigned t = 0; t < (shift == 7 ? 2u : 1u); ++t)
+                    low = dot(low, look, lowWeight);
                 }
                 ++step;
               }
             }
+          }
+          // Exact tables: per row sum = low + 256 high over the planes'
+          // weighted lookups, and the operand's dot product (sum + (2^b -
+          // 1) * block sum) / 2 (a plane's bits give (entry + sum a) / 2),
+          // added to the i32 total or scaled like the byte-dot kernel's.
+          for (int64_t r = 0; p.lutExact && r < count; ++r) {
+            Value high = acc[r][0], low = accLow[r][0];
+            for (int64_t j = 1; j < chains; ++j) {
+              high = add(high, acc[r][j]);
+              low = add(low, accLow[r][j]);
+            }
+            VectorType rowVecI = vec(x86::kTileRows, i32());
+            Value total = add(low, arith::ShLIOp::create(b, loc, high,
+                                                         splat(rowVecI, b.getI32IntegerAttr(8))));
+            Value blockSum = arith::FPToSIOp::create(
+                b, loc, i32(), tensor::ExtractOp::create(b, loc, sums, ValueRange{rows[r], blk}));
+            int32_t bias = (int32_t(1) << s.planes.size()) - 1;
+            Value biasTerm = mul(vector::BroadcastOp::create(b, loc, rowVecI, blockSum),
+                                 splat(rowVecI, b.getI32IntegerAttr(bias)));
+            Value dotProduct = arith::ShRSIOp::create(b, loc, add(total, biasTerm),
+                                                      splat(rowVecI, b.getI32IntegerAttr(1)));
+            acc[r].assign(chains, zeroAcc);
+            acc[r][0] = p.intResult ? add(ys[r], dotProduct) : dotProduct;
           }
           for (int64_t j = 0; !p.lut && j < p.kb / x86::kLaneK; ++j) {
             Value u;
@@ -589,6 +633,17 @@ std::optional<X86KernelKind> mlir::lowbit::parseX86KernelKind(StringRef name) {
   return std::nullopt;
 }
 
+StringRef mlir::lowbit::stringifyX86TableKind(X86TableKind kind) {
+  return kind == X86TableKind::Exact ? "exact" : "int8";
+}
+
+std::optional<X86TableKind> mlir::lowbit::parseX86TableKind(StringRef name) {
+  for (X86TableKind k : {X86TableKind::Int8, X86TableKind::Exact})
+    if (name == stringifyX86TableKind(k))
+      return k;
+  return std::nullopt;
+}
+
 std::string mlir::lowbit::checkX86KernelOptions(const X86KernelOptions &o) {
   if (o.activationBlock < 8 || o.activationBlock > 256 ||
       (o.activationBlock & (o.activationBlock - 1)))
@@ -622,6 +677,15 @@ FailureOr<X86KernelOptions> mlir::lowbit::getTunedX86Options(MpGemmOp op,
       o.kernel = *kind;
       continue;
     }
+    if (entry.getName() == "tables") {
+      auto name = dyn_cast<StringAttr>(entry.getValue());
+      std::optional<X86TableKind> kind = name ? parseX86TableKind(name.getValue()) : std::nullopt;
+      if (!kind)
+        return op.emitOpError() << kX86TuningAttrName
+                                << ": 'tables' must be one of \"int8\", \"exact\"";
+      o.tables = *kind;
+      continue;
+    }
     auto value = dyn_cast<IntegerAttr>(entry.getValue());
     int64_t *field = entry.getName() == "activation_block"    ? &o.activationBlock
                      : entry.getName() == "rows_per_pass"     ? &o.rowsPerPass
@@ -630,7 +694,7 @@ FailureOr<X86KernelOptions> mlir::lowbit::getTunedX86Options(MpGemmOp op,
     if (!field || !value)
       return op.emitOpError() << kX86TuningAttrName << ": '" << entry.getName()
                               << "' is not an integer entry of activation_block, "
-                                 "rows_per_pass, prefetch_distance, nor kernel";
+                                 "rows_per_pass, prefetch_distance, nor kernel or tables";
     *field = value.getInt();
   }
   if (std::string e = checkX86KernelOptions(o); !e.empty())
@@ -653,9 +717,10 @@ LogicalResult mlir::lowbit::lowerMpGemmToX86(RewriterBase &rewriter, MpGemmOp op
   Emitter e(rewriter, op.getLoc(), *plan, op.getA());
   e.bindRuntimeOperands(op);
   Value a = e.paddedActivations(op.getA());
-  Emitter::Activations act = plan->bf16  ? e.activationsBF16(a)
-                            : plan->lut ? e.activationsLUT(a)
-                                        : e.activations(a);
+  Emitter::Activations act = plan->bf16       ? e.activationsBF16(a)
+                            : plan->lutExact ? e.activationsExactLUT(a)
+                            : plan->lut      ? e.activationsLUT(a)
+                                             : e.activations(a);
   Value aScales = plan->aScaled ? op.getAParams()[0] : Value();
   Value c = e.kernel(act, aScales);
   if (plan->shape.rows != plan->shape.n)

@@ -8,6 +8,7 @@
 #ifndef LOWBIT_CONVERSION_LOWBITTOX86_LOWBITTOX86_H
 #define LOWBIT_CONVERSION_LOWBITTOX86_LOWBITTOX86_H
 
+#include "lowbit/Conversion/LowbitToX86/X86KernelKinds.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
 #include "lowbit/Target/CPUTarget.h"
 
@@ -18,17 +19,6 @@
 
 namespace mlir::lowbit {
 
-/// Which kernel family a product takes (docs/cpu-kernels.md).
-enum class X86KernelKind {
-  Auto,        ///< the cost model's choice
-  ByteDot,     ///< operand bytes x int8 activations (vpdpbusd / vpmaddubsw)
-  LookupTable, ///< bit planes indexing per-row int8 tables (vpermb + vpdpbusd)
-};
-
-/// The option spelling of `kind`: auto, byte-dot, lut.
-llvm::StringRef stringifyX86KernelKind(X86KernelKind kind);
-std::optional<X86KernelKind> parseX86KernelKind(llvm::StringRef name);
-
 struct X86KernelOptions {
   ::lowbit::target::CPUTarget target;
   /// The kernel family: the cost model's choice, or one asked for. A family
@@ -37,6 +27,8 @@ struct X86KernelOptions {
   /// rewritten.
   X86KernelKind kernel = X86KernelKind::Auto;
   bool requireKernel = false;
+  /// The lookup-table kernel's entries for float activations.
+  X86TableKind tables = X86TableKind::Int8;
   /// Plan run-time weights as if they were stored in the lookup-table
   /// kernel's nibble planes (lowbit-bitplane-decompose asks which products
   /// to store so).
@@ -59,8 +51,8 @@ std::string checkX86KernelOptions(const X86KernelOptions &options);
 
 /// The discardable attribute of an mpgemm that sets its kernel's tuning
 /// (written by the autotuner, or by hand): a dictionary of any of
-/// `activation_block`, `rows_per_pass`, `prefetch_distance` (integers) and
-/// `kernel` (a string: auto, byte-dot, lut).
+/// `activation_block`, `rows_per_pass`, `prefetch_distance` (integers),
+/// `kernel` (a string: auto, byte-dot, lut) and `tables` (int8, exact).
 constexpr StringLiteral kX86TuningAttrName = "lowbit.x86_tuning";
 
 /// `options` with the op's lowbit.x86_tuning entries applied, or failure
