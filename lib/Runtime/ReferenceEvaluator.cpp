@@ -357,7 +357,8 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
           if (!l)
             l = mlir::lowbit::getLayoutEncoding(up.getPacked().getType());
           inPlanes = l && l.getKind() == mlir::lowbit::LayoutKind::Bits &&
-                     l.getBitKind() == mlir::lowbit::BitLayoutKind::NibblePlanes;
+                     (l.getBitKind() == mlir::lowbit::BitLayoutKind::NibblePlanes ||
+                      l.getBitKind() == mlir::lowbit::BitLayoutKind::NibbleLanes);
         }
         if (int8Policy) {
           uint64_t lo = 0, hi = 0;

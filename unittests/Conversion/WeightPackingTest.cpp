@@ -65,17 +65,19 @@ TEST(WeightPacking, DirectPackerEqualsTheBitLayouts) {
       EXPECT_EQ(packKernelWeights(s, operands), expected)
           << "bits=" << bits << " tiles=" << tiles << " blocks=" << blocks
           << " paired=" << paired << " lut=" << lut << " lanes=" << lanes;
-      if (!lut || lanes)
+      if (!lut)
         continue;
       // All planes at once: the nibble-plane bit layout (the tensor
-      // encoding bits<nibble_planes, W, B>), a bijection.
-      auto whole = lowbit::layout::BitLayout::nibblePlanes(bits, s.rows, s.cols, s.block);
+      // encoding bits<nibble_planes, W, B>, or bits<nibble_lanes, W, B> in
+      // the vpshufb order), a bijection.
+      auto whole = lanes ? lowbit::layout::BitLayout::nibbleLanes(bits, s.rows, s.cols, s.block)
+                         : lowbit::layout::BitLayout::nibblePlanes(bits, s.rows, s.cols, s.block);
       ASSERT_TRUE(whole) << whole.error();
       ASSERT_TRUE(lowbit::layout::BitLayout::make(whole->layout()));
       std::vector<uint32_t> codes(operands.begin(), operands.end());
       std::vector<uint8_t> bytes(whole->storageBytes());
       whole->pack(codes.data(), bytes.data());
-      EXPECT_EQ(bytes, expected) << "nibble planes, bits=" << bits;
+      EXPECT_EQ(bytes, expected) << "nibble planes, bits=" << bits << " lanes=" << lanes;
     }
 }
 

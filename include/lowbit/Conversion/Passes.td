@@ -240,7 +240,10 @@ def LowbitBitplaneDecompose : Pass<"lowbit-bitplane-decompose", "ModuleOp"> {
     stores the weights B in its layout: `bits<nibble_planes, W, B>`
     (16-row tiles; per block of B k, the W bit planes of the operand as
     vectors of 16 rows x 32 k whose nibbles are 4 consecutive k; see
-    `#lowbit.layout`), as `lowbit.unpack(lowbit.pack(B))`. A constant B is
+    `#lowbit.layout`) where the target has vpermb (znver4), else the same
+    planes in the vpshufb tables' order, `bits<nibble_lanes, W, B>`
+    (x86-64-v3, x86-64-v4; blocks small enough for their int16 sums), as
+    `lowbit.unpack(lowbit.pack(B))`. A constant B is
     repacked at compile time (the pack folds to bytes); another B gets a
     pack at run time. `convert-lowbit-to-x86` and `lowbit-lower-to-lut` then
     read the planes as they are, and so they do for an argument stored in
@@ -273,11 +276,11 @@ def LowbitBitplaneDecompose : Pass<"lowbit-bitplane-decompose", "ModuleOp"> {
              clEnumValN(::lowbit::target::CPUTargetKind::Generic, "generic",
                         "no SIMD assumptions: nothing is decomposed"),
              clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V3, "x86-64-v3",
-                        "AVX2, FMA, F16C, BMI2: nothing is decomposed"),
+                        "AVX2, FMA, F16C, BMI2: nibble_lanes"),
              clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V4, "x86-64-v4",
-                        "x86-64-v3 + AVX-512 F/BW/DQ/VL: nothing is decomposed"),
+                        "x86-64-v3 + AVX-512 F/BW/DQ/VL: nibble_lanes"),
              clEnumValN(::lowbit::target::CPUTargetKind::Znver4, "znver4",
-                        "x86-64-v4 + VBMI, VBMI2, VNNI, BF16, VPOPCNTDQ, BITALG"))}]>,
+                        "x86-64-v4 + VBMI, VBMI2, VNNI, BF16, VPOPCNTDQ, BITALG: nibble_planes"))}]>,
     Option<"activationBlock", "activation-block", "int64_t", /*default=*/"32",
            "k per table scale block, the layout's B (a power of two, 32 to 256)">,
     Option<"all", "all", "bool", /*default=*/"false",

@@ -57,6 +57,11 @@ public:
   /// vector, so that each nibble is the table index of 4 consecutive k.
   /// rows % 16 == 0, block % 32 == 0, k % block == 0.
   static Expected<BitLayout> nibblePlanes(unsigned bits, int64_t rows, int64_t k, int64_t block);
+  /// nibblePlanes in the order of the vpshufb tables (one 16-entry table
+  /// per 128-bit lane): in each vector's 32-byte half h, bit 4 g + t of
+  /// byte 16 l + i holds row i's k = 16 h + 8 l + 4 g + t, so that the low
+  /// (high) nibbles of lane l index the tables of group 2 l (2 l + 1).
+  static Expected<BitLayout> nibbleLanes(unsigned bits, int64_t rows, int64_t k, int64_t block);
 
   unsigned elementBits() const { return static_cast<unsigned>(map.mode(0).size()); }
   int64_t elements() const { return map.mode(1).size(); }

@@ -1,10 +1,11 @@
 //===- BitplaneDecompose.cpp - Weights in the lookup-table kernel's planes -===//
 //
 // lowbit-bitplane-decompose: the products the lookup-table kernel takes get
-// their weights stored in its nibble planes (bits<nibble_planes, W, B>)
-// through lowbit.pack / lowbit.unpack, so that the kernel reads a layout
-// of the layout algebra instead of packing them itself, and run-time
-// weights can come in that layout.
+// their weights stored in its nibble planes through lowbit.pack /
+// lowbit.unpack, in the order of the target's lookups (bits<nibble_planes,
+// W, B> for vpermb, bits<nibble_lanes, W, B> for vpshufb), so that the
+// kernel reads a layout of the layout algebra instead of packing them
+// itself, and run-time weights can come in that layout.
 //
 //===----------------------------------------------------------------------===//
 
@@ -58,7 +59,8 @@ struct LowbitBitplaneDecomposePass
         return WalkResult::advance();
       }
       auto layout = LayoutAttr::get(op.getContext(), LayoutKind::Bits, "",
-                                    BitLayoutKind::NibblePlanes,
+                                    plan->shape.lutLanes ? BitLayoutKind::NibbleLanes
+                                                         : BitLayoutKind::NibblePlanes,
                                     {static_cast<int64_t>(plan->codes.slotBits()), plan->kb});
       return failed(storeWeightsInLayout(op, layout)) ? WalkResult::interrupt()
                                                       : WalkResult::advance();

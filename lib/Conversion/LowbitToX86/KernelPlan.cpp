@@ -177,10 +177,12 @@ bool sameValue(float a, float b) { return a == b || (std::isnan(a) && std::isnan
 
 /// Weights stored in the lookup-table kernel's nibble planes: B =
 /// lowbit.unpack of bytes with a `bits<nibble_planes, W, B>` layout (the
+/// vpermb order) or `bits<nibble_lanes, W, B>` (the vpshufb order; the
 /// unpack's attribute, or its operand's encoding).
 struct NibblePlaneWeights {
   unsigned bits = 0;
   int64_t block = 0;
+  bool lanes = false;
 };
 std::optional<NibblePlaneWeights> nibblePlaneWeights(Value b) {
   auto up = b.getDefiningOp<UnpackOp>();
@@ -190,9 +192,11 @@ std::optional<NibblePlaneWeights> nibblePlaneWeights(Value b) {
   if (!layout)
     layout = getLayoutEncoding(up.getPacked().getType());
   if (!layout || layout.getKind() != LayoutKind::Bits ||
-      layout.getBitKind() != BitLayoutKind::NibblePlanes)
+      (layout.getBitKind() != BitLayoutKind::NibblePlanes &&
+       layout.getBitKind() != BitLayoutKind::NibbleLanes))
     return std::nullopt;
-  return NibblePlaneWeights{layout.getElementBits(), layout.getArgs()[1]};
+  return NibblePlaneWeights{layout.getElementBits(), layout.getArgs()[1],
+                            layout.getBitKind() == BitLayoutKind::NibbleLanes};
 }
 
 /// The constant x with operand(code) = code ^ x for every code, all of
@@ -223,15 +227,16 @@ static int64_t maxShufbBlock(unsigned bits, bool wide) {
 
 /// Why the lookup-table kernel cannot take a product (empty if it can).
 /// `exact`: int16 tables (int8 activations, or X86TableKind::Exact);
-/// `lanes`: the vpshufb variant (targets without AVX-512 VBMI + VNNI), on
-/// zmm where `wide`; `planes`: the weights are (to be) stored in nibble
-/// planes.
+/// `lanes`: the vpshufb variant (targets without AVX-512 VBMI + VNNI, or
+/// weights stored in nibble lanes), on zmm where `wide`, else vpermb, which
+/// the target has where `vpermb`; `storedBlock`: the block of weights
+/// stored in nibble planes or lanes (0: none).
 static std::string whyNotLookupTables(const x86::WeightCodes &codes, bool exact,
                                       bool constantWeights, int64_t groupK, bool lanes, bool wide,
-                                      bool planes, int64_t activationBlock) {
-  if (lanes && planes)
-    return "reads weights in nibble planes with vpermb (AVX-512 VBMI and VNNI), which the "
-           "target lacks";
+                                      bool vpermb, int64_t storedBlock, int64_t activationBlock) {
+  if (!lanes && !vpermb)
+    return "reads weights in nibble planes (the vpermb order) with vpermb (AVX-512 VBMI and "
+           "VNNI), which the target lacks";
   if (lanes && exact)
     return "with exact (int16) tables (int8 activations, or tables = \"exact\") needs vpermb "
            "and vpdpbusd (AVX-512 VBMI and VNNI), which the target lacks";
@@ -246,6 +251,11 @@ static std::string whyNotLookupTables(const x86::WeightCodes &codes, bool exact,
            "nibble planes (lowbit-bitplane-decompose)";
   if (groupK % 32)
     return "needs scale groups of a multiple of 32 k, got " + std::to_string(groupK);
+  if (lanes && storedBlock > maxShufbBlock(codes.slotBits(), wide))
+    return "reads weights in nibble lanes of blocks of " + std::to_string(storedBlock) +
+           " k, whose int16 sums overflow for " + std::to_string(codes.slotBits()) +
+           "-bit operands (at most " + std::to_string(maxShufbBlock(codes.slotBits(), wide)) +
+           " k on this target)";
   if (activationBlock < 32)
     return "needs activation blocks of at least 32 k (one vector of nibbles), got " +
            std::to_string(activationBlock);
@@ -391,17 +401,19 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
   // vpermb looks up 4 groups' tables at once and vpdpbusd sums them
   // (AVX-512 VBMI + VNNI); else vpshufb, one group's table per 128-bit
   // lane, its lookups summed in int16 (AVX2).
-  bool lanes = !(p.isa == DotISA::VNNI512 && vbmi);
-  // vpshufb on zmm (AVX-512BW): 4 groups' tables per lookup, not 2.
+  // vpshufb (one table per 128-bit lane) where the target has no vpermb
+  // and vpdpbusd, or the weights are stored in its order; on zmm
+  // (AVX-512BW) 4 groups' tables per lookup, not 2.
+  bool vpermb = p.isa == DotISA::VNNI512 && vbmi;
+  bool lanes = inPlanes ? inPlanes->lanes : !vpermb;
   bool wide = lanes && p.isa != DotISA::AVX2;
   // Exact int16 tables of the byte-dot kernel's int8 activations: int8
   // activations always (their products are exact), float ones when asked.
   bool exact = p.intActivations || options.tables == X86TableKind::Exact;
   if (options.kernel != X86KernelKind::ByteDot && !p.bf16) {
-    std::string lutWhyNot = whyNotLookupTables(*codes, exact, bCodes || planned, groupK,
-                                               lanes, wide, planned,
-                                               inPlanes ? inPlanes->block
-                                                        : options.activationBlock);
+    std::string lutWhyNot = whyNotLookupTables(
+        *codes, exact, bCodes || planned, groupK, lanes, wide, vpermb,
+        inPlanes ? inPlanes->block : 0, inPlanes ? inPlanes->block : options.activationBlock);
     if (lutWhyNot.empty() && planned && !planesFit)
       lutWhyNot = "in nibble planes needs N x K weights, N a multiple of 16, K of the block, "
                   "whose operands are their codes xor a constant (every code with a value)";

@@ -3,6 +3,7 @@
 // RUN: lowbit-opt %s --lowbit-bitplane-decompose="target=znver4 all report-fallbacks" -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
 // RUN: lowbit-opt %s --lowbit-bitplane-decompose="target=znver4 all" --canonicalize --convert-lowbit-to-x86=target=znver4 | FileCheck %s --check-prefix=KERNEL
 // RUN: lowbit-opt %s --lowbit-bitplane-decompose="target=x86-64-v4 all" | FileCheck %s --check-prefix=V4
+// RUN: lowbit-opt %s --lowbit-bitplane-decompose="target=x86-64-v4 all" --canonicalize --convert-lowbit-to-x86=target=x86-64-v4 | FileCheck %s --check-prefix=V4KERNEL
 
 // Run-time int4 weights: packed into nibble planes at run time, the
 // product reading the planes.
@@ -22,7 +23,15 @@
 // KERNEL: arith.xori %{{.*}}, %[[ONES]] : vector<64xi8>
 // KERNEL: llvm.x86.avx512.permvar.qi.512
 // KERNEL-NOT: lowbit.mpgemm
-// V4-NOT: lowbit.pack
+// Without vpermb (x86-64-v3, x86-64-v4) the planes take the vpshufb
+// tables' order, and the zmm vpshufb kernel reads them as they are.
+// V4-LABEL: func.func @runtime_int4
+// V4: lowbit.pack %{{.*}} {layout = #lowbit.layout<bits<nibble_lanes, 4, 32>>} : tensor<64x256x!lowbit.int<4>> -> tensor<8192xi8>
+// V4: lowbit.unpack %{{.*}} {layout = #lowbit.layout<bits<nibble_lanes, 4, 32>>}
+// V4KERNEL-LABEL: func.func @runtime_int4
+// V4KERNEL: arith.xori %{{.*}}, %{{.*}} : vector<64xi8>
+// V4KERNEL: llvm.x86.avx512.pshuf.b.512
+// V4KERNEL-NOT: lowbit.mpgemm
 func.func @runtime_int4(%a: tensor<3x256xf32>, %w: tensor<64x256x!lowbit.int<4>>) -> tensor<3x64xf32> {
   %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<3x256xf32>, tensor<64x256x!lowbit.int<4>> -> tensor<3x64xf32>
   return %c : tensor<3x64xf32>
@@ -36,6 +45,9 @@ func.func @runtime_int4(%a: tensor<3x256xf32>, %w: tensor<64x256x!lowbit.int<4>>
 // AUTO-LABEL: func.func @constant_bipolar
 // KERNEL-LABEL: func.func @constant_bipolar
 // AUTO: lowbit.unpack {{.*}}nibble_planes, 1, 32
+// V4-LABEL: func.func @constant_bipolar
+// V4KERNEL-LABEL: func.func @constant_bipolar
+// V4: lowbit.unpack {{.*}}nibble_lanes, 1, 32
 func.func @constant_bipolar(%a: tensor<2x64xf32>) -> tensor<2x16xf32> {
   %w = lowbit.constant dense<1> : tensor<16x64xui1> -> tensor<16x64x!lowbit.int<1, bipolar>>
   %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<2x64xf32>, tensor<16x64x!lowbit.int<1, bipolar>> -> tensor<2x16xf32>

@@ -2,6 +2,7 @@
 // RUN: lowbit-opt %s --lowbit-lower-to-lut="target=znver4 report-fallbacks" -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
 // RUN: lowbit-opt %s --lowbit-lower-to-lut="target=x86-64-v4 report-fallbacks" 2>&1 | FileCheck %s --check-prefix=V4
 // RUN: lowbit-opt %s --lowbit-lower-to-lut="target=x86-64-v3" 2>&1 | FileCheck %s --check-prefix=V3
+// RUN: lowbit-opt %s --lowbit-lower-to-lut="target=x86-64-v3 report-fallbacks" -o /dev/null 2>&1 | FileCheck %s --check-prefix=LANES
 // RUN: lowbit-opt %s --convert-lowbit-to-x86=target=znver4 | FileCheck %s --check-prefix=AUTO
 // RUN: lowbit-opt %s --convert-lowbit-to-x86="target=znver4 report-fallbacks" -o /dev/null 2>&1 | FileCheck %s --check-prefix=ASKED
 // RUN: not lowbit-opt %S/Inputs/bad-tuning-kernel.mlir --convert-lowbit-to-x86=target=znver4 2>&1 | FileCheck %s --check-prefix=BADKIND
@@ -95,3 +96,12 @@ func.func @runtime(%a: tensor<1x64xf32>, %w: tensor<16x64x!lowbit.int<1, bipolar
 // V3: vector.shuffle
 // V3: lowbit.pure_intrinsic "llvm.x86.avx2.pmadd.ub.sw"
 // V3-NOT: avx512
+
+// Weights stored in nibble lanes whose block overflows the ymm tables'
+// int16 sums (6-bit operands: at most 32 k) are not read so on AVX2.
+// LANES: remark: mpgemm is not lowered to lookup tables on target 'x86-64-v3': the lookup-table kernel reads weights in nibble lanes of blocks of 64 k, whose int16 sums overflow for 6-bit operands (at most 32 k on this target)
+func.func @lanes_block(%a: tensor<1x64xf32>, %w: tensor<16x64x!lowbit.int<6>, #lowbit.layout<bits<nibble_lanes, 6, 64>>>) -> tensor<1x16xf32> {
+  %u = lowbit.unpack %w : tensor<16x64x!lowbit.int<6>, #lowbit.layout<bits<nibble_lanes, 6, 64>>> -> tensor<16x64x!lowbit.int<6>>
+  %c = lowbit.mpgemm %a, %u {acc_type = f32, transpose_b} : tensor<1x64xf32>, tensor<16x64x!lowbit.int<6>> -> tensor<1x16xf32>
+  return %c : tensor<1x16xf32>
+}

@@ -283,7 +283,7 @@ func.func private @f() attributes {a = #lowbit.layout<(4,(2,2)):(2,(1))>}
 
 // -----
 
-// expected-error @below {{unknown bit layout 'bitplanes'; expected lsb_first, msb_first, interleaved, planes, planes_tiled or nibble_planes}}
+// expected-error @below {{unknown bit layout 'bitplanes'; expected lsb_first, msb_first, interleaved, planes, planes_tiled, nibble_planes or nibble_lanes}}
 func.func private @f() attributes {a = #lowbit.layout<bits<bitplanes, 4>>}
 
 // -----
@@ -295,6 +295,16 @@ func.func private @f() attributes {a = #lowbit.layout<bits<planes_tiled, 4>>}
 
 // expected-error @below {{nibble_planes needs a block of a positive multiple of 32 k: bits<nibble_planes, W, B>}}
 func.func private @f() attributes {a = #lowbit.layout<bits<nibble_planes, 4, 48>>}
+
+// -----
+
+// expected-error @below {{nibble_lanes needs a block of a positive multiple of 32 k: bits<nibble_lanes, W, B>}}
+func.func private @f() attributes {a = #lowbit.layout<bits<nibble_lanes, 2>>}
+
+// -----
+
+// expected-error @below {{the layout #lowbit.layout<bits<nibble_lanes, 2, 64>> does not fit the shape: k = 96 is not a multiple of the block 64, a multiple of 32}}
+func.func private @f(tensor<16x96x!lowbit.int<2>, #lowbit.layout<bits<nibble_lanes, 2, 64>>>)
 
 // -----
 

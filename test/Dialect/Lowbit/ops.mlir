@@ -90,6 +90,7 @@ func.func @packing(%q: tensor<4x9x!lowbit.int<3>>) {
 // CHECK-SAME: a = #lowbit.layout<(4,(2,2)):(2,(1,8))>
 // CHECK-SAME: b = #lowbit.layout<(4,8):(1,4)>
 // CHECK-SAME: i = #lowbit.layout<bits<interleaved, 4, [0, 2, 4, 6, 1, 3, 5, 7]>>
+// CHECK-SAME: l = #lowbit.layout<bits<nibble_lanes, 2, 32>>
 // CHECK-SAME: n = #lowbit.layout<bits<nibble_planes, 3, 64>>
 // CHECK-SAME: p = #lowbit.layout<bits<planes_tiled, 4, 32>>
 // CHECK-SAME: s = #lowbit.layout<swizzle<3, 4, 3>>
@@ -100,7 +101,7 @@ func.func @layouts(%q: tensor<3x40x!lowbit.int<2>>, %a: tensor<1x40xf32>) attrib
     a = #lowbit.layout<(4,(2,2)):(2,(1,8))>, b = #lowbit.layout<(4,8)>,
     s = #lowbit.layout<swizzle<3, 4, 3>>, p = #lowbit.layout<bits<planes_tiled, 4, 32>>,
     i = #lowbit.layout<bits<interleaved, 4, [0, 2, 4, 6, 1, 3, 5, 7]>>,
-    n = #lowbit.layout<bits<nibble_planes, 3, 64>>} {
+    n = #lowbit.layout<bits<nibble_planes, 3, 64>>, l = #lowbit.layout<bits<nibble_lanes, 2, 32>>} {
   %p = lowbit.pack %q {layout = #lowbit.layout<bits<planes, 2>>} : tensor<3x40x!lowbit.int<2>> -> tensor<30xi8>
   %u = lowbit.unpack %p {layout = #lowbit.layout<bits<planes, 2>>} : tensor<30xi8> -> tensor<3x40x!lowbit.int<2>>
   %c = lowbit.mpgemm %a, %u {acc_type = f32, transpose_b, b_layout = #lowbit.layout<bits<msb_first, 2>>} : tensor<1x40xf32>, tensor<3x40x!lowbit.int<2>> -> tensor<1x3xf32>

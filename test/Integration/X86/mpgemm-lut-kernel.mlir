@@ -18,6 +18,14 @@
 // generated pack, bit for bit the layout library's).
 // RUN: lowbit-run %s --function=prepack --check 2>&1 | FileCheck %s --check-prefix=PREPACK
 // RUN: %if host-x86-64-v4 %{ lowbit-run %s --function=int4_planes --target=x86-64-v4 --report-fallbacks --check 2>&1 | FileCheck %s --check-prefixes=FAST,PLANES %}
+// Weights in the vpshufb tables' order (nibble_lanes, as
+// lowbit-bitplane-decompose stores them for targets without vpermb): read
+// as they are by the vpshufb kernel on every target (zmm on znver4 and
+// x86-64-v4, ymm on x86-64-v3), the sign plane of int4 inverted.
+// RUN: %if host-znver4 %{ lowbit-run %s --function=int4_lanes --target=znver4 --report-fallbacks --check 2>&1 | FileCheck %s --check-prefixes=FAST,PLANES %}
+// RUN: %if host-x86-64-v4 %{ lowbit-run %s --function=gptq2_lanes --target=x86-64-v4 --dynamic-sizes=9 --report-fallbacks --check 2>&1 | FileCheck %s --check-prefixes=FAST,GPTQ2 %}
+// RUN: %if host-x86-64-v3 %{ lowbit-run %s --function=int4_lanes --target=x86-64-v3 --report-fallbacks --check 2>&1 | FileCheck %s --check-prefixes=FAST,PLANES %}
+// RUN: lowbit-run %s --function=prepack_lanes --check 2>&1 | FileCheck %s --check-prefix=PREPACK
 
 // FAST-NOT: reference path
 // FAST-NOT: asks for kernel
@@ -67,6 +75,25 @@ func.func @gptq2_planes(%a: tensor<?x256xf16>, %w: tensor<32x256x!lowbit.int<2, 
   %u = lowbit.unpack %w : tensor<32x256x!lowbit.int<2, unsigned>, #u2_planes> -> tensor<32x256x!lowbit.int<2, unsigned>>
   %c = lowbit.mpgemm %a, %u [%s, %z] {b_scheme = #lowbit.scheme<rule = gptq, group = 128, scale = f16, zero = !lowbit.int<2, unsigned>>, acc_type = f32, transpose_b} : tensor<?x256xf16>, tensor<32x256x!lowbit.int<2, unsigned>> [tensor<32x2xf16>, tensor<32x2x!lowbit.int<2, unsigned>>] -> tensor<?x32xf32>
   return %c : tensor<?x32xf32>
+}
+
+#int4_lanes = #lowbit.layout<bits<nibble_lanes, 4, 32>>
+func.func @int4_lanes(%a: tensor<3x256xf32>, %w: tensor<64x256x!lowbit.int<4>, #int4_lanes>) -> tensor<3x64xf32> {
+  %u = lowbit.unpack %w : tensor<64x256x!lowbit.int<4>, #int4_lanes> -> tensor<64x256x!lowbit.int<4>>
+  %c = lowbit.mpgemm %a, %u {acc_type = f32, transpose_b} : tensor<3x256xf32>, tensor<64x256x!lowbit.int<4>> -> tensor<3x64xf32>
+  return %c : tensor<3x64xf32>
+}
+
+#u2_lanes = #lowbit.layout<bits<nibble_lanes, 2, 128>>
+func.func @gptq2_lanes(%a: tensor<?x256xf16>, %w: tensor<32x256x!lowbit.int<2, unsigned>, #u2_lanes>, %s: tensor<32x2xf16>, %z: tensor<32x2x!lowbit.int<2, unsigned>>) -> tensor<?x32xf32> {
+  %u = lowbit.unpack %w : tensor<32x256x!lowbit.int<2, unsigned>, #u2_lanes> -> tensor<32x256x!lowbit.int<2, unsigned>>
+  %c = lowbit.mpgemm %a, %u [%s, %z] {b_scheme = #lowbit.scheme<rule = gptq, group = 128, scale = f16, zero = !lowbit.int<2, unsigned>>, acc_type = f32, transpose_b} : tensor<?x256xf16>, tensor<32x256x!lowbit.int<2, unsigned>> [tensor<32x2xf16>, tensor<32x2x!lowbit.int<2, unsigned>>] -> tensor<?x32xf32>
+  return %c : tensor<?x32xf32>
+}
+
+func.func @prepack_lanes(%w: tensor<64x256x!lowbit.int<4>>) -> tensor<64x256x!lowbit.int<4>, #int4_lanes> {
+  %p = lowbit.pack %w : tensor<64x256x!lowbit.int<4>> -> tensor<64x256x!lowbit.int<4>, #int4_lanes>
+  return %p : tensor<64x256x!lowbit.int<4>, #int4_lanes>
 }
 
 func.func @prepack(%w: tensor<64x256x!lowbit.int<4>>) -> tensor<64x256x!lowbit.int<4>, #int4_planes> {

@@ -69,6 +69,8 @@ lay::Expected<lay::BitLayout> LayoutAttr::getBitLayout(int64_t rows, int64_t k) 
     return lay::BitLayout::planesTiled(w, rows, k, getArgs()[1]);
   case BitLayoutKind::NibblePlanes:
     return lay::BitLayout::nibblePlanes(w, rows, k, getArgs()[1]);
+  case BitLayoutKind::NibbleLanes:
+    return lay::BitLayout::nibbleLanes(w, rows, k, getArgs()[1]);
   }
   return lay::Expected<lay::BitLayout>::failure("unknown bit layout");
 }
@@ -120,11 +122,12 @@ LogicalResult LayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "bit layouts hold codes of 1 to 16 bits";
     if (bitKind == BitLayoutKind::PlanesTiled && (args.size() != 2 || args[1] < 1))
       return emitError() << "planes_tiled needs a positive word size: bits<planes_tiled, W, T>";
-    if (bitKind == BitLayoutKind::NibblePlanes &&
-        (args.size() != 2 || args[1] < 32 || args[1] % 32 != 0))
-      return emitError()
-             << "nibble_planes needs a block of a positive multiple of 32 k: bits<nibble_planes, "
-                "W, B>";
+    if ((bitKind == BitLayoutKind::NibblePlanes || bitKind == BitLayoutKind::NibbleLanes) &&
+        (args.size() != 2 || args[1] < 32 || args[1] % 32 != 0)) {
+      StringRef name = stringifyBitLayoutKind(bitKind);
+      return emitError() << name << " needs a block of a positive multiple of 32 k: bits<"
+                         << name << ", W, B>";
+    }
     if (bitKind == BitLayoutKind::Interleaved) {
       std::vector<int64_t> order(args.begin() + 1, args.end());
       if (order.empty())
@@ -177,7 +180,7 @@ Attribute LayoutAttr::parse(AsmParser &p, Type) {
       if (!bitKind) {
         p.emitError(kindLoc) << "unknown bit layout '" << kindName
                              << "'; expected lsb_first, msb_first, interleaved, planes, "
-                                "planes_tiled or nibble_planes";
+                                "planes_tiled, nibble_planes or nibble_lanes";
         return {};
       }
       while (succeeded(p.parseOptionalComma())) {
@@ -228,7 +231,8 @@ void LayoutAttr::print(AsmPrinter &printer) const {
     break;
   case LayoutKind::Bits:
     printer << "bits<" << stringifyBitLayoutKind(getBitKind()) << ", " << getArgs()[0];
-    if (getBitKind() == BitLayoutKind::PlanesTiled || getBitKind() == BitLayoutKind::NibblePlanes)
+    if (getBitKind() == BitLayoutKind::PlanesTiled || getBitKind() == BitLayoutKind::NibblePlanes ||
+        getBitKind() == BitLayoutKind::NibbleLanes)
       printer << ", " << getArgs()[1];
     if (getBitKind() == BitLayoutKind::Interleaved) {
       printer << ", [";

@@ -76,7 +76,8 @@ def Lowbit_BitLayoutKind : I32EnumAttr<"BitLayoutKind", "a family of bit layouts
     I32EnumAttrCase<"Interleaved", 2, "interleaved">,
     I32EnumAttrCase<"Planes", 3, "planes">,
     I32EnumAttrCase<"PlanesTiled", 4, "planes_tiled">,
-    I32EnumAttrCase<"NibblePlanes", 5, "nibble_planes">]> {
+    I32EnumAttrCase<"NibblePlanes", 5, "nibble_planes">,
+    I32EnumAttrCase<"NibbleLanes", 6, "nibble_lanes">]> {
   let cppNamespace = "::mlir::lowbit";
   let genSpecializedAttr = 0;
 }
@@ -107,9 +108,13 @@ def Lowbit_LayoutAttr : AttrDef<Lowbit_Dialect, "Layout",
       consecutive k) and `bits<nibble_planes, W, B>` (the x86 lookup-table
       kernel's order: 16-row tiles, per block of B k the W planes of
       vectors of 16 rows x 32 k, each nibble 4 consecutive k; rows a
-      multiple of 16, k of B, B of 32). `lowbit.pack`/`lowbit.unpack` take
-      these, `lowbit-plan-layout` assigns them to matrix weights and
-      `lowbit-bitplane-decompose` plans nibble planes for the x86 kernels.
+      multiple of 16, k of B, B of 32; read by `vpermb`) and
+      `bits<nibble_lanes, W, B>` (the same planes in the order of the
+      `vpshufb` tables: in each 32-byte half of a vector, byte i of 128-bit
+      lane l holds row i's groups 2 l and 2 l + 1 of that half's 16 k).
+      `lowbit.pack`/`lowbit.unpack` take these, `lowbit-plan-layout`
+      assigns them to matrix weights and `lowbit-bitplane-decompose` plans
+      nibble planes or lanes for the x86 kernels of the target.
 
     A bit layout is also a tensor encoding: `tensor<8x64x!lowbit.int<4>,
     #lowbit.layout<bits<planes_tiled, 4, 32>>>` holds 8 x 64 codes stored
