@@ -39,7 +39,11 @@ case "${1:-}" in
   *) echo "usage: scripts/check.sh [--sanitize | --tsan]" >&2; exit 2 ;;
 esac
 source "$(dirname "$0")/lib.sh"
-case "$LOWBIT_PRESET" in sanitize | tsan) LOWBIT_APT_PACKAGES+=(libclang-rt-22-dev) ;; esac
+case "$LOWBIT_PRESET" in
+  sanitize | tsan) LOWBIT_APT_PACKAGES+=(libclang-rt-22-dev) ;;
+  # lowbit.torch's tests (the Python package is not built when sanitized).
+  *) LOWBIT_APT_PACKAGES+=(python3-torch) ;;
+esac
 
 lowbit_setup
 lowbit_log "building"

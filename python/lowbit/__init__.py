@@ -98,15 +98,20 @@ class QuantizedTensor:
     form calls take: `codes` (uint8 for formats of at most 8 bits, else
     uint16/uint32), `scales` over the scale grid (float16/float32 for f16/f32
     scales, uint8 codes for E8M0/E4M3), `zero_points` (codes, or None) and
-    `tensor_scale` (NVFP4's, or None)."""
+    `tensor_scale` (NVFP4's, or None); `mlir_types` the MLIR spelling of
+    the scheme attribute and of the element, scale and zero-point types
+    ({'scheme', 'element', 'scale', 'zero'}), for programs that take them
+    as arguments."""
 
-    def __init__(self, scheme, element, codes, scales, zero_points=None, tensor_scale=None):
+    def __init__(self, scheme, element, codes, scales, zero_points=None, tensor_scale=None,
+                 mlir_types=None):
         self.scheme = scheme
         self.element = Format(element)
         self.codes = codes
         self.scales = scales
         self.zero_points = zero_points
         self.tensor_scale = tensor_scale
+        self.mlir_types = mlir_types
 
     def __repr__(self):
         return "<lowbit.QuantizedTensor %s %s codes%s scales%s>" % (
@@ -122,7 +127,7 @@ def quantize(x, scheme, element=None):
     the code format where the scheme fixes none."""
     d = _lowbit.quantize_array(_np.asarray(_as_array(x), dtype=_np.float32), scheme, element or "")
     return QuantizedTensor(d["scheme"], d["element"], d["codes"], d["scales"],
-                           d["zero_points"], d["tensor_scale"])
+                           d["zero_points"], d["tensor_scale"], d["mlir_types"])
 
 
 def dequantize(q):

@@ -48,6 +48,7 @@ class QuantizedTensor:
     scales: np.ndarray
     zero_points: Union[np.ndarray, None]
     tensor_scale: Union[float, None]
+    mlir_types: Union[Dict[str, Union[str, None]], None]
 
 def quantize(x: Any, scheme: str, element: Union[str, None] = ...) -> QuantizedTensor: ...
 def dequantize(q: QuantizedTensor) -> np.ndarray: ...

@@ -199,9 +199,22 @@ mlir::MLIRContext &schemeContext() {
 }
 
 /// The Numerics scheme of `schemeText` for `element` codes of `shape`.
+/// The MLIR spelling of a quantized tensor's parts, for programs that take
+/// them as arguments (lowbit.torch writes its product with them).
+struct MlirTypeTexts {
+  std::string scheme, element, scale, zero;
+};
+
+std::string printed(mlir::Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  t.print(os);
+  return s;
+}
+
 num::TensorScheme tensorScheme(const std::string &schemeText, const std::string &elementText,
                                const std::vector<int64_t> &shape, std::string &schemeName,
-                               std::string &elementName) {
+                               std::string &elementName, MlirTypeTexts *types = nullptr) {
   std::lock_guard<std::mutex> lock(schemeMutex);
   mlir::MLIRContext &ctx = schemeContext();
   std::string diagnostics;
@@ -241,7 +254,25 @@ num::TensorScheme tensorScheme(const std::string &schemeText, const std::string 
                             std::to_string(extents[d]));
   schemeName = scheme.getPresetName().empty() ? schemeText : scheme.getPresetName().str();
   elementName = mlir::lowbit::getFormat(element)->str();
+  if (types) {
+    std::string attr;
+    llvm::raw_string_ostream os(attr);
+    mlir::Attribute(scheme).print(os);
+    *types = {attr, printed(element), printed(scheme.getScaleType()),
+              scheme.getZeroType() ? printed(scheme.getZeroType()) : std::string()};
+  }
   return mlir::lowbit::getTensorScheme(scheme, element, s);
+}
+
+/// "f32" or "f16" for those IEEE formats (Format::str spells them out,
+/// float<e8m23, ieee>), else the format's own name.
+std::string floatName(const num::Format &f) {
+  std::string name = f.str();
+  if (name == "float<e8m23, ieee>")
+    return "f32";
+  if (name == "float<e5m10, ieee>")
+    return "f16";
+  return name;
 }
 
 /// Codes of `f` as the storage a call takes: uint8, uint16 or uint32 per
@@ -250,7 +281,7 @@ num::TensorScheme tensorScheme(const std::string &schemeText, const std::string 
 py::array storageArray(const num::Format &f, const std::vector<uint32_t> &codes,
                        const std::vector<int64_t> &shape) {
   std::vector<py::ssize_t> sh(shape.begin(), shape.end());
-  std::string name = f.str();
+  std::string name = floatName(f);
   auto fill = [&](auto *out) {
     for (size_t i = 0; i < codes.size(); ++i)
       out[i] = static_cast<std::remove_pointer_t<decltype(out)>>(codes[i]);
@@ -290,7 +321,7 @@ std::vector<uint32_t> codesOf(const py::array &a, const std::string &what, size_
 
 /// Scale-grid storage back to codes (f16 arrays: their bit patterns).
 std::vector<uint32_t> scaleCodesOf(const num::Format &f, const py::array &a, size_t count) {
-  if (f.str() == "f32") {
+  if (floatName(f) == "f32" && a.dtype().kind() == 'f') {
     py::array_t<float, py::array::forcecast | py::array::c_style> c(a);
     if (static_cast<size_t>(c.size()) != count)
       throw py::value_error("scales: wrong element count");
@@ -298,7 +329,7 @@ std::vector<uint32_t> scaleCodesOf(const num::Format &f, const py::array &a, siz
     std::memcpy(out.data(), c.data(), count * 4);
     return out;
   }
-  if (f.str() == "f16" && a.dtype().kind() == 'f') {
+  if (floatName(f) == "f16" && a.dtype().kind() == 'f') {
     py::array h = py::array::ensure(a, py::array::c_style);
     if (static_cast<size_t>(h.size()) != count || h.itemsize() != 2)
       throw py::value_error("scales: expected float16 scales");
@@ -312,7 +343,8 @@ py::dict quantize(py::array_t<float, py::array::forcecast | py::array::c_style> 
                   const std::string &schemeText, const std::string &element) {
   std::vector<int64_t> shape(x.shape(), x.shape() + x.ndim());
   std::string schemeName, elementName;
-  num::TensorScheme ts = tensorScheme(schemeText, element, shape, schemeName, elementName);
+  MlirTypeTexts types;
+  num::TensorScheme ts = tensorScheme(schemeText, element, shape, schemeName, elementName, &types);
   num::QuantizedTensor q;
   {
     py::gil_scoped_release release;
@@ -328,6 +360,12 @@ py::dict quantize(py::array_t<float, py::array::forcecast | py::array::c_style> 
                              : py::object(py::none());
   d["tensor_scale"] = ts.rule == num::SchemeRule::NvFp4 ? py::object(py::float_(q.tensorScale))
                                                          : py::object(py::none());
+  py::dict t;
+  t["scheme"] = types.scheme;
+  t["element"] = types.element;
+  t["scale"] = types.scale;
+  t["zero"] = types.zero.empty() ? py::object(py::none()) : py::object(py::str(types.zero));
+  d["mlir_types"] = t;
   return d;
 }
 

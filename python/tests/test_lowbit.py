@@ -165,6 +165,10 @@ def test_quantize_dequantize_round_trip(scheme):
     x = np.random.default_rng(3).uniform(-1, 1, (8, 256)).astype(np.float32)
     q = lowbit.quantize(x, scheme)
     assert q.codes.shape == x.shape and q.codes.dtype == np.uint8
+    # Scales in the storage form a call takes: float16/float32 for f16/f32
+    # scales (they were uint16/uint32 bit patterns), uint8 for E8M0/E4M3.
+    assert q.scales.dtype == {"gptq_u4_g128": np.float16, "int8_per_channel": np.float32}.get(
+        scheme, np.uint8)
     assert (q.zero_points is not None) == (scheme == "gptq_u4_g128")
     assert (q.tensor_scale is not None) == (scheme == "nvfp4")
     y = lowbit.dequantize(q)

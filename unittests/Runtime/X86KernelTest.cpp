@@ -371,8 +371,8 @@ TEST(X86LutKernel, UnhonouredRequestIsReported) {
   // which gives their numbers, runs instead).
   for (auto [target, weight, tuning, message] :
        {std::tuple{"x86-64-v3", kInt7, kLutTuning,
-                   "the lookup-table kernel with vpshufb (no AVX-512 VBMI) takes operands of at "
-                   "most 6 bits (its int16 sums), got 7"},
+                   "the lookup-table kernel with vpshufb takes operands of at most 6 bits (its "
+                   "int16 sums), got 7"},
         std::tuple{"x86-64-v4", kWeights[6], kLutTuning,
                    "the lookup-table kernel cannot hold the format: weight operands reach 255"},
         std::tuple{"x86-64-v4", kWeights[3], kExactLutTuning,

@@ -241,7 +241,7 @@ static std::string whyNotLookupTables(const x86::WeightCodes &codes, bool exact,
     return "with exact (int16) tables (int8 activations, or tables = \"exact\") needs vpermb "
            "and vpdpbusd (AVX-512 VBMI and VNNI), which the target lacks";
   if (lanes && !maxShufbBlock(codes.slotBits(), wide))
-    return std::string("with vpshufb (no AVX-512 VBMI) takes operands of at most ") +
+    return std::string("with vpshufb takes operands of at most ") +
            (wide ? "7" : "6") + " bits (its int16 sums), got " +
            std::to_string(codes.slotBits());
   if (codes.codebook)
@@ -399,11 +399,9 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
                    (!inPlanes || (inPlanes->bits == codes->slotBits() && k % inPlanes->block == 0));
   bool planned = inPlanes || options.assumeNibblePlanes;
   // vpermb looks up 4 groups' tables at once and vpdpbusd sums them
-  // (AVX-512 VBMI + VNNI); else vpshufb, one group's table per 128-bit
-  // lane, its lookups summed in int16 (AVX2).
-  // vpshufb (one table per 128-bit lane) where the target has no vpermb
-  // and vpdpbusd, or the weights are stored in its order; on zmm
-  // (AVX-512BW) 4 groups' tables per lookup, not 2.
+  // (AVX-512 VBMI + VNNI); else, or where the weights are stored in its
+  // order, vpshufb, one group's table per 128-bit lane, its lookups summed
+  // in int16; on zmm (AVX-512BW) 4 groups' tables per lookup, not 2.
   bool vpermb = p.isa == DotISA::VNNI512 && vbmi;
   bool lanes = inPlanes ? inPlanes->lanes : !vpermb;
   bool wide = lanes && p.isa != DotISA::AVX2;

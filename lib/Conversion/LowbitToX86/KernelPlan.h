@@ -61,7 +61,8 @@ struct KernelPlan {
   /// exactly the byte-dot kernel's. Only with vpermb (not lutLanes).
   bool lutExact = false;
   /// The weights are stored in the kernel's nibble planes already (B =
-  /// lowbit.unpack of bytes in a bits<nibble_planes, W, kb> layout): read
+  /// lowbit.unpack of bytes in a bits<nibble_planes, W, kb> layout, or
+  /// bits<nibble_lanes, W, kb> for vpshufb): read
   /// as they are, constant or run-time; plane p inverted where bit p of
   /// planeXor is set (the operand is the code xor planeXor).
   bool prepacked = false;

@@ -13,8 +13,10 @@
 // vpmaddubsw sums a row's pairs of lookups times 2^p into int16
 // (lutLanesStep), widened once per block: on ymm (AVX2) 32 lookups per
 // instruction, on zmm (AVX-512BW, KernelPlan::lutWide; T-MAC stops at
-// AVX2) 64, the same weight layout with the tables of two 16 k side by side. docs/cpu-kernels.md, "The
-// lookup-table kernel", derives the error bound of the int8 tables.
+// AVX2) 64, the same weight layout with the tables of two 16 k side by
+// side. Exact tables (KernelPlan::lutExact) hold int16 entries as two byte
+// tables. docs/cpu-kernels.md, "The lookup-table kernel", derives the
+// error bound of the int8 tables.
 //
 // The tables are of T-MAC's +-1 form: entry i of a group is sum_t s_t a_t
 // with s_t = +1 where bit t of i is set, else -1, so that a plane's bits b
