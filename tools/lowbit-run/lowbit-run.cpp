@@ -2,7 +2,7 @@
 //
 //   lowbit-run FILE.mlir [--function NAME] [--seed N] [--input I=FILE.npy]
 //              [--write-npy I=FILE.npy] [--print] [--check] [--repeat N]
-//              [--dynamic-sizes N,...]
+//              [--dynamic-sizes N,...] [--timing]
 //
 // Dynamic dimensions (`tensor<?x4096xf32>`) take their sizes from
 // --dynamic-sizes (one per symbol, in the order the signature first shows
@@ -33,6 +33,7 @@
 #include "mlir/AsmParser/AsmParserState.h"
 #include "mlir/Parser/Parser.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
@@ -94,6 +95,11 @@ static cl::list<int64_t> dynamicSizes(
     cl::value_desc("N,..."), cl::CommaSeparated, cl::cat(runCategory));
 static cl::opt<bool> reportFallbacks(
     "report-fallbacks", cl::desc("Remark on every product that takes the reference path"),
+    cl::cat(runCategory));
+static cl::opt<bool> timing(
+    "timing",
+    cl::desc("Print the compile time (from the disk cache where it has the module) and the "
+             "first call's time to stderr"),
     cl::cat(runCategory));
 
 static std::string shapeText(const std::vector<int64_t> &shape) {
@@ -171,7 +177,10 @@ int main(int argc, char **argv) {
   options.reportFallbacks = reportFallbacks;
   options.numThreads = threads;
   options.autotune = autotune;
+  auto compileStart = std::chrono::steady_clock::now();
   auto module = lowbit::rt::compile(source, options, diagnostics);
+  double compileSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - compileStart).count();
   if (!module) {
     llvm::errs() << diagnostics;
     return 1;
@@ -307,6 +316,9 @@ int main(int argc, char **argv) {
   if (std::string e = lowbit::ref::invokeOnHost(*module, func, inputs, outputs, repeat, &times);
       !e.empty())
     return fail(e);
+  if (timing)
+    llvm::errs() << "timing: compile " << llvm::format("%.3f", compileSeconds * 1e3)
+                 << " ms, first call " << llvm::format("%.3f", times.front() * 1e3) << " ms\n";
   std::sort(times.begin(), times.end());
 
   for (size_t i = 0; i < outputs.size(); ++i) {
