@@ -48,6 +48,9 @@ struct JITState {
   std::unique_ptr<mlir::ExecutionEngine> engine;
 };
 
+/// lib/AOTRuntime/MemrefCopy.c (the same definition AOT objects link).
+extern "C" void memrefCopy(int64_t elemSize, void *src, void *dst);
+
 namespace {
 std::string printed(mlir::Type t) {
   std::string s;
@@ -293,10 +296,10 @@ lowbit::rt::compile(const std::string &source, const CompileOptions &options,
       mlir::makeOptimizingTransformer(options.optLevel, 0, targetMachine->get());
   mlir::ExecutionEngineOptions engineOptions;
   engineOptions.transformer = transformer; // kept alive above: a function_ref
-  // memref.copy (from tensor.pad and friends) calls memrefCopy of MLIR's C
-  // runner utilities.
-  std::string runnerUtils = LOWBIT_MLIR_C_RUNNER_UTILS, openmp = LOWBIT_OPENMP_RUNTIME;
-  llvm::SmallVector<llvm::StringRef> libs{runnerUtils};
+  // Generated code calls only lowbit's runtime (registered below) and,
+  // with threads, LLVM's libomp: nothing of MLIR's runner utilities.
+  std::string openmp = LOWBIT_OPENMP_RUNTIME;
+  llvm::SmallVector<llvm::StringRef> libs;
   if (threads > 1) // the kernels' OpenMP loops call LLVM's libomp
     libs.push_back(openmp);
   engineOptions.sharedLibPaths = libs;
@@ -308,9 +311,14 @@ lowbit::rt::compile(const std::string &source, const CompileOptions &options,
     return nullptr;
   }
   state->engine = std::move(*engine);
-  // The wide-format codec that generated code calls (WideCodec.h).
+  // The runtime pieces generated code calls: the wide-format codec
+  // (WideCodec.h) and memrefCopy (memref.copy from tensor.pad and friends;
+  // the C definition AOT objects link, lib/AOTRuntime, in place of MLIR's
+  // runner utilities).
   state->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
     llvm::orc::SymbolMap symbols;
+    symbols[interner("memrefCopy")] = {llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
+                                       llvm::JITSymbolFlags::Exported};
     symbols[interner("lowbit_rt_decode")] = {
         llvm::orc::ExecutorAddr::fromPtr(&lowbit_rt_decode), llvm::JITSymbolFlags::Exported};
     symbols[interner("lowbit_rt_encode")] = {
