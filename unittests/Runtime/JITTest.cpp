@@ -112,6 +112,46 @@ func.func @f(%a: tensor<2x64xf32>, %w: tensor<16x64x!lowbit.int<4>>) -> tensor<2
   llvm::sys::fs::remove_directories(dir);
 }
 
+/// The disk cache keeps to its pruning policy (LLVM's pruneCache with
+/// $LOWBIT_CACHE_POLICY): with room for nothing, each new entry replaces
+/// the older ones, and a later compile of a pruned module compiles it again.
+/// A policy LLVM cannot parse is a warning, and the default applies.
+TEST(JIT, DiskCacheIsPruned) {
+  if (const char *off = getenv("LOWBIT_CACHE"); off && std::string(off) == "0")
+    GTEST_SKIP() << "LOWBIT_CACHE=0 turns the disk cache off";
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("lowbit-jit-prune", dir));
+  setenv("LOWBIT_CACHE_DIR", dir.c_str(), 1);
+  setenv("LOWBIT_CACHE_POLICY", "prune_interval=0s:cache_size_bytes=1", 1);
+  auto entries = [&] {
+    std::error_code ec;
+    size_t files = 0;
+    for (llvm::sys::fs::recursive_directory_iterator it(dir, ec), end; it != end && !ec;
+         it.increment(ec))
+      files += llvm::StringRef(it->path()).ends_with(".so");
+    return files;
+  };
+  lowbit::rt::CompileOptions o;
+  o.target = "generic";
+  for (int i = 0; i < 3; ++i) {
+    std::string d;
+    auto m = lowbit::rt::compile(std::string(kSource) + "\n// module " + std::to_string(i) + "\n",
+                                 o, d);
+    ASSERT_TRUE(m) << d;
+    EXPECT_TRUE(m->isSharedObject());
+    EXPECT_EQ(entries(), 1u) << "after module " << i;
+  }
+  setenv("LOWBIT_CACHE_POLICY", "cache_size=lots", 1);
+  std::string d;
+  auto m = lowbit::rt::compile(std::string(kSource) + "\n// module 0\n", o, d);
+  ASSERT_TRUE(m) << d;
+  EXPECT_NE(d.find("warning: LOWBIT_CACHE_POLICY: "), std::string::npos) << d;
+  EXPECT_EQ(entries(), 2u); // the default policy keeps both
+  unsetenv("LOWBIT_CACHE_POLICY");
+  unsetenv("LOWBIT_CACHE_DIR");
+  llvm::sys::fs::remove_directories(dir);
+}
+
 TEST(JIT, SignatureInStorageForm) {
   std::string d;
   auto m = lowbit::rt::compile(kSource, {}, d);
