@@ -315,15 +315,11 @@ bool lowbit::rt::compileAhead(const std::string &source, const AOTOptions &optio
   auto *infoInit = llvm::ConstantDataArray::getString(llvmContext, info);
   new llvm::GlobalVariable(*llvmModule, infoInit->getType(), /*isConstant=*/true,
                            llvm::GlobalValue::ExternalLinkage, infoInit, "lowbit_module_info");
-  // Formats wider than 16 bits call the runtime codec, which is C++ and
-  // not part of the AOT runtime yet.
+  // Formats wider than 16 bits call the runtime codec (C++, in
+  // liblowbit_runtime.so, which the object then links).
   for (const char *codec : {"lowbit_rt_decode", "lowbit_rt_encode"})
-    if (llvm::Function *f = llvmModule->getFunction(codec); f && !f->use_empty()) {
+    if (llvm::Function *f = llvmModule->getFunction(codec); f && !f->use_empty())
       out.needsRuntimeCodec = true;
-      diag << "formats wider than 16 bits call the runtime codec (" << codec
-           << "), which ahead-of-time objects do not link yet; use the JIT\n";
-      return false;
-    }
   auto transformer = mlir::makeOptimizingTransformer(options.optLevel, 0, tm->get());
   if (llvm::Error e = transformer(llvmModule.get())) {
     diag << "LLVM optimization failed: " << llvm::toString(std::move(e)) << "\n";
@@ -382,6 +378,13 @@ std::string lowbit::rt::linkSharedObject(const AOTOutput &out, const std::string
     std::string omp = LOWBIT_OPENMP_RUNTIME;
     args.push_back(omp);
     args.push_back("-Wl,-rpath," + std::string(llvm::sys::path::parent_path(omp)));
+  }
+  if (out.needsRuntimeCodec) {
+    std::string runtimeLibrary = LOWBIT_RUNTIME_LIBRARY;
+    if (const char *env = std::getenv("LOWBIT_RUNTIME_LIBRARY"))
+      runtimeLibrary = env;
+    args.push_back(runtimeLibrary);
+    args.push_back("-Wl,-rpath," + std::string(llvm::sys::path::parent_path(runtimeLibrary)));
   }
   args.push_back("-lm");
   std::vector<llvm::StringRef> argRefs(args.begin(), args.end());

@@ -141,10 +141,7 @@ bool detail::compileIntoCache(const std::string &source, const CompileOptions &o
   AOTOutput out;
   std::string diag;
   if (!compileAhead(source, o, out, diag)) {
-    // Wide formats' runtime codec is not in AOT objects: the JIT takes it.
-    unsupported = out.needsRuntimeCodec;
-    if (!unsupported)
-      diagnostics += diag;
+    diagnostics += diag;
     return false;
   }
   llvm::SmallString<256> dir(llvm::sys::path::parent_path(path));

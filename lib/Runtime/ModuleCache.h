@@ -33,8 +33,9 @@ std::shared_ptr<const CompiledModule> loadCachedModule(const std::string &path,
 /// Compiles ahead of time into `path` (a temporary file renamed into place,
 /// so that concurrent processes never see half a file). Returns false with
 /// the diagnostics on an error in the module; sets `unsupported` (and
-/// returns false) where the AOT path does not cover the module or cannot
-/// link, so that the caller compiles with the in-process JIT instead.
+/// returns false) where the object cannot be linked or written (no linker,
+/// a read-only cache), so that the caller compiles with the in-process JIT
+/// instead.
 bool compileIntoCache(const std::string &source, const CompileOptions &options, unsigned threads,
                       const std::string &path, std::string &diagnostics, bool &unsupported);
 

@@ -243,3 +243,36 @@ def test_load_an_aot_object(tmp_path):
     with pytest.raises(ValueError, match="not a lowbit-compile object"):
         import ctypes.util
         lowbit.load(ctypes.util.find_library("m") or "libm.so.6")
+
+
+WIDE = """
+func.func @round_trip(%x: tensor<4x64xf32>) -> tensor<4x64xf32> {
+  %p = lowbit.cast %x : tensor<4x64xf32> to tensor<4x64x!lowbit.posit<32, 2>>
+  %y = lowbit.cast %p : tensor<4x64x!lowbit.posit<32, 2>> to tensor<4x64xf32>
+  return %y : tensor<4x64xf32>
+}
+func.func @linear(%x: tensor<2x64xf32>, %w: tensor<8x64x!lowbit.float<e8m20>>) -> tensor<2x8xf32> {
+  %y = lowbit.mpgemm %x, %w {acc_type = f32, transpose_b}
+      : tensor<2x64xf32>, tensor<8x64x!lowbit.float<e8m20>> -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+"""
+
+
+def test_aot_objects_of_wide_formats(tmp_path):
+    # Formats wider than 16 bits call the runtime codec: the object links
+    # liblowbit_runtime.so, which exports it, and gives the JIT's bits.
+    import subprocess
+    src = tmp_path / "wide.mlir"
+    src.write_text(WIDE)
+    so = tmp_path / "wide.so"
+    subprocess.run([lowbit_compile_tool(), str(src), "--target=generic", "-o", str(so)],
+                   check=True)
+    aot = lowbit.load(so)
+    jit = lowbit.compile(WIDE, target="generic", threads=1)
+    rng = np.random.default_rng(8)
+    x = rng.uniform(-4, 4, (4, 64)).astype(np.float32)
+    assert np.array_equal(aot["round_trip"](x), jit["round_trip"](x))
+    xs = rng.uniform(-1, 1, (2, 64)).astype(np.float32)
+    w = rng.integers(0, 1 << 29, (8, 64), dtype=np.uint32)  # e8m20 codes, 29 bits
+    assert np.array_equal(aot["linear"](xs, w), jit["linear"](xs, w))

@@ -52,9 +52,9 @@ struct AOTOutput {
   std::string header; ///< the C header
   /// Runtime pieces the object calls: "omp" (LLVM's OpenMP runtime).
   bool needsOpenMP = false;
-  /// Set when compileAhead refuses the module because it calls the C++
-  /// runtime codec (formats wider than 16 bits), which objects do not link:
-  /// the module itself is fine, the in-process JIT compiles it.
+  /// The object calls the wide-format codec (formats wider than 16 bits,
+  /// lowbit/Runtime/WideCodec.h): it links liblowbit_runtime.so, which
+  /// exports it (LOWBIT_RUNTIME_LIBRARY overrides its path).
   bool needsRuntimeCodec = false;
 };
 
