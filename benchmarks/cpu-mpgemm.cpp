@@ -119,6 +119,11 @@ const Format kFormats[] = {
     {"int8 per channel", "i8", "int8_per_channel", "tensor<NxGxf32>", 8, 1, 0, 1},
     // No byte operand holds e4m3: the bf16 kernel (AVX-512 BF16 + VBMI).
     {"mxfp8 (e4m3, bf16 kernel)", "f8E4M3FN", "mxfp8_e4m3", "tensor<NxGxf8E8M0FNU>", 8, 0, 32, 1},
+    // Without AVX-512 BF16: the f32 kernel (arithmetic decode, f32 FMA).
+    {"mxfp8 (e4m3), x86-64-v3 f32 kernel", "f8E4M3FN", "mxfp8_e4m3", "tensor<NxGxf8E8M0FNU>", 8,
+     0, 32, 1, false, nullptr, "x86-64-v3"},
+    {"mxfp8 (e4m3), x86-64-v4 f32 kernel", "f8E4M3FN", "mxfp8_e4m3", "tensor<NxGxf8E8M0FNU>", 8,
+     0, 32, 1, false, nullptr, "x86-64-v4"},
     // The weights as arguments, as a framework passes them: read from the
     // caller's packed rows and scale tensors, with no repacking.
     {"W4 g128, run-time weights", "!lowbit.int<4, unsigned>", kW4.c_str(),

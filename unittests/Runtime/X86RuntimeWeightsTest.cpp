@@ -65,10 +65,10 @@ const Format kFormats[] = {
      CPUFeature::AVX512VNNI},
     {"mxfp4", "f4E2M1FN", "mxfp4", "tensor<NxGxf8E8M0FNU>", 32, CPUFeature::AVX2},
     {"nvfp4", "f4E2M1FN", "nvfp4", "tensor<NxGxf8E4M3FN>;tensor<f32>", 16, CPUFeature::AVX2},
-    {"mxfp6_e2m3", "f6E2M3FN", "mxfp6_e2m3", "tensor<NxGxf8E8M0FNU>", 32,
-     CPUFeature::AVX512VBMI},
-    {"mxfp8_e4m3", "f8E4M3FN", "mxfp8_e4m3", "tensor<NxGxf8E8M0FNU>", 32,
-     CPUFeature::AVX512BF16},
+    // A vpermb codebook or the bf16 kernel where the target has them, else
+    // the f32 kernel (FMA).
+    {"mxfp6_e2m3", "f6E2M3FN", "mxfp6_e2m3", "tensor<NxGxf8E8M0FNU>", 32, CPUFeature::FMA},
+    {"mxfp8_e4m3", "f8E4M3FN", "mxfp8_e4m3", "tensor<NxGxf8E8M0FNU>", 32, CPUFeature::FMA},
     {"posit8", "!lowbit.posit<8, 0>", nullptr, "", 0, CPUFeature::AVX512BF16},
 };
 

@@ -81,7 +81,10 @@ def ConvertLowbitToX86 : Pass<"convert-lowbit-to-x86", "ModuleOp"> {
       e3m2, posit<8, *>, MXFP8) on targets with AVX-512 BF16 and VBMI: the
       bf16 kernel, codes decoded to bf16 in registers by byte lookups
       (`vpermb` / `vpermi2b`) and multiplied with bf16 activations (rows
-      scaled by a power of two) by `vdpbf16ps`;
+      scaled by a power of two) by `vdpbf16ps`; without them the f32 kernel
+      for minifloats (also e2m3 without VBMI): codes decoded to their exact
+      f32 by shifts, an add and selects, f32 FMA with the activations as
+      they are (posits stay on the reference path);
     * activations: f32, f16 or bf16, quantized at run time to int8 per
       block of `activation-block` k (smaller when a scale group needs it);
     * products summed exactly in int32 by `vpdpbusd` (AVX-512 VNNI) or

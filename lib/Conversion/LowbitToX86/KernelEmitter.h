@@ -4,7 +4,8 @@
 // vector, arith, scf and tensor ops with x86 intrinsics. Its members are
 // defined by kernel family, one file each: MpGemmToX86.cpp (the kernel loop
 // over row tiles, passes and blocks; byte-dot activations and products),
-// BF16Kernel.cpp (the bf16 kernel's activations and decode), LutKernel.cpp
+// BF16Kernel.cpp (the bf16 kernel's activations and decode), F32Kernel.cpp
+// (the f32 kernel's), LutKernel.cpp
 // (the lookup-table kernel's tables and lookups), RuntimeOperands.cpp
 // (weights, scales and zero points read at run time). Internal to
 // lib/Conversion/LowbitToX86.
@@ -163,6 +164,14 @@ struct Emitter {
   /// an infinity (exponent 255) is not scaled: its results are NaN or
   /// infinite whatever the scale.
   Activations activationsBF16(Value a);
+
+  /// The f32 kernel's activations (KernelPlan::f32Decode): A in f32 (M x
+  /// cols, as it is, f16 and bf16 extended), each block's sum in f32.
+  Activations activationsF32(Value a);
+
+  /// The exact f32 values of 16 codes (one per 32-bit lane, 16 x i32)
+  /// under the plan's F32WeightDecode.
+  Value decodeF32(Value codes);
 
   /// A byte per code looked up in a table of up to 256 entries: vpermb for
   /// 64, vpermi2b for 128, two of them and a select on the index's top bit

@@ -349,27 +349,42 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
     return failure();
   }
   if (!codes) {
-    if (!t.has(CPUFeature::AVX512BF16) || !vbmi) {
-      whyNot = byteWhyNot + "; the bf16 kernel needs AVX-512 BF16 and VBMI";
-      return failure();
+    // The bf16 kernel where the target has AVX-512 BF16 and VBMI (its
+    // 256-entry tables), else the f32 kernel: codes decoded to f32 by
+    // integer arithmetic, f32 FMA with the activations as they are.
+    std::string bf16WhyNot, f32WhyNot;
+    std::optional<x86::BF16WeightCodes> bc;
+    if (t.has(CPUFeature::AVX512BF16) && vbmi) {
+      bc = x86::planBF16WeightCodes(*bFormat, bf16WhyNot);
+      bf16WhyNot = "bf16 kernel: " + bf16WhyNot;
     }
-    std::string bf16WhyNot;
-    std::optional<x86::BF16WeightCodes> bc = x86::planBF16WeightCodes(*bFormat, bf16WhyNot);
-    if (!bc) {
-      whyNot = byteWhyNot + "; bf16 kernel: " + bf16WhyNot;
+    else
+      bf16WhyNot = "the bf16 kernel needs AVX-512 BF16 and VBMI";
+    std::optional<x86::F32WeightDecode> fd;
+    if (!bc)
+      fd = x86::planF32WeightDecode(*bFormat, f32WhyNot);
+    if (!bc && !fd) {
+      whyNot = byteWhyNot + "; " + bf16WhyNot + "; f32 kernel: " + f32WhyNot;
       return failure();
     }
     if (!floatA || p.intResult) {
-      whyNot = byteWhyNot + "; the bf16 kernel takes f32, f16 or bf16 activations with f32 "
-                            "accumulation";
+      whyNot = byteWhyNot + "; the " + (bc ? "bf16" : "f32") +
+               " kernel takes f32, f16 or bf16 activations with f32 accumulation";
       return failure();
     }
-    p.bf16 = true;
-    p.bf16Codes = *bc;
     x86::WeightCodes raw;
-    raw.planes = bc->planes;
-    raw.finite = bc->finite;
-    raw.slot.resize(bc->finite.size());
+    if (bc) {
+      p.bf16 = true;
+      p.bf16Codes = *bc;
+      raw.planes = bc->planes;
+      raw.finite = bc->finite;
+    } else {
+      p.f32Decode = true;
+      p.f32Codes = *fd;
+      raw.planes = fd->planes;
+      raw.finite = fd->finite;
+    }
+    raw.slot.resize(raw.finite.size());
     for (size_t c = 0; c < raw.slot.size(); ++c)
       raw.slot[c] = static_cast<uint8_t>(c);
     raw.maxOperand = static_cast<unsigned>(raw.slot.size() - 1);
@@ -408,7 +423,7 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
   // Exact int16 tables of the byte-dot kernel's int8 activations: int8
   // activations always (their products are exact), float ones when asked.
   bool exact = p.intActivations || options.tables == X86TableKind::Exact;
-  if (options.kernel != X86KernelKind::ByteDot && !p.bf16) {
+  if (options.kernel != X86KernelKind::ByteDot && !p.bf16 && !p.f32Decode) {
     std::string lutWhyNot = whyNotLookupTables(
         *codes, exact, bCodes || planned, groupK, lanes, wide, vpermb,
         inPlanes ? inPlanes->block : 0, inPlanes ? inPlanes->block : options.activationBlock);
@@ -459,13 +474,13 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
     p.codeXor = codes->codebook ? 0 : codes->slot[0];
     bool isXor = true;
     for (size_t c = 0; c < codes->slot.size(); ++c) {
-      if (!p.bf16 && !codes->finite[c]) {
+      if (!p.bf16 && !p.f32Decode && !codes->finite[c]) {
         whyNot = "the format has codes without a finite value, which run-time weights could hold";
         return failure();
       }
       isXor = isXor && codes->slot[c] == (c ^ p.codeXor);
     }
-    if (!codes->codebook && !p.bf16 && !isXor) {
+    if (!codes->codebook && !p.bf16 && !p.f32Decode && !isXor) {
       size_t entries = codes->slot.size();
       if (entries > (vbmi ? 64u : 16u)) {
         whyNot = "the format's operands are not its codes xor a constant, and a table of " +
@@ -523,7 +538,12 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
     if (scheme.getRule() == ScaleRule::MX && bFormat->isInt())
       p.mxFactor = 1.0 / 64; // MXINT8 elements are k / 64
   p.prefetchDistance = options.prefetchDistance;
-  p.maxRowsPerPass = options.rowsPerPass ? options.rowsPerPass : p.isa == DotISA::AVX2 ? 2 : 8;
+  // The f32 kernel decodes each weight vector once per pass: 4 rows share
+  // it on AVX2 (one f32 chain each, two ymm), not 2.
+  p.maxRowsPerPass = options.rowsPerPass      ? options.rowsPerPass
+                     : p.isa != DotISA::AVX2 ? 8
+                     : p.f32Decode           ? 4
+                                             : 2;
   p.kb = 0;
   if (p.prepacked) { // the block the planes were stored with
     if (groupK % inPlanes->block != 0) {

@@ -41,6 +41,13 @@ struct KernelPlan {
   /// the raw code as the slot (alpha 1, beta 0).
   bool bf16 = false;
   x86::BF16WeightCodes bf16Codes;
+  /// The f32 kernel (formats no byte operand holds, targets without the
+  /// bf16 kernel): codes decoded to f32 in registers by integer arithmetic
+  /// (F32WeightDecode), f32 FMA with the activations as they are (no
+  /// quantization), two fixed chains like the bf16 kernel; `codes` then
+  /// holds the raw code as the slot.
+  bool f32Decode = false;
+  x86::F32WeightDecode f32Codes;
   /// The lookup-table kernel (integer weights, constant or in nibble
   /// planes; float activations): the operand's bits as 1-bit planes whose
   /// nibbles index per-row tables of the 16 sums of 4 activations (int8,

@@ -286,7 +286,10 @@ Value Emitter::kernel(const Activations &act, Value aScales) {
   // rows per pass (every M gives the bits of the program compiled for it;
   // the autotuner may change the rows): a fixed two chains, (k0, k1) and
   // (k2, k3) of each 4-k group.
-  int64_t chains = p.bf16 ? kBF16Chains : std::max<int64_t>(1, 4 / rowsPerPass);
+  bool floatSums = p.bf16 || p.f32Decode;
+  int64_t chains = p.f32Decode ? 1
+                   : p.bf16    ? kBF16Chains
+                               : std::max<int64_t>(1, 4 / rowsPerPass);
 
   Type cElem = p.intResult && !p.aScaled && !p.bScaled ? i32() : f32();
   Value offsetTable, fbTable;
@@ -313,7 +316,7 @@ Value Emitter::kernel(const Activations &act, Value aScales) {
             sw = swSplat ? swSplat : read(rowVec, swTable, {nt, g, idx(0)});
             zb = zbSplat ? zbSplat : read(rowVec, zbTable, {nt, g, idx(0)});
           }
-          Value zeroAcc = p.bf16 ? splatF32(x86::kTileRows, 0) : zeroI32(16);
+          Value zeroAcc = floatSums ? splatF32(x86::kTileRows, 0) : zeroI32(16);
           SmallVector<SmallVector<Value>> acc(count, SmallVector<Value>(chains, zeroAcc));
           // The exact tables' low-byte sums (acc holds the high bytes').
           SmallVector<SmallVector<Value>> accLow(p.lutExact ? count : 0,
@@ -456,6 +459,30 @@ Value Emitter::kernel(const Activations &act, Value aScales) {
                     b, loc, part, splatI8(64, static_cast<int8_t>(((1u << w) - 1) << sh)));
               u = u ? arith::OrIOp::create(b, loc, u, part).getResult() : part;
             }
+            if (p.f32Decode) {
+              // Each lane's 4 codes (k = 4 j + t in byte t) decoded to f32
+              // and multiplied with the f32 activation at that k, in k
+              // order into one chain per row (whatever the rows per pass:
+              // every M gives the same bits); the decode, not the FMA
+              // latency, bounds it, and rows of a pass share each decode.
+              Value lanes = vector::BitCastOp::create(b, loc, vec(16, i32()), u);
+              for (int64_t t = 0; t < x86::kLaneK; ++t) {
+                Value code = arith::AndIOp::create(
+                    b, loc,
+                    arith::ShRUIOp::create(b, loc, lanes,
+                                           splat(vec(16, i32()), b.getI32IntegerAttr(8 * t))),
+                    splat(vec(16, i32()), b.getI32IntegerAttr(0xff)));
+                Value w = decodeF32(code);
+                Value k = addc(mulc(blk, p.kb), x86::kLaneK * j + t);
+                for (int64_t r = 0; r < count; ++r) {
+                  Value a = vector::BroadcastOp::create(
+                      b, loc, rowVec, tensor::ExtractOp::create(b, loc, words, ValueRange{rows[r], k}));
+                  Value &chain = acc[r][0];
+                  chain = math::FmaOp::create(b, loc, w, a, chain);
+                }
+              }
+              continue;
+            }
             if (p.bf16) {
               // Two bf16 pairs per lane; the activation pairs at k =
               // kb * blk + 4 * j (+ 2).
@@ -494,13 +521,13 @@ Value Emitter::kernel(const Activations &act, Value aScales) {
           for (int64_t r = 0; r < count; ++r) {
             Value sum = acc[r][0];
             for (int64_t j = 1; j < chains; ++j)
-              sum = p.bf16 ? arith::AddFOp::create(b, loc, sum, acc[r][j]).getResult()
-                           : add(sum, acc[r][j]);
+              sum = floatSums ? arith::AddFOp::create(b, loc, sum, acc[r][j]).getResult()
+                              : add(sum, acc[r][j]);
             if (p.intResult) {
               next.push_back(sum);
               continue;
             }
-            Value f = p.bf16 ? sum : arith::SIToFPOp::create(b, loc, rowVec, sum).getResult();
+            Value f = floatSums ? sum : arith::SIToFPOp::create(b, loc, rowVec, sum).getResult();
             if (!zbZero) {
               Value qs = tensor::ExtractOp::create(b, loc, sums, ValueRange{rows[r], blk});
               Value corr = arith::MulFOp::create(
@@ -718,6 +745,7 @@ LogicalResult mlir::lowbit::lowerMpGemmToX86(RewriterBase &rewriter, MpGemmOp op
   e.bindRuntimeOperands(op);
   Value a = e.paddedActivations(op.getA());
   Emitter::Activations act = plan->bf16       ? e.activationsBF16(a)
+                            : plan->f32Decode ? e.activationsF32(a)
                             : plan->lutExact ? e.activationsExactLUT(a)
                             : plan->lut      ? e.activationsLUT(a)
                                              : e.activations(a);

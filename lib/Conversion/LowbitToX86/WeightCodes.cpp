@@ -182,3 +182,70 @@ std::optional<BF16WeightCodes> lowbit::x86::planBF16WeightCodes(const num::Forma
     w.signMagnitude = (isNaN(c) && isNaN(c | top)) || (w.bf16[c] ^ 0x8000) == w.bf16[c | top];
   return w;
 }
+
+float lowbit::x86::decodeF32(const F32WeightDecode &d, uint32_t code) {
+  for (const auto &[c, v] : d.specials)
+    if (c == code)
+      return v;
+  uint32_t mag = code & ((1u << d.magBits) - 1);
+  uint32_t bits = (mag << d.shift) + (d.exponentBias << 23);
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  float v = mag < d.subnormalBelow ? (f - d.subnormalBase) * 2.0f : f;
+  return d.sign && (code >> d.magBits & 1) ? -v : v;
+}
+
+std::optional<F32WeightDecode> lowbit::x86::planF32WeightDecode(const num::Format &f,
+                                                               std::string &whyNot) {
+  unsigned bits = f.bits();
+  if (bits > 8) {
+    whyNot = "codes wider than 8 bits have no in-register decode";
+    return std::nullopt;
+  }
+  uint32_t n = 1u << bits;
+  F32WeightDecode d;
+  d.bits = bits;
+  d.planes = planesFor(bits);
+  d.finite.assign(n, false);
+  std::vector<double> value(n);
+  for (uint32_t c = 0; c < n; ++c) {
+    value[c] = num::decode(f, c);
+    d.finite[c] = std::isfinite(value[c]);
+    if (!d.finite[c])
+      d.specials.push_back({c, static_cast<float>(value[c])});
+  }
+  // Sign-magnitude (value(c ^ top) = -value(c) wherever both are finite;
+  // non-finite codes are selected anyway, e.g. FNUZ's NaN in place of -0)
+  // or unsigned.
+  uint32_t top = n / 2;
+  d.sign = true;
+  for (uint32_t c = 0; c < top && d.sign; ++c)
+    d.sign = !d.finite[c] || !d.finite[c | top] ||
+             (value[c | top] == -value[c] &&
+              std::signbit(value[c | top]) != std::signbit(value[c]));
+  d.magBits = d.sign ? bits - 1 : bits;
+  // The mantissa width M (shift 23 - M) and the exponent offset: the first
+  // that reproduces every finite code exactly (sign of zero included).
+  // Formats without subnormals (e2m0: code 0 is 0.5) have none below.
+  for (unsigned m = 0; m <= d.magBits; ++m)
+    for (unsigned bias = 1; bias < 255 * 2; ++bias) {
+      d.shift = 23 - m;
+      d.exponentBias = bias % 255;
+      d.subnormalBelow = bias < 255 ? 1u << m : 0;
+      uint32_t baseBits = d.exponentBias << 23;
+      std::memcpy(&d.subnormalBase, &baseBits, sizeof d.subnormalBase);
+      bool exact = d.exponentBias > 0 && (((1u << d.magBits) - 1) >> m) + d.exponentBias < 255;
+      for (uint32_t c = 0; c < n && exact; ++c) {
+        if (!d.finite[c])
+          continue;
+        float got = decodeF32(d, c);
+        exact = static_cast<double>(got) == value[c] &&
+                std::signbit(got) == std::signbit(value[c]);
+      }
+      if (exact)
+        return d;
+    }
+  whyNot = "its values are not a sign, exponent and mantissa that f32 holds (no exact "
+           "shift-and-bias decode; posits need a table of all codes)";
+  return std::nullopt;
+}

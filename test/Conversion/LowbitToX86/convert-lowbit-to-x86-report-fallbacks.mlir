@@ -49,7 +49,7 @@ func.func @int8_without_vnni(%a: tensor<1x64xf32>) -> tensor<1x16xf32> {
 
 func.func @wide_codes(%a: tensor<1x64xf32>) -> tensor<1x16xf32> {
   %w = lowbit.constant dense<3> : tensor<16x64xui8> -> tensor<16x64x!lowbit.posit<8, 0>>
-  // expected-remark @+1 {{values of this 8-bit format are not evenly spaced, and a byte-shuffle codebook holds at most 64 entries; the bf16 kernel needs AVX-512 BF16 and VBMI}}
+  // expected-remark @+1 {{values of this 8-bit format are not evenly spaced, and a byte-shuffle codebook holds at most 64 entries; the bf16 kernel needs AVX-512 BF16 and VBMI; f32 kernel: its values are not a sign, exponent and mantissa that f32 holds (no exact shift-and-bias decode; posits need a table of all codes)}}
   %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<1x64xf32>, tensor<16x64x!lowbit.posit<8, 0>> -> tensor<1x16xf32>
   return %c : tensor<1x16xf32>
 }

@@ -99,12 +99,17 @@ func.func @tuned(%a: tensor<2x128xf32>) -> tensor<2x16xf32> {
 
 // 6-bit e2m3 codes (MXFP6): integers times 1/8, 64 codes: the raw code is
 // stored in two planes (4 + 2 bits), or-ed back into one byte and mapped by
-// vpermb (AVX-512 VBMI); without VBMI the product stays on the reference path.
+// vpermb (AVX-512 VBMI); without VBMI the f32 kernel takes it: each lane's
+// codes decoded to f32 by shifts, an integer add and a select (no table),
+// multiplied with the f32 activations by FMA.
 // VNNI-LABEL: func.func @e2m3
 // VNNI: lowbit.pure_intrinsic "llvm.x86.avx512.permvar.qi.512"
 // VNNI-NOT: lowbit.mpgemm
 // BW-LABEL: func.func @e2m3
-// BW: lowbit.mpgemm
+// BW: arith.bitcast %{{.*}} : vector<16xi32> to vector<16xf32>
+// BW: arith.select
+// BW: math.fma %{{.*}} : vector<16xf32>
+// BW-NOT: lowbit.mpgemm
 func.func @e2m3(%a: tensor<1x64xf32>) -> tensor<1x16xf32> {
   %w = lowbit.constant dense<9> : tensor<16x64xui6> -> tensor<16x64xf6E2M3FN>
   %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<1x64xf32>, tensor<16x64xf6E2M3FN> -> tensor<1x16xf32>
@@ -116,7 +121,8 @@ func.func @e2m3(%a: tensor<1x64xf32>) -> tensor<1x16xf32> {
 // scaled by a power of two and rounded to bf16, the codes' bf16 looked up
 // in two 128-entry byte tables (vpermi2b; sign-magnitude: the sign bit
 // or-ed in), interleaved into words and multiplied by vdpbf16ps; the
-// scaling undone on the result. Without BF16 the reference path.
+// scaling undone on the result. Without BF16 the f32 kernel, its NaN codes
+// (0x7f, 0xff) selected to NaN.
 // VNNI-LABEL: func.func @e4m3
 // VNNI: arith.truncf %{{.*}} : vector<32xf32> to vector<32xbf16>
 // VNNI: lowbit.pure_intrinsic "llvm.x86.avx512.vpermi2var.qi.512"
@@ -127,7 +133,10 @@ func.func @e2m3(%a: tensor<1x64xf32>) -> tensor<1x16xf32> {
 // VNNI: lowbit.pure_intrinsic "llvm.x86.avx512bf16.dpbf16ps.512"{{.*}} : (vector<16xf32>, vector<32xbf16>, vector<32xbf16>) -> vector<16xf32>
 // VNNI-NOT: lowbit.mpgemm
 // BW-LABEL: func.func @e4m3
-// BW: lowbit.mpgemm
+// BW: arith.constant dense<127> : vector<16xi32>
+// BW: arith.cmpi eq
+// BW: math.fma
+// BW-NOT: lowbit.mpgemm
 func.func @e4m3(%a: tensor<1x64xf32>) -> tensor<1x16xf32> {
   %w = lowbit.constant dense<57> : tensor<16x64xui8> -> tensor<16x64xf8E4M3FN>
   %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<1x64xf32>, tensor<16x64xf8E4M3FN> -> tensor<1x16xf32>
@@ -137,6 +146,8 @@ func.func @e4m3(%a: tensor<1x64xf32>) -> tensor<1x16xf32> {
 // Posits are two's complement, not sign-magnitude: 256-entry tables, two
 // vpermi2b per byte and a select on the code's top bit.
 // VNNI-LABEL: func.func @posit8
+// BW-LABEL: func.func @posit8
+// BW: lowbit.mpgemm
 // VNNI-COUNT-4: lowbit.pure_intrinsic "llvm.x86.avx512.vpermi2var.qi.512"
 // VNNI: arith.select
 // VNNI: lowbit.pure_intrinsic "llvm.x86.avx512bf16.dpbf16ps.512"

@@ -82,6 +82,39 @@ struct BF16WeightCodes {
 std::optional<BF16WeightCodes> planBF16WeightCodes(const lowbit::num::Format &f,
                                                    std::string &whyNot);
 
+/// Codes of at most 8 bits decoded to f32 by integer arithmetic, for the
+/// f32 kernel (targets without AVX-512 BF16 and VBMI, whose codes no byte
+/// operand holds: e4m3, e5m2, e3m2, MXFP8): with mag the code's low
+/// `magBits` bits and s its sign bit (if `sign`),
+///
+///   f = bitcast<f32>((mag << shift) + (exponentBias << 23))
+///   v = mag < subnormalBelow ? (f - subnormalBase) * 2 : f
+///   value = s ? -v : v
+///
+/// (the exponent moved into f32's, normal codes exact; subnormal codes
+/// get f32's implicit leading one, subtracted, so no f32 subnormal ever
+/// appears and flush-to-zero modes cannot change a value). Codes without a
+/// finite value are `specials`, selected to their value. The parameters are
+/// searched and checked against the Numerics library's decode of every
+/// code: exact by construction.
+struct F32WeightDecode {
+  std::vector<unsigned> planes; ///< the raw code's planes (planesFor(bits))
+  unsigned bits = 0, magBits = 0, shift = 0, exponentBias = 0;
+  uint32_t subnormalBelow = 0;
+  float subnormalBase = 0;
+  bool sign = false;
+  std::vector<std::pair<uint32_t, float>> specials; ///< code, value (inf, NaN)
+  std::vector<bool> finite;                           ///< per code
+};
+
+/// The f32 decode of `f`'s codes, or nullopt with the reason in `whyNot`.
+std::optional<F32WeightDecode> planF32WeightDecode(const lowbit::num::Format &f,
+                                                   std::string &whyNot);
+
+/// What the generated code computes for `code` (the tests compare it with
+/// the Numerics library's decode of every code).
+float decodeF32(const F32WeightDecode &d, uint32_t code);
+
 /// The plan for `f`, or nullopt with the reason in `whyNot`. Codebooks of
 /// formats up to `maxCodebookBits` (4: vpshufb; 6: vpermb).
 std::optional<WeightCodes> planWeightCodes(const lowbit::num::Format &f, std::string &whyNot,
