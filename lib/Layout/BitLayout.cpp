@@ -158,44 +158,45 @@ Expected<BitLayout> BitLayout::planesTiled(unsigned bits, int64_t rows, int64_t 
   return BitLayout(Layout::concat({Layout(w, wordBits), elems}), 0, 0);
 }
 
-/// The checks of nibblePlanes and nibbleLanes: empty if the shape fits.
-static std::string nibbleShapeError(int64_t rows, int64_t k, int64_t block) {
+/// The nibble-plane layouts of the lookup-table kernels: 16-row tiles, per
+/// tile and block of `block` k the `bits` planes one after the other, each
+/// as vectors of 16 rows x 32 k (512 bits); within a vector, k = the modes
+/// of `vectorK` at the bits of `vectorKStride`, and row `lane` at bit
+/// `laneStride` * lane.
+Expected<BitLayout> BitLayout::nibbleLayout(unsigned bits, int64_t rows, int64_t k,
+                                            int64_t block, IntTuple vectorK,
+                                            IntTuple vectorKStride, int64_t laneStride) {
   if (rows <= 0 || rows % 16 != 0)
-    return "rows = " + std::to_string(rows) + " is not a multiple of the 16-row tile";
+    return Expected<BitLayout>::failure("rows = " + std::to_string(rows) +
+                                        " is not a multiple of the 16-row tile");
   if (block <= 0 || block % 32 != 0 || k % block != 0)
-    return "k = " + std::to_string(k) + " is not a multiple of the block " +
-           std::to_string(block) + ", a multiple of 32";
-  return {};
+    return Expected<BitLayout>::failure("k = " + std::to_string(k) +
+                                        " is not a multiple of the block " +
+                                        std::to_string(block) + ", a multiple of 32");
+  int64_t w = bits;
+  using V = std::vector<IntTuple>;
+  IntTuple kShape(V{vectorK, block / 32, k / block});
+  IntTuple kStride(V{vectorKStride, 512, 16 * w * block});
+  IntTuple nShape(V{16, rows / 16}), nStride(V{laneStride, 16 * w * k});
+  Layout elems(IntTuple(V{kShape, nShape}), IntTuple(V{kStride, nStride}));
+  return BitLayout(Layout::concat({Layout(w, 16 * block), elems}), 0, 0);
 }
 
 Expected<BitLayout> BitLayout::nibbleLanes(unsigned bits, int64_t rows, int64_t k,
                                            int64_t block) {
-  if (std::string e = nibbleShapeError(rows, k, block); !e.empty())
-    return Expected<BitLayout>::failure(e);
-  int64_t w = bits, vectors = block / 32;
   using V = std::vector<IntTuple>;
-  // k = t + 4 g + 8 l + 16 h + 32 v + block * b at bit t + 4 g + 8 (16 l +
-  // 32 h) + 8 lane of vector v of plane p; n = lane + 16 * tile.
-  IntTuple kShape(V{IntTuple(V{4, 2, 2, 2}), vectors, k / block});
-  IntTuple kStride(V{IntTuple(V{1, 4, 128, 256}), 512, 16 * w * block});
-  IntTuple nShape(V{16, rows / 16}), nStride(V{8, 16 * w * k});
-  Layout elems(IntTuple(V{kShape, nShape}), IntTuple(V{kStride, nStride}));
-  return BitLayout(Layout::concat({Layout(w, 16 * block), elems}), 0, 0);
+  // k = t + 4 g + 8 l + 16 h (+ 32 v + block * b) at bit t + 4 g + 8 (16 l
+  // + 32 h) + 8 lane of vector v.
+  return nibbleLayout(bits, rows, k, block, IntTuple(V{4, 2, 2, 2}), IntTuple(V{1, 4, 128, 256}),
+                      8);
 }
 
 Expected<BitLayout> BitLayout::nibblePlanes(unsigned bits, int64_t rows, int64_t k,
                                             int64_t block) {
-  if (std::string e = nibbleShapeError(rows, k, block); !e.empty())
-    return Expected<BitLayout>::failure(e);
-  int64_t w = bits, vectors = block / 32;
   using V = std::vector<IntTuple>;
-  // k = t + 4 j + 16 h + 32 v + block * b at bit t + 8 j + 4 h of vector v
-  // of plane p (16 * block bits per plane and block); n = lane + 16 * tile.
-  IntTuple kShape(V{IntTuple(V{4, 4, 2}), vectors, k / block});
-  IntTuple kStride(V{IntTuple(V{1, 8, 4}), 512, 16 * w * block});
-  IntTuple nShape(V{16, rows / 16}), nStride(V{32, 16 * w * k});
-  Layout elems(IntTuple(V{kShape, nShape}), IntTuple(V{kStride, nStride}));
-  return BitLayout(Layout::concat({Layout(w, 16 * block), elems}), 0, 0);
+  // k = t + 4 j + 16 h (+ 32 v + block * b) at bit t + 8 j + 4 h + 32 lane
+  // of vector v.
+  return nibbleLayout(bits, rows, k, block, IntTuple(V{4, 4, 2}), IntTuple(V{1, 8, 4}), 32);
 }
 
 BitLayout BitLayout::planes(unsigned bits, int64_t rows, int64_t k) {

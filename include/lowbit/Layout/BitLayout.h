@@ -88,6 +88,11 @@ public:
   std::string str() const;
 
 private:
+  /// nibblePlanes and nibbleLanes: the vector's k modes at the given bits,
+  /// row `lane` at bit laneStride * lane (BitLayout.cpp).
+  static Expected<BitLayout> nibbleLayout(unsigned bits, int64_t rows, int64_t k, int64_t block,
+                                          IntTuple vectorK, IntTuple vectorKStride,
+                                          int64_t laneStride);
   /// Calls fn(element, bit, storage bit) for every bit, elements in order.
   template <class Fn> void forEachBit(Fn fn) const;
 
