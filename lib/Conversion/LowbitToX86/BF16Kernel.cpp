@@ -34,14 +34,7 @@ namespace x86 = ::lowbit::x86;
 /// infinite whatever the scale.
 Emitter::Activations Emitter::activationsBF16(Value a) {
   int64_t kb = p.kb, cols = p.shape.cols;
-  Type aElem = cast<RankedTensorType>(a.getType()).getElementType();
   Type bf16 = b.getBF16Type();
-  auto rowFloats = [&](Value row, Value blk) {
-    Value v = read(vec(kb, aElem), a, {row, mulc(blk, kb)});
-    if (!aElem.isF32())
-      v = arith::ExtFOp::create(b, loc, vec(kb, f32()), v);
-    return v;
-  };
   auto i32c = [&](int32_t v) {
     return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v)).getResult();
   };
@@ -55,7 +48,7 @@ Emitter::Activations Emitter::activationsBF16(Value a) {
             b, loc, idx(0), idx(p.numBlocks), idx(1), ValueRange{zero},
             [&](OpBuilder &, Location, Value blk, ValueRange st) {
               Value bm = vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF,
-                                                     math::AbsFOp::create(b, loc, rowFloats(row, blk)));
+                                                     math::AbsFOp::create(b, loc, blockF32(a, row, blk)));
               scf::YieldOp::create(b, loc,
                                    ValueRange{arith::MaximumFOp::create(b, loc, st[0], bm)});
             });
@@ -79,7 +72,7 @@ Emitter::Activations Emitter::activationsBF16(Value a) {
             b, loc, idx(0), idx(p.numBlocks), idx(1), ValueRange{rowState[0], rowState[1]},
             [&](OpBuilder &, Location, Value blk, ValueRange st) {
               Value v = arith::MulFOp::create(
-                  b, loc, rowFloats(row, blk),
+                  b, loc, blockF32(a, row, blk),
                   vector::BroadcastOp::create(b, loc, vec(kb, f32()), scale));
               Value h = arith::TruncFOp::create(b, loc, vec(kb, bf16), v);
               Value sum = vector::ReductionOp::create(

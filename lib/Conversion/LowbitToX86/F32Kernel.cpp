@@ -23,7 +23,6 @@ using namespace mlir::lowbit::x86kernel;
 
 Emitter::Activations Emitter::activationsF32(Value a) {
   int64_t kb = p.kb, cols = p.shape.cols;
-  Type aElem = cast<RankedTensorType>(a.getType()).getElementType();
   SmallVector<Value> state{emptyRows({cols}, f32()), emptyRows({p.numBlocks}, f32())};
   auto rows = scf::ForOp::create(
       b, loc, idx(0), m, idx(1), state,
@@ -31,9 +30,7 @@ Emitter::Activations Emitter::activationsF32(Value a) {
         auto blocks = scf::ForOp::create(
             b, loc, idx(0), idx(p.numBlocks), idx(1), rowState,
             [&](OpBuilder &, Location, Value blk, ValueRange st) {
-              Value v = read(vec(kb, aElem), a, {row, mulc(blk, kb)});
-              if (!aElem.isF32())
-                v = arith::ExtFOp::create(b, loc, vec(kb, f32()), v);
+              Value v = blockF32(a, row, blk);
               // The block sum, for zero points (none of the float formats
               // has one; the epilogue is shared).
               Value sum = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, v);

@@ -144,6 +144,13 @@ struct Emitter {
   /// A, padded with zeros to the kernel's k.
   Value paddedActivations(Value a);
 
+  /// Block `blk` (kb k) of row `row` of A, in f32 (f16 and bf16 extended).
+  Value blockF32(Value a, Value row, Value blk) {
+    Type aElem = cast<RankedTensorType>(a.getType()).getElementType();
+    Value v = read(vec(p.kb, aElem), a, {row, mulc(blk, p.kb)});
+    return aElem.isF32() ? v : arith::ExtFOp::create(b, loc, vec(p.kb, f32()), v).getResult();
+  }
+
   /// Activations as the kernel reads them.
   struct Activations {
     Value words;  ///< M x cols/4 i32: the int8 values, 4 k per word (lookup
@@ -227,8 +234,9 @@ struct Emitter {
   /// multiplies each code with its own activation.
   Value slotOrder(Value q8);
 
-  /// One block of float activations as int8 values (symmetric, amax / 127,
-  /// round to nearest even), their sum (i32) and the block scale.
+  /// One block of f32 activations (blockF32) as int8 values (symmetric,
+  /// amax / 127, round to nearest even), their sum (i32) and the block
+  /// scale.
   std::tuple<Value, Value, Value> quantizeBlock(Value v);
 
   /// i32 accumulation: alpha * sum + (beta - Z) * rowsum in int32 (wrapping

@@ -46,7 +46,6 @@ static constexpr int64_t kTableBytes = 64;
 
 Emitter::Activations Emitter::activationsLUT(Value a) {
   int64_t kb = p.kb, cols = p.shape.cols, chunks = kb / 16;
-  Type aElem = cast<RankedTensorType>(a.getType()).getElementType();
   VectorType entriesType = vec(kTableBytes, f32());
   // Entry 16 j + i takes activation 4 j + t, added where bit t of i is
   // set, subtracted where it is not.
@@ -68,9 +67,7 @@ Emitter::Activations Emitter::activationsLUT(Value a) {
         auto blocks = scf::ForOp::create(
             b, loc, idx(0), idx(p.numBlocks), idx(1), rowState,
             [&](OpBuilder &, Location, Value blk, ValueRange st) {
-              Value v = read(vec(kb, aElem), a, {row, mulc(blk, kb)});
-              if (!aElem.isF32())
-                v = arith::ExtFOp::create(b, loc, vec(kb, f32()), v);
+              Value v = blockF32(a, row, blk);
               Value zeros = splatF32(kTableBytes, 0);
               // The f32 entries of each 16 k, summed in a fixed order.
               SmallVector<Value> entries;

@@ -96,7 +96,6 @@ Value Emitter::paddedActivations(Value a) {
 /// block sums), or int8 activations taken as they are.
 Emitter::Activations Emitter::activations(Value a) {
   int64_t kb = p.kb, cols = p.shape.cols;
-  Type aElem = cast<RankedTensorType>(a.getType()).getElementType();
   SmallVector<Value> state{emptyRows({cols / 4}, i32()), emptyRows({p.numBlocks}, f32())};
   if (!p.intActivations)
     state.push_back(emptyRows({p.numBlocks}, f32()));
@@ -119,7 +118,7 @@ Emitter::Activations Emitter::activations(Value a) {
                     b, loc, vector::CombiningKind::ADD,
                     arith::ExtSIOp::create(b, loc, vec(kb, i32()), q8));
               } else {
-                auto [q, s, scale] = quantizeBlock(read(vec(kb, aElem), a, {row, mulc(blk, kb)}));
+                auto [q, s, scale] = quantizeBlock(blockF32(a, row, blk));
                 q8 = q;
                 sum = s;
                 next.push_back(Value()); // words, below
@@ -178,8 +177,6 @@ Value Emitter::slotOrder(Value q8) {
 /// round to nearest even), their sum (i32) and the block scale.
 std::tuple<Value, Value, Value> Emitter::quantizeBlock(Value v) {
   int64_t kb = p.kb;
-  if (!cast<VectorType>(v.getType()).getElementType().isF32())
-    v = arith::ExtFOp::create(b, loc, vec(kb, f32()), v);
   // NaN-propagating maximum: a block with a NaN gets a NaN scale.
   Value amax = vector::ReductionOp::create(b, loc, vector::CombiningKind::MAXIMUMF,
                                            math::AbsFOp::create(b, loc, v));
