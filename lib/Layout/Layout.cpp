@@ -179,7 +179,12 @@ Layout Layout::coalesce() const {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == 1)
       continue;
-    if (!modes.empty() && d[i] == modes.back().first * modes.back().second)
+    // The extent s*d of the previous mode can pass int64 where only its
+    // offsets (s-1)*d are bounded; then it equals no stride.
+    int64_t extent;
+    if (!modes.empty() &&
+        !__builtin_mul_overflow(modes.back().first, modes.back().second, &extent) &&
+        d[i] == extent)
       modes.back().first *= s[i];
     else
       modes.push_back({s[i], d[i]});

@@ -28,8 +28,13 @@ void exercise(const Layout &a) {
       (void)a(i);
   if (auto k = complement(a))
     (void)k->str();
-  if (auto l = leftInverse(a))
-    (void)l->str();
+  if (auto l = leftInverse(a)) {
+    // CuTe's quasi-inverse law, which leftInverse promises.
+    if (a.size() <= kMaxEvaluated)
+      for (int64_t i = 0; i < a.size(); ++i)
+        if (a((*l)(a(i))) != a(i))
+          __builtin_trap();
+  }
   if (a.size() <= kMaxEvaluated)
     (void)rightInverse(a);
   (void)c.str();
@@ -49,14 +54,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!b)
     return 0;
   exercise(*b);
-  (void)composition(*a, *b);
+  auto r = composition(*a, *b);
+  // For one mode of B, A o B is A(B(i)) pointwise (the claim the refusals
+  // of composition protect).
+  if (r && b->shape().isLeaf() && b->size() <= kMaxEvaluated)
+    for (int64_t i = 0; i < b->size(); ++i)
+      if ((*r)(i) != (*a)((*b)(i)))
+        __builtin_trap();
   (void)logicalDivide(*a, *b);
+  (void)zippedDivide(*a, *b);
+  (void)tiledDivide(*a, *b);
+  (void)flatDivide(*a, *b);
+  (void)complement(*b, a->shape());
   (void)logicalProduct(*a, *b);
   (void)blockedProduct(*a, *b);
   (void)rakedProduct(*a, *b);
   if (auto t = parseTiler(text.substr(nl + 1))) {
     (void)composition(*a, *t);
     (void)zippedDivide(*a, *t);
+    (void)tiledDivide(*a, *t);
+    (void)flatDivide(*a, *t);
+    (void)logicalProduct(*a, *t);
   }
   return 0;
 }

@@ -254,10 +254,9 @@ int main(int argc, char **argv) {
     return print(blockedProduct(a, b.layout));
   if (verb == "raked-product")
     return print(rakedProduct(a, b.layout));
-  Tiler t = b.isTiler ? b.tiler : Tiler{b.layout};
   if (verb == "zipped-divide")
-    return print(zippedDivide(a, t));
+    return print(b.isTiler ? zippedDivide(a, b.tiler) : zippedDivide(a, b.layout));
   if (verb == "tiled-divide")
-    return print(tiledDivide(a, t));
-  return print(flatDivide(a, t));
+    return print(b.isTiler ? tiledDivide(a, b.tiler) : tiledDivide(a, b.layout));
+  return print(b.isTiler ? flatDivide(a, b.tiler) : flatDivide(a, b.layout));
 }

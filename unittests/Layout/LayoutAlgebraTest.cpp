@@ -97,9 +97,15 @@ TEST(LayoutInverse, RightAndLeft) {
 }
 
 TEST(LayoutErrors, PreconditionsAreReportedNotAsserted) {
-  auto c = composition(L("(6,2):(1,7)"), L("2:4"));
+  // 4 does not divide 6: B = 2:4 stays inside A's first mode (valid, as
+  // CuTe computes it); 4:4 reaches past it, where CuTe's answer is wrong.
+  EXPECT_EQ(str(composition(L("(6,2):(1,7)"), L("2:4"))), "2:4");
+  auto c = composition(L("(6,2):(1,7)"), L("4:4"));
   ASSERT_FALSE(c);
   EXPECT_NE(c.error().find("stride divisibility"), std::string::npos) << c.error();
+  auto n = composition(L("(6,2):(1,7)"), L("(2,3):(4,1)"));
+  ASSERT_FALSE(n) << n->str();
+  EXPECT_NE(n.error().find("other modes"), std::string::npos) << n.error();
   auto s = composition(L("(4,3):(1,10)"), L("6:1"));
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().find("shape divisibility"), std::string::npos) << s.error();
@@ -130,3 +136,47 @@ TEST(LayoutNotation, ErrorsPointAtTheCharacter) {
   EXPECT_EQ(col, 9u);
 }
 } // namespace
+
+// The classes issue 11 found to differ from CuTe, each with CuTe's answer
+// (all of them are rows of cute-conformance.tsv too).
+TEST(CuteClasses, CompositionExtendsAlongTheLastMode) {
+  EXPECT_EQ(str(composition(L("1:3"), L("4:1"))), "4:3");
+  EXPECT_EQ(str(composition(L("4:2"), L("1:3"))), "1:6");
+  EXPECT_EQ(str(composition(L("(4,1):(1,0)"), L("8:1"))), "(4,2):(1,0)");
+  EXPECT_EQ(str(composition(L("4:1"), L("8:1"))), "8:1");
+  EXPECT_EQ(str(composition(L("((2,2),2):((1,4),2)"), L("4:1"))), "(2,2):(1,4)");
+  EXPECT_EQ(str(composition(L("(3,4):(0,1)"), L("4:3"))), "4:1");
+  EXPECT_EQ(str(composition(L("(2,2):(0,1)"), L("4:1"))), "(2,2):(0,1)");
+  // By a tiler, A's modes past it are dropped.
+  EXPECT_EQ(str(composition(L("(4,8):(1,4)"), T("<2:2>"))), "(2):(2)");
+}
+
+TEST(CuteClasses, DividesByALayout) {
+  EXPECT_EQ(str(zippedDivide(L("(8,8):(1,8)"), L("4:1"))), "(4,16):(1,4)");
+  EXPECT_EQ(str(tiledDivide(L("(8,8):(1,16)"), L("4:1"))), "(4,2,8):(1,4,16)");
+  // The complement is to the shape (3,3): ceil_div((3,3), 2) = (2,3), so 6.
+  EXPECT_EQ(str(zippedDivide(L("(3,3):(1,3)"), L("2:1"))), "(2,5):(1,2)");
+  EXPECT_EQ(str(logicalDivide(L("1:0"), L("1:0"))), "(1,1):(0,0)");
+  EXPECT_EQ(str(logicalDivide(L("4:1"), L("1:1"))), "(1,4):(1,1)");
+  EXPECT_EQ(str(zippedDivide(L("8:1"), T("<2:1>"))), "((2),(4)):((1),(2))");
+}
+
+TEST(CuteClasses, ProductsOfStrideZeroBlocks) {
+  EXPECT_EQ(str(logicalProduct(L("(2,2):(0,1)"), L("3:1"))), "((2,2),3):((0,1),2)");
+  EXPECT_EQ(str(logicalProduct(L("4:0"), L("2:1"))), "(4,2):(0,1)");
+  EXPECT_EQ(str(blockedProduct(L("(2,2):(1,0)"), L("(2,2):(1,2)"))), "((2,2),(2,2)):((1,2),(0,4))");
+  EXPECT_EQ(str(rakedProduct(L("(2,1):(0,1)"), L("(2,3):(1,2)"))), "((2,2),(3,1)):((1,0),(2,1))");
+  EXPECT_EQ(str(rakedProduct(L("8:1"), L("4:1"))), "((4,8)):((8,1))");
+}
+
+TEST(CuteClasses, LeftInverses) {
+  EXPECT_EQ(str(leftInverse(L("2:2"))), "(2,2):(0,1)");          // a hole
+  EXPECT_EQ(str(leftInverse(L("(4,2):(2,16)"))), "(2,8,2):(0,1,4)"); // holes
+  EXPECT_EQ(str(leftInverse(L("(2,2):(1,1)"))), "2:2");          // not injective
+  EXPECT_EQ(str(leftInverse(L("(2,2):(0,1)"))), "2:2");
+  EXPECT_EQ(str(leftInverse(L("(2,3):(3,1)"))), "(3,2):(2,1)");
+  // Overlapping modes whose strides tie: CuTe's form has no quasi-inverse.
+  auto q = leftInverse(L("(2,(8,2)):(6,(6,3))"));
+  ASSERT_FALSE(q) << q->str();
+  EXPECT_NE(q.error().find("not injective"), std::string::npos) << q.error();
+}

@@ -90,40 +90,60 @@ using Tiler = std::vector<Layout>;
 // Algebra
 //===----------------------------------------------------------------------===//
 
-/// A o B: (A o B)(c) == A(B(c)) for every coordinate c of B.
+/// A o B: (A o B)(c) == A(B(c)) for every coordinate c of B, A extended
+/// along its last mode past size(A) (CuTe: 1:3 o 4:1 is 4:3). The result
+/// has B's tree. Refused where CuTe refuses (its divisibility conditions)
+/// and where CuTe's result would not be A(B(c)).
 Expected<Layout> composition(const Layout &a, const Layout &b);
-/// By-mode composition with a tiler.
+/// By-mode composition with a tiler: (A0 o T0, A1 o T1, ...); as in CuTe,
+/// A's modes past the tiler are dropped.
 Expected<Layout> composition(const Layout &a, const Tiler &tiler);
 
 /// The layout of the offsets A does not reach, up to cotarget: sorted by
 /// stride it fills the gaps between A's modes and then repeats up to
-/// cotarget. A must be injective with strides dividing each other.
+/// cotarget. Stride-0 and shape-1 modes of A are ignored (CuTe's filter);
+/// the rest must be injective with strides dividing each other.
 Expected<Layout> complement(const Layout &a, int64_t cotarget);
+/// The same up to a shape (CuTe's complement(A, shape)): the repeats are
+/// the shape divided leaf by leaf, rounding up (logical_divide uses it with
+/// the coalesced shape of the divided layout).
+Expected<Layout> complement(const Layout &a, const IntTuple &cotarget);
 Expected<Layout> complement(const Layout &a);
 
 /// R with A(R(i)) == i for i < size(R), R as large as possible.
 Layout rightInverse(const Layout &a);
-/// L with L(A(i)) == i for every i < size(A) (A injective).
+/// CuTe's left_inverse: R with A(R(A(i))) == A(i) for every i < size(A),
+/// so R(A(i)) == i when A is injective (with or without holes). Refused
+/// when a stride is not a multiple of the smaller ones' span (CuTe's
+/// condition) or is negative.
 Expected<Layout> leftInverse(const Layout &a);
 
-/// A o (B, complement(B, size(A))): mode 0 is the tile B of A, mode 1
-/// enumerates the tiles.
+/// A o (B, complement(B, shape(coalesce(A)))): mode 0 is the tile B of A,
+/// mode 1 enumerates the tiles.
 Expected<Layout> logicalDivide(const Layout &a, const Layout &b);
-/// By-mode: ((Tile0, Rest0), (Tile1, Rest1), ..., untouched modes...).
+/// By-mode: ((Tile0, Rest0), (Tile1, Rest1), ..., untouched modes...),
+/// always a tuple (a leaf A gives a rank-1 one, as in CuTe).
 Expected<Layout> logicalDivide(const Layout &a, const Tiler &tiler);
+/// By a layout: the logical divide itself, (Tile, Rest).
+Expected<Layout> zippedDivide(const Layout &a, const Layout &b);
 /// ((Tile0, Tile1, ...), (Rest0, Rest1, ..., untouched modes...)).
 Expected<Layout> zippedDivide(const Layout &a, const Tiler &tiler);
+/// The zipped divide with its second mode unpacked: (Tiles, Rest modes...).
+Expected<Layout> tiledDivide(const Layout &a, const Layout &b);
 /// ((Tile0, Tile1, ...), Rest0, Rest1, ..., untouched modes...).
 Expected<Layout> tiledDivide(const Layout &a, const Tiler &tiler);
+/// The zipped divide with both modes unpacked.
+Expected<Layout> flatDivide(const Layout &a, const Layout &b);
 /// (Tile0, Tile1, ..., Rest0, Rest1, ..., untouched modes...).
 Expected<Layout> flatDivide(const Layout &a, const Tiler &tiler);
 
 /// (A, complement(A, size(A) * cosize(B)) o B): B copies of A.
 Expected<Layout> logicalProduct(const Layout &a, const Layout &b);
-/// By-mode logical product with a tiler.
+/// By-mode logical product with a tiler (always a tuple, as the divide).
 Expected<Layout> logicalProduct(const Layout &a, const Tiler &tiler);
 /// Rank-R product ((A0, B0), (A1, B1), ...): A repeated as blocks laid out
-/// by B. The ranks are padded with 1:0 modes to the larger one.
+/// by B. The ranks are padded with 1:0 modes to the larger one; at rank 1
+/// the result is the rank-1 tuple ((A, B')).
 Expected<Layout> blockedProduct(const Layout &a, const Layout &b);
 /// ((B0, A0), (B1, A1), ...): A's elements raked across B's copies.
 Expected<Layout> rakedProduct(const Layout &a, const Layout &b);
