@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/fuzz.sh TARGET SECONDS  -- runs a libFuzzer target (layout, format,
-# npy, mlir) for SECONDS, built with -fsanitize=fuzzer,address,undefined in
+# npy, mlir, pipeline, capi) for SECONDS, built with -fsanitize=fuzzer,address,undefined in
 # build-fuzz/, starting from the seed corpus in fuzz/corpus/TARGET (copied:
 # the repository's corpus is not changed). Ends with the fuzzer's figures
 # and exits non-zero when it found a crash, a leak or a sanitizer report (the
@@ -8,9 +8,9 @@
 # random seed (0, the default, lets libFuzzer choose one).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-target=${1:?usage: scripts/fuzz.sh TARGET SECONDS (TARGET: layout, format, npy, mlir)}
+target=${1:?usage: scripts/fuzz.sh TARGET SECONDS (TARGET: layout, format, npy, mlir, pipeline, capi)}
 seconds=${2:?usage: scripts/fuzz.sh TARGET SECONDS}
-case "$target" in layout|format|npy|mlir) ;; *) echo "fuzz.sh: unknown target '$target' (layout, format, npy, mlir)" >&2; exit 2;; esac
+case "$target" in layout|format|npy|mlir|pipeline|capi) ;; *) echo "fuzz.sh: unknown target '$target' (layout, format, npy, mlir, pipeline, capi)" >&2; exit 2;; esac
 
 LOWBIT_APT_PACKAGES+=(libclang-rt-22-dev)
 lowbit_ensure_packages
@@ -32,7 +32,9 @@ cp "$LOWBIT_ROOT/fuzz/corpus/$target/"* "$corpus/" 2>/dev/null || true
 crashes="$fuzzBuild/crashes/$target"
 mkdir -p "$crashes"
 extra=()
-[ -f "$LOWBIT_ROOT/fuzz/$target.dict" ] && extra+=(-dict="$LOWBIT_ROOT/fuzz/$target.dict")
+dict=$target
+[ "$target" = pipeline ] && dict=mlir # the same language, the same keywords
+[ -f "$LOWBIT_ROOT/fuzz/$dict.dict" ] && extra+=(-dict="$LOWBIT_ROOT/fuzz/$dict.dict")
 lowbit_log "fuzzing $target for $seconds s"
 # allow_user_poisoning=0: LLVM's allocator poisons slabs only where its
 # inline code is instrumented (ours, not libMLIR's); see docs/fuzzing.md.

@@ -164,6 +164,8 @@ lowbitStatus checkTensor(const DLTensor *t, const TensorView &v, const char *rol
   if (t->ndim != ndim)
     return fail(LOWBIT_ERROR_TENSOR_MISMATCH, what + ": rank " + std::to_string(t->ndim) +
                                                   ", expected " + std::to_string(ndim));
+  if (ndim > 0 && !t->shape)
+    return fail(LOWBIT_ERROR_INVALID_ARGUMENT, what + ": null shape");
   for (int32_t d = 0; d < ndim; ++d) {
     int64_t size = t->shape[d];
     int32_t sym = v.symbols.empty() ? -1 : v.symbols[d];
@@ -194,7 +196,10 @@ lowbitStatus checkTensor(const DLTensor *t, const TensorView &v, const char *rol
         return fail(LOWBIT_ERROR_TENSOR_MISMATCH,
                     what + ": strides " + shapeText(t->strides, ndim) +
                         " are not compact row-major (copy the tensor to a contiguous one)");
-      expected *= t->shape[d];
+      if (__builtin_mul_overflow(expected, t->shape[d], &expected))
+        return fail(LOWBIT_ERROR_TENSOR_MISMATCH,
+                    what + ": shape " + shapeText(t->shape, ndim) +
+                        " has more elements than int64 holds");
     }
   }
   if (!t->data)

@@ -166,6 +166,7 @@ void addBufferizationAndLLVMLowering(OpPassManager &pm, const CPUPipelineConfig 
   LowbitAnnotateTargetOptions annotate;
   annotate.target = config.target;
   pm.addPass(createLowbitAnnotateTarget(annotate));
+  pm.addPass(createLowbitCheckLowered());
 }
 } // namespace
 } // namespace mlir::lowbit

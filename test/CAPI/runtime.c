@@ -15,6 +15,7 @@
 #include "lowbit-c/Runtime.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +194,14 @@ int main(int argc, char **argv) {
     s = lowbitModuleInvoke(module, f, ins, 2, outs, 1);
     printf("dense strides: %d\n", (int)s);
     // CHECK: dense strides: 0
+    /* A dynamic size whose element count passes int64 (found by the
+       capi fuzzer: the stride check multiplied it out unchecked). */
+    xs[0] = INT64_MAX;
+    strides[0] = K;
+    expectError(lowbitModuleInvoke(module, f, ins, 2, outs, 1), LOWBIT_ERROR_TENSOR_MISMATCH,
+                "huge");
+    // CHECK: huge: input 0 (tensor<?x64xf32>): shape (9223372036854775807, 64) has more elements than int64 holds
+    xs[0] = M;
     xt.strides = NULL;
   }
   xt.device.device_type = kDLCUDA;
@@ -200,6 +209,20 @@ int main(int argc, char **argv) {
               "device");
   // CHECK: device: input 0 (tensor<?x64xf32>): on device type 2, but this module runs on the CPU (kDLCPU)
   xt.device.device_type = kDLCPU;
+  {
+    int64_t *shape = xt.shape;
+    void *data = xt.data;
+    xt.shape = NULL;
+    expectError(lowbitModuleInvoke(module, f, ins, 2, outs, 1), LOWBIT_ERROR_INVALID_ARGUMENT,
+                "null shape");
+    // CHECK: null shape: input 0 (tensor<?x64xf32>): null shape
+    xt.shape = shape;
+    xt.data = NULL;
+    expectError(lowbitModuleInvoke(module, f, ins, 2, outs, 1), LOWBIT_ERROR_INVALID_ARGUMENT,
+                "null data");
+    // CHECK: null data: input 0 (tensor<?x64xf32>): null data
+    xt.data = data;
+  }
   expectError(lowbitModuleInvoke(module, f, ins, 1, outs, 1), LOWBIT_ERROR_TENSOR_MISMATCH,
               "count");
   // CHECK: count: @linear takes 2 inputs and 1 outputs, got 1 and 1

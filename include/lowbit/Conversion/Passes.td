@@ -293,6 +293,27 @@ def LowbitBitplaneDecompose : Pass<"lowbit-bitplane-decompose", "ModuleOp"> {
   ];
 }
 
+def LowbitCheckLowered : Pass<"lowbit-check-lowered", "ModuleOp"> {
+  let summary = "Refuse a module the pipeline did not lower to the LLVM dialect";
+  let description = [{
+    The last pass of the CPU pipelines. The upstream conversions to the LLVM
+    dialect are partial: an op they cannot convert (a function whose
+    signature has a type with no LLVM equivalent, such as a vector of lowbit
+    codes) stays as it was and the pipeline would succeed, leaving
+    translation to LLVM IR to fail without a location. This pass reports the
+    first op of each function that is not of the LLVM or OpenMP dialect
+    (OpenMP's ops translate together with LLVM's), with its location, and
+    fails.
+
+    ```mlir
+    // lowbit-opt --lowbit-reference-pipeline
+    func.func private @w(vector<4x!lowbit.float<e2m1>>)
+    // error: 'func.func' op was not lowered to the LLVM dialect (a type
+    //        of it has no LLVM equivalent, or no conversion handles it)
+    ```
+  }];
+}
+
 def LowbitCheckTargetFeatures : Pass<"lowbit-check-target-features", "ModuleOp"> {
   let summary = "Refuse LLVM intrinsics that the target CPU does not have";
   let description = [{

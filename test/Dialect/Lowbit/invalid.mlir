@@ -146,7 +146,7 @@ func.func @f(%w: tensor<4x64xf32>) {
 // -----
 
 func.func @f(%w: tensor<4x64xi32>) {
-  // expected-error @below {{input must be f32, f16 or bf16, got 'i32'}}
+  // expected-error @below {{'lowbit.quantize' op operand #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type values, but got 'tensor<4x64xi32>'}}
   %q:2 = lowbit.quantize %w {scheme = #lowbit.scheme<mxfp4>} : tensor<4x64xi32> -> tensor<4x64xf4E2M1FN>, tensor<4x2xf8E8M0FNU>
   return
 }
@@ -178,7 +178,7 @@ func.func @f(%c: tensor<16x!lowbit.posit<8, 0>>, %s: tensor<1xf32>) {
 // -----
 
 func.func @f(%c: tensor<16x!lowbit.posit<8, 0>>) {
-  // expected-error @below {{result must be f32, f16 or bf16, got 'i32'}}
+  // expected-error @below {{'lowbit.dequantize' op result #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type values, but got 'tensor<16xi32>'}}
   %y = lowbit.dequantize %c : tensor<16x!lowbit.posit<8, 0>> -> tensor<16xi32>
   return
 }
@@ -602,7 +602,65 @@ func.func @to_storage_wrong_type(%w: tensor<16x64x!lowbit.int<4>>) {
 // -----
 
 func.func @to_storage_no_storage(%w: tensor<4xcomplex<f32>>) {
-  // expected-error @+1 {{'lowbit.to_storage' op operand type 'tensor<4xcomplex<f32>>' has no storage type}}
+  // expected-error @+1 {{'lowbit.to_storage' op operand #0 must be ranked tensor of type with a number format values, but got 'tensor<4xcomplex<f32>>'}}
   %a = lowbit.to_storage %w : tensor<4xcomplex<f32>> -> tensor<4xi8>
   return
+}
+
+// -----
+
+// Code tensors are a named type constraint (Lowbit_CodeTensor): an element
+// type without a number format is refused by every op that takes codes.
+func.func @constant_no_format() -> tensor<2xindex> {
+  // expected-error @+1 {{'lowbit.constant' op result #0 must be ranked tensor of type with a number format values, but got 'tensor<2xindex>'}}
+  %c = lowbit.constant dense<1> : tensor<2xi64> -> tensor<2xindex>
+  return %c : tensor<2xindex>
+}
+
+// -----
+
+func.func @cast_no_format(%x: tensor<4xf32>) -> tensor<4xf64> {
+  // expected-error @+1 {{'lowbit.cast' op result #0 must be ranked tensor of type with a number format values, but got 'tensor<4xf64>'}}
+  %y = lowbit.cast %x : tensor<4xf32> to tensor<4xf64>
+  return %y : tensor<4xf64>
+}
+
+// -----
+
+func.func @cast_from_no_format(%x: tensor<4xi64>) -> tensor<4xf32> {
+  // expected-error @+1 {{'lowbit.cast' op operand #0 must be ranked tensor of type with a number format values, but got 'tensor<4xi64>'}}
+  %y = lowbit.cast %x : tensor<4xi64> to tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @mpgemm_no_format(%a: tensor<2x64xf64>, %b: tensor<64x8x!lowbit.int<4>>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'lowbit.mpgemm' op operand #0 must be ranked tensor of type with a number format values, but got 'tensor<2x64xf64>'}}
+  %c = lowbit.mpgemm %a, %b {acc_type = f32} : tensor<2x64xf64>, tensor<64x8x!lowbit.int<4>> -> tensor<2x8xf32>
+  return %c : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @dequantize_no_format(%c: tensor<4xindex>) -> tensor<4xf32> {
+  // expected-error @+1 {{'lowbit.dequantize' op operand #0 must be ranked tensor of type with a number format values, but got 'tensor<4xindex>'}}
+  %y = lowbit.dequantize %c : tensor<4xindex> -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @pack_no_format(%c: tensor<8xi64>) -> tensor<8xi8> {
+  // expected-error @+1 {{'lowbit.pack' op operand #0 must be ranked tensor of type with a number format values, but got 'tensor<8xi64>'}}
+  %p = lowbit.pack %c order lsb_first : tensor<8xi64> -> tensor<8xi8>
+  return %p : tensor<8xi8>
+}
+
+// -----
+
+func.func @unpack_no_format(%p: tensor<8xi8>) -> tensor<8xindex> {
+  // expected-error @+1 {{'lowbit.unpack' op result #0 must be ranked tensor of type with a number format values, but got 'tensor<8xindex>'}}
+  %c = lowbit.unpack %p order lsb_first : tensor<8xi8> -> tensor<8xindex>
+  return %c : tensor<8xindex>
 }

@@ -118,9 +118,6 @@ LogicalResult verifyQuantized(Operation *op, StringRef what, RankedTensorType co
     return op->emitOpError() << what << " must have a static shape";
   if (failed(verifyEncoding(op, codes, what, false)))
     return failure();
-  if (!hasNumberFormat(codes.getElementType()))
-    return op->emitOpError() << what << " element type " << codes.getElementType()
-                             << " has no number format";
   if (!scheme) {
     if (!params.empty())
       return op->emitOpError() << what << " has scale operands but no scheme";
@@ -214,10 +211,7 @@ LogicalResult PureIntrinsicOp::verify() {
 
 LogicalResult ConstantOp::verify() {
   auto type = getResult().getType();
-  std::optional<num::Format> f = getFormat(type.getElementType());
-  if (!f)
-    return emitOpError() << "element type " << type.getElementType()
-                         << " has no number format";
+  std::optional<num::Format> f = getFormat(type.getElementType()); // Lowbit_CodeTensor
   auto codes = dyn_cast<DenseIntElementsAttr>(getValue());
   if (!codes)
     return emitOpError() << "value must be a dense integer attribute of codes";
@@ -271,8 +265,6 @@ Value QuantizeOp::getTensorScale() {
 
 LogicalResult QuantizeOp::verify() {
   RankedTensorType in = getInput().getType();
-  if (!isRealType(in.getElementType()))
-    return emitOpError() << "input must be f32, f16 or bf16, got " << in.getElementType();
   for (Value r : getResults())
     if (failed(verifyEncoding(*this, cast<RankedTensorType>(r.getType()), "result", false)))
       return failure();
@@ -372,9 +364,6 @@ LogicalResult DequantizeOp::verify() {
   RankedTensorType result = getResult().getType();
   if (failed(verifyEncoding(*this, result, "result", false)))
     return failure();
-  if (!isRealType(result.getElementType()))
-    return emitOpError() << "result must be f32, f16 or bf16, got "
-                         << result.getElementType();
   if (codes.getShape() != result.getShape())
     return emitOpError() << "result shape " << shapeStr(result.getShape())
                          << " differs from the codes shape " << shapeStr(codes.getShape());
@@ -396,12 +385,6 @@ LogicalResult CastOp::verify() {
   if (failed(verifyEncoding(*this, getInput().getType(), "input", false)) ||
       failed(verifyEncoding(*this, getResult().getType(), "result", false)))
     return failure();
-  Type from = getInput().getType().getElementType();
-  Type to = getResult().getType().getElementType();
-  if (!hasNumberFormat(from))
-    return emitOpError() << "input element type " << from << " has no number format";
-  if (!hasNumberFormat(to))
-    return emitOpError() << "result element type " << to << " has no number format";
   return success();
 }
 
@@ -543,10 +526,7 @@ LogicalResult MpGemmOp::verify() {
 namespace {
 LogicalResult verifyPacking(Operation *op, RankedTensorType codes, RankedTensorType bytes,
                             std::optional<BitOrder> order, LayoutAttr layout) {
-  std::optional<num::Format> f = getFormat(codes.getElementType());
-  if (!f)
-    return op->emitOpError() << "codes element type " << codes.getElementType()
-                             << " has no number format";
+  std::optional<num::Format> f = getFormat(codes.getElementType()); // Lowbit_CodeTensor
   if (f->bits() > 16)
     return op->emitOpError() << "packing handles codes of at most 16 bits, got "
                              << f->bits();

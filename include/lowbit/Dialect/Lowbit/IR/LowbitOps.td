@@ -8,6 +8,19 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/OpAsmInterface.td"
 
 //===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+// An element type with a number format: the lowbit types, and the builtin
+// integer and float types LowbitFormatTypeInterface is attached to.
+def Lowbit_NumberType : Type<CPred<"::mlir::lowbit::hasNumberFormat($_self)">,
+                             "type with a number format">;
+// A tensor of codes. Shapes, encodings and schemes are the verifiers'.
+def Lowbit_CodeTensor : RankedTensorOf<[Lowbit_NumberType]>;
+// Real values, as quantize takes them and dequantize gives them.
+def Lowbit_RealTensor : RankedTensorOf<[F32, F16, BF16]>;
+
+//===----------------------------------------------------------------------===//
 // constant
 //===----------------------------------------------------------------------===//
 
@@ -27,7 +40,7 @@ def Lowbit_ConstantOp : Lowbit_Op<"constant", [ConstantLike, Pure]> {
     ```
   }];
   let arguments = (ins ElementsAttr:$value);
-  let results = (outs AnyRankedTensor:$result);
+  let results = (outs Lowbit_CodeTensor:$result);
   let assemblyFormat = "$value attr-dict `->` type($result)";
   let hasVerifier = 1;
   let hasFolder = 1;
@@ -63,8 +76,8 @@ def Lowbit_QuantizeOp : Lowbit_Op<"quantize", [Pure]> {
           tensor<64x2xf16>, tensor<64x2x!lowbit.int<4, unsigned>>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$input, Lowbit_SchemeAttr:$scheme);
-  let results = (outs AnyRankedTensor:$codes, AnyRankedTensor:$scales,
+  let arguments = (ins Lowbit_RealTensor:$input, Lowbit_SchemeAttr:$scheme);
+  let results = (outs Lowbit_CodeTensor:$codes, AnyRankedTensor:$scales,
                       Variadic<AnyRankedTensor>:$extras);
   let assemblyFormat = [{
     $input attr-dict `:` type($input) `->` type($codes) `,` type($scales)
@@ -104,10 +117,10 @@ def Lowbit_DequantizeOp : Lowbit_Op<"dequantize", [Pure]> {
     %y = lowbit.dequantize %p : tensor<16x!lowbit.posit<8, 0>> -> tensor<16xf32>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$codes,
+  let arguments = (ins Lowbit_CodeTensor:$codes,
                        Variadic<AnyRankedTensor>:$params,
                        OptionalAttr<Lowbit_SchemeAttr>:$scheme);
-  let results = (outs AnyRankedTensor:$result);
+  let results = (outs Lowbit_RealTensor:$result);
   let assemblyFormat = [{
     $codes (`,` $params^)? attr-dict `:` type($codes) (`,` type($params)^)?
     `->` type($result)
@@ -138,12 +151,12 @@ def Lowbit_CastOp : Lowbit_Op<"cast", [Pure, SameOperandsAndResultShape]> {
         : tensor<8xf32> to tensor<8x!lowbit.float<e3m2>>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$input,
+  let arguments = (ins Lowbit_CodeTensor:$input,
                        DefaultValuedAttr<Lowbit_RoundingMode,
                                          "::mlir::lowbit::RoundingMode::NearestEven">:$rounding,
                        DefaultValuedAttr<Lowbit_OverflowMode,
                                          "::mlir::lowbit::OverflowMode::Saturate">:$overflow);
-  let results = (outs AnyRankedTensor:$result);
+  let results = (outs Lowbit_CodeTensor:$result);
   let assemblyFormat = [{
     $input (`rounding` $rounding^)? (`overflow` $overflow^)? attr-dict `:` type($input) `to`
     type($result)
@@ -198,9 +211,9 @@ def Lowbit_MpGemmOp : Lowbit_Op<"mpgemm", [Pure, AttrSizedOperandSegments]> {
         -> tensor<8x64xf32>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$a,
+  let arguments = (ins Lowbit_CodeTensor:$a,
                        Variadic<AnyRankedTensor>:$a_params,
-                       AnyRankedTensor:$b,
+                       Lowbit_CodeTensor:$b,
                        Variadic<AnyRankedTensor>:$b_params,
                        OptionalAttr<Lowbit_SchemeAttr>:$a_scheme,
                        OptionalAttr<Lowbit_SchemeAttr>:$b_scheme,
@@ -248,7 +261,7 @@ def Lowbit_PackOp : Lowbit_Op<"pack", [Pure]> {
         : tensor<64x128x!lowbit.int<4>> -> tensor<4096xi8>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$codes, OptionalAttr<Lowbit_BitOrder>:$order,
+  let arguments = (ins Lowbit_CodeTensor:$codes, OptionalAttr<Lowbit_BitOrder>:$order,
                        OptionalAttr<Lowbit_LayoutAttr>:$layout);
   let results = (outs AnyRankedTensor:$packed);
   let assemblyFormat = [{
@@ -273,7 +286,7 @@ def Lowbit_UnpackOp : Lowbit_Op<"unpack", [Pure]> {
   }];
   let arguments = (ins AnyRankedTensor:$packed, OptionalAttr<Lowbit_BitOrder>:$order,
                        OptionalAttr<Lowbit_LayoutAttr>:$layout);
-  let results = (outs AnyRankedTensor:$codes);
+  let results = (outs Lowbit_CodeTensor:$codes);
   let assemblyFormat = [{
     $packed (`order` $order^)? attr-dict `:` type($packed) `->` type($codes)
   }];
@@ -299,7 +312,7 @@ def Lowbit_ToStorageOp : Lowbit_Op<"to_storage", [Pure]> {
         : tensor<16x64x!lowbit.int<4>, #lowbit.layout<bits<lsb_first, 4>>> -> tensor<512xi8>
     ```
   }];
-  let arguments = (ins AnyRankedTensor:$codes);
+  let arguments = (ins Lowbit_CodeTensor:$codes);
   let results = (outs AnyRankedTensor:$storage);
   let assemblyFormat = "$codes attr-dict `:` type($codes) `->` type($storage)";
   let hasVerifier = 1;
