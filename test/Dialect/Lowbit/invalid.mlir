@@ -664,3 +664,65 @@ func.func @unpack_no_format(%p: tensor<8xi8>) -> tensor<8xindex> {
   %c = lowbit.unpack %p order lsb_first : tensor<8xi8> -> tensor<8xindex>
   return %c : tensor<8xindex>
 }
+
+// -----
+
+// Verifier messages that had no test.
+func.func @constant_shape() -> tensor<4x!lowbit.int<4>> {
+  // expected-error @+1 {{'lowbit.constant' op value shape 2 differs from the result shape 4}}
+  %c = lowbit.constant dense<1> : tensor<2xi4> -> tensor<4x!lowbit.int<4>>
+  return %c : tensor<4x!lowbit.int<4>>
+}
+
+// -----
+
+func.func @quantize_codes_shape(%w: tensor<4x64xf32>) {
+  // expected-error @+1 {{'lowbit.quantize' op codes shape 4x32 differs from the input shape 4x64}}
+  %q:2 = lowbit.quantize %w {scheme = #lowbit.scheme<rule = absmax, channel>} : tensor<4x64xf32> -> tensor<4x32x!lowbit.int<4>>, tensor<4x1xf32>
+  return
+}
+
+// -----
+
+func.func @i32_acc_result(%a: tensor<2x64xi8>, %b: tensor<16x64xi8>) {
+  // expected-error @+1 {{'lowbit.mpgemm' op with an i32 accumulator the result is i32 (unscaled), got 'f32'}}
+  %c = lowbit.mpgemm %a, %b {acc_type = i32, transpose_b} : tensor<2x64xi8>, tensor<16x64xi8> -> tensor<2x16xf32>
+  return
+}
+
+// -----
+
+func.func @float_acc_result(%a: tensor<2x64xf32>, %b: tensor<16x64x!lowbit.int<4>>) {
+  // expected-error @+1 {{'lowbit.mpgemm' op result must be f32, f16 or bf16 with a float accumulator, got 'i32'}}
+  %c = lowbit.mpgemm %a, %b {acc_type = f32, transpose_b} : tensor<2x64xf32>, tensor<16x64x!lowbit.int<4>> -> tensor<2x16xi32>
+  return
+}
+
+// -----
+
+func.func @pack_dynamic(%q: tensor<?x8x!lowbit.int<4>>) {
+  // expected-error @+1 {{'lowbit.pack' op codes and bytes must have static shapes of rank >= 1}}
+  %p = lowbit.pack %q order lsb_first : tensor<?x8x!lowbit.int<4>> -> tensor<?x4xi8>
+  return
+}
+
+// -----
+
+func.func @unpack_encoded_shape(%p: tensor<8x64x!lowbit.int<4>, #lowbit.layout<bits<lsb_first, 4>>>) {
+  // expected-error @+1 {{'lowbit.unpack' op the layout-encoded tensor must have the codes' shape and element type}}
+  %q = lowbit.unpack %p : tensor<8x64x!lowbit.int<4>, #lowbit.layout<bits<lsb_first, 4>>> -> tensor<8x32x!lowbit.int<4>>
+  return
+}
+
+// -----
+
+func.func @pack_rank3(%q: tensor<2x4x8x!lowbit.int<4>>) {
+  // expected-error @+1 {{'lowbit.pack' op a layout packs a vector or a matrix of codes}}
+  %p = lowbit.pack %q {layout = #lowbit.layout<bits<lsb_first, 4>>} : tensor<2x4x8x!lowbit.int<4>> -> tensor<32xi8>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{a layout encodes a static vector or matrix of codes}}
+func.func private @encoding_rank3(tensor<2x4x8x!lowbit.int<4>, #lowbit.layout<bits<lsb_first, 4>>>)
