@@ -118,9 +118,9 @@ Expected<Layout> composeMode(const std::vector<Mode> &aModes, int64_t s, int64_t
           "stride divisibility: the right operand's stride " + std::to_string(d) +
           " leaves " + std::to_string(restStride) + ", which does not divide the shape " +
           std::to_string(si) + " of mode " + std::to_string(i) + " of " + aText() +
-          (whole ? ", and the right operand's " + std::to_string(restShape) +
-                       " remaining elements reach past that mode"
-                 : std::string(", and the right operand has other modes")));
+          (newShape < restShape ? ", and the right operand's " + std::to_string(restShape) +
+                                      " remaining elements reach past that mode"
+                                : std::string(", and the right operand has other modes")));
     if (restShape % newShape != 0)
       return Expected<Layout>::failure(
           "shape divisibility: the right operand's shape " + std::to_string(s) + " leaves " +
@@ -177,6 +177,8 @@ Expected<Layout> tilerTooLong(const Layout &a, const Tiler &t) {
 // modes past the tiler stay as they are, or are dropped (composition).
 template <class Op>
 Expected<Layout> byMode(const Layout &a, const Tiler &tiler, Op op, bool keepRest = true) {
+  if (tiler.empty()) // the notation cannot write one; the API could pass one
+    return Expected<Layout>::failure("the tiler has no modes");
   if (tiler.size() > a.rank())
     return tilerTooLong(a, tiler);
   std::vector<Layout> modes = topModes(a);
@@ -377,7 +379,9 @@ Expected<Layout> lowbit::layout::leftInverse(const Layout &a) {
   for (size_t i : order) {
     if (m[i].second == 0)
       continue;
-    if (prev && prev->first * prev->second > m[i].second)
+    int64_t extent;
+    if (prev && (__builtin_mul_overflow(prev->first, prev->second, &extent) ||
+                 extent > m[i].second))
       overlaps = true;
     prev = &m[i];
   }

@@ -114,6 +114,8 @@ TEST(LayoutErrors, PreconditionsAreReportedNotAsserted) {
   EXPECT_NE(k.error().find("not complementable"), std::string::npos) << k.error();
   EXPECT_FALSE(composition(L("4:1"), L("2:-1")));
   EXPECT_FALSE(logicalDivide(L("8:1"), T("<2:1, 2:1>")));
+  EXPECT_FALSE(composition(L("8:1"), Tiler{})); // an empty tuple would reach the algebra
+  EXPECT_FALSE(zippedDivide(L("8:1"), Tiler{}));
 }
 
 TEST(LayoutNotation, ErrorsPointAtTheCharacter) {
