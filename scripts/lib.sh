@@ -12,6 +12,8 @@ LOWBIT_APT_PACKAGES=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
   cmake ninja-build ccache libgtest-dev python3 python3-dev pybind11-dev
   python3-numpy python3-pytest libopenblas-dev libomp-22-dev libdlpack-dev
+  # The aarch64 targets' tests: cross C compiler and libc, and qemu-aarch64.
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 )
 
 lowbit_log() { printf '== %s\n' "$*" >&2; }

@@ -52,6 +52,15 @@ for name, need in [("host-x86-64-v3", v3), ("host-x86-64-v4", v4), ("host-znver4
     if need <= set(flags):
         config.available_features.add(name)
 
+# AArch64 execution tests: code compiled for aarch64, linked by Debian's
+# cross compiler (with the AOT runtime archive CMake built with it) and run
+# under qemu-aarch64 (lowbit-run --target=aarch64).
+aarch64_archive = os.path.join(config.lowbit_obj_root, "lib", "aarch64-linux-gnu",
+                               "liblowbit_aot_runtime.a")
+if (shutil.which("qemu-aarch64") and shutil.which("aarch64-linux-gnu-gcc")
+        and os.path.exists(aarch64_archive)):
+    config.available_features.add("aarch64-emulator")
+
 # GPU execution tests need a CUDA driver and a device.
 if os.path.exists("/dev/nvidia0") or os.path.exists("/dev/nvidiactl"):
     config.available_features.add("cuda-gpu")

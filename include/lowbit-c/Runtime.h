@@ -58,8 +58,9 @@ const char *lowbitGetLastError(void);
 
 typedef struct lowbitCompileOptions {
   /** CPU target: "host" (default), "generic" (the reference path),
-   *  "x86-64-v3", "x86-64-v4", "znver4". A target this host cannot
-   *  execute is a compile error. */
+   *  "x86-64-v3", "x86-64-v4", "znver4" ("aarch64", "aarch64+i8mm" on
+   *  an AArch64 host). A target this host cannot execute is a compile
+   *  error. */
   const char *target;
   /** Kernel threads; 0: $LOWBIT_NUM_THREADS, else every core. */
   unsigned numThreads;

@@ -177,7 +177,7 @@ void mlir::lowbit::buildGenericCPUPipeline(OpPassManager &pm, const CPUPipelineC
   addBufferizationAndLLVMLowering(pm, config);
 }
 
-void mlir::lowbit::buildX86CPUPipeline(OpPassManager &pm, const CPUPipelineConfig &config) {
+void mlir::lowbit::buildKernelCPUPipeline(OpPassManager &pm, const CPUPipelineConfig &config) {
   addWeightFolding(pm);
   ConvertLowbitToX86Options x86;
   x86.target = config.target;
@@ -194,7 +194,8 @@ void mlir::lowbit::buildCPUPipeline(OpPassManager &pm, const CPUPipelineConfig &
   case ::lowbit::target::CPUFamily::Generic:
     return buildGenericCPUPipeline(pm, config);
   case ::lowbit::target::CPUFamily::X86:
-    return buildX86CPUPipeline(pm, config);
+  case ::lowbit::target::CPUFamily::AArch64:
+    return buildKernelCPUPipeline(pm, config);
   }
 }
 
@@ -212,7 +213,10 @@ struct CPUPipelineOptions : PassPipelineOptions<CPUPipelineOptions> {
           clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V4, "x86-64-v4",
                      "x86-64-v3 + AVX-512 F/BW/DQ/VL"),
           clEnumValN(::lowbit::target::CPUTargetKind::Znver4, "znver4",
-                     "x86-64-v4 + VBMI, VBMI2, VNNI, BF16, VPOPCNTDQ, BITALG"))};
+                     "x86-64-v4 + VBMI, VBMI2, VNNI, BF16, VPOPCNTDQ, BITALG"),
+          clEnumValN(::lowbit::target::CPUTargetKind::AArch64, "aarch64", "NEON + dotprod"),
+          clEnumValN(::lowbit::target::CPUTargetKind::AArch64I8MM, "aarch64+i8mm",
+                     "aarch64 + the int8 matrix extension (usdot)"))};
   PassOptions::Option<bool> reportFallbacks{
       *this, "report-fallbacks",
       llvm::cl::desc("Remark on every product left to the reference lowering"),
@@ -227,7 +231,7 @@ struct CPUPipelineOptions : PassPipelineOptions<CPUPipelineOptions> {
 void mlir::lowbit::registerCPUPipelines() {
   PassPipelineRegistration<CPUPipelineOptions>(
       "lowbit-cpu-pipeline",
-      "Lower tensor-level lowbit IR to the LLVM dialect for a CPU target: the x86 kernels "
+      "Lower tensor-level lowbit IR to the LLVM dialect for a CPU target: the x86 or AArch64 kernels "
       "(convert-lowbit-to-x86) where they apply, the reference lowering elsewhere, then the "
       "reference pipeline's bufferization and LLVM lowering, and a check that every intrinsic "
       "is one the target has",

@@ -32,9 +32,20 @@
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 #include "llvm/Transforms/Utils/Cloning.h"
 
 #include <mutex>
+
+// The AArch64 back end of the shared LLVM library (ahead-of-time code for
+// aarch64 targets on another host).
+extern "C" {
+void LLVMInitializeAArch64TargetInfo();
+void LLVMInitializeAArch64Target();
+void LLVMInitializeAArch64TargetMC();
+void LLVMInitializeAArch64AsmPrinter();
+}
 
 using namespace lowbit::rt;
 
@@ -240,6 +251,22 @@ bool lowbit::rt::compileAhead(const std::string &source, const AOTOptions &optio
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
   });
+  out.cross = target->isCross();
+  if (out.cross) {
+    static std::once_flag aarch64Init;
+    std::call_once(aarch64Init, [] {
+      LLVMInitializeAArch64TargetInfo();
+      LLVMInitializeAArch64Target();
+      LLVMInitializeAArch64TargetMC();
+      LLVMInitializeAArch64AsmPrinter();
+    });
+    if (options.numThreads > 1) {
+      diag << "target '" << options.target << "' takes one thread: its OpenMP runtime (LLVM's "
+           << "libomp for " << lowbit::target::targetTriple(target->family)
+           << ") is not part of this toolchain\n";
+      return false;
+    }
+  }
 
   mlir::DialectRegistry registry;
   mlir::lowbit::registerReferencePipelineDialects(registry);
@@ -299,6 +326,7 @@ bool lowbit::rt::compileAhead(const std::string &source, const AOTOptions &optio
   }
   llvmModule->setDataLayout((*tm)->createDataLayout());
   llvmModule->setTargetTriple((*tm)->getTargetTriple());
+  out.triple = (*tm)->getTargetTriple().str();
   for (const FunctionSignature &s : sigs) {
     llvm::Function *f = llvmModule->getFunction(s.name);
     if (!f) {
@@ -351,7 +379,48 @@ bool lowbit::rt::compileAhead(const std::string &source, const AOTOptions &optio
     *text = std::string(buffer.str());
   }
   out.header = headerText(sigs, options);
+  out.signatures = std::move(sigs);
   return true;
+}
+
+namespace {
+bool isHostTriple(const std::string &triple) {
+  return triple.empty() ||
+         llvm::Triple(triple).getArch() == llvm::Triple(llvm::sys::getProcessTriple()).getArch();
+}
+} // namespace
+
+std::string lowbit::rt::crossCompiler(const std::string &triple, std::string &why) {
+  if (isHostTriple(triple))
+    return LOWBIT_AOT_LINKER;
+  if (!llvm::Triple(triple).isAArch64()) {
+    why = "lowbit has no C compiler for " + triple;
+    return {};
+  }
+  if (const char *env = std::getenv("LOWBIT_AARCH64_CC"); env && *env)
+    return env;
+  std::string configured = LOWBIT_AARCH64_CC;
+  if (!configured.empty() && llvm::sys::fs::can_execute(configured))
+    return configured;
+  if (llvm::ErrorOr<std::string> found = llvm::sys::findProgramByName("aarch64-linux-gnu-gcc"))
+    return *found;
+  why = "no C compiler for " + triple + " (install Debian's gcc-aarch64-linux-gnu, or name one "
+        "with LOWBIT_AARCH64_CC)";
+  return {};
+}
+
+std::string lowbit::rt::aotRuntimeArchive(const std::string &triple, std::string &why) {
+  if (isHostTriple(triple)) {
+    if (const char *env = std::getenv("LOWBIT_AOT_RUNTIME"))
+      return env;
+    return LOWBIT_AOT_RUNTIME_ARCHIVE;
+  }
+  std::string archive = LOWBIT_AOT_RUNTIME_ARCHIVE_AARCH64;
+  if (llvm::Triple(triple).isAArch64() && !archive.empty() && llvm::sys::fs::exists(archive))
+    return archive;
+  why = "the AOT runtime archive was not built for " + triple +
+        " (lowbit builds it where aarch64-linux-gnu-gcc was found at configure time)";
+  return {};
 }
 
 std::string lowbit::rt::linkSharedObject(const AOTOutput &out, const std::string &path) {
@@ -366,10 +435,14 @@ std::string lowbit::rt::linkSharedObject(const AOTOutput &out, const std::string
       return "cannot write '" + std::string(object) + "': " + ec.message();
     os << out.object;
   }
-  std::string runtime = LOWBIT_AOT_RUNTIME_ARCHIVE;
-  if (const char *env = std::getenv("LOWBIT_AOT_RUNTIME"))
-    runtime = env;
-  std::string linker = LOWBIT_AOT_LINKER;
+  std::string why;
+  std::string runtime = aotRuntimeArchive(out.triple, why);
+  std::string linker = crossCompiler(out.triple, why);
+  if (runtime.empty() || linker.empty())
+    return "cannot link " + path + ": " + why + " (--emit=obj writes the object alone)";
+  if (out.cross && out.needsRuntimeCodec)
+    return "cannot link " + path + ": formats wider than 16 bits call the runtime codec "
+           "(liblowbit_runtime.so), which is not built for " + out.triple;
   // -Bsymbolic: the object's references bind within it, never to a symbol
   // of the same name elsewhere in the process.
   std::vector<std::string> args{linker, "-shared", "-Wl,-Bsymbolic", "-o", path,

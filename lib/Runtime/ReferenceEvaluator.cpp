@@ -472,8 +472,10 @@ lowbit::ref::EvaluateOptions lowbit::ref::fastPathPolicy(const lowbit::target::C
   o.int8ActivationBlocks = !t.generic;
   o.int8Tables = !t.generic;
   // The cost model (KernelPlan.cpp): 1-bit operands, 2-bit ones too with
-  // vpshufb on AVX2 (targets without AVX-512BW).
-  o.tableOperandBits = t.has(CPUFeature::AVX512BW) ? 1 : 2;
+  // vpshufb on AVX2 (targets without AVX-512BW); AArch64's tbl tables
+  // take 1-bit operands, as vpermb.
+  bool arm = t.family == lowbit::target::CPUFamily::AArch64;
+  o.tableOperandBits = arm || t.has(CPUFeature::AVX512BW) ? 1 : 2;
   return o;
 }
 
@@ -485,6 +487,20 @@ std::string lowbit::ref::invokeOnHost(const lowbit::rt::CompiledModule &module,
   const lowbit::rt::FunctionSignature *sig = module.find(f.getName().str());
   if (!sig)
     return "no function '" + f.getName().str() + "' in the compiled module";
+  return invokeWith(
+      *sig,
+      [&](const std::vector<void *> &buffers, const std::vector<int64_t> &dims) {
+        return module.invoke(sig->name, buffers, dims);
+      },
+      f, inputs, outputs, repeats, seconds);
+}
+
+std::string lowbit::ref::invokeWith(const lowbit::rt::FunctionSignature &signature,
+                                    const Invoker &invoke, mlir::func::FuncOp f,
+                                    const std::vector<HostTensor> &inputs,
+                                    std::vector<HostTensor> &outputs, unsigned repeats,
+                                    std::vector<double> *seconds) {
+  const lowbit::rt::FunctionSignature *sig = &signature;
   // The sizes of the dynamic dimensions, from the inputs' shapes.
   // (Codes in a bit layout are static and stored as bytes.)
   std::vector<std::vector<int64_t>> inputShapes;
@@ -507,7 +523,7 @@ std::string lowbit::ref::invokeOnHost(const lowbit::rt::CompiledModule &module,
     buffers.push_back(s.data());
   for (unsigned r = 0; r < std::max(1u, repeats); ++r) {
     auto t0 = std::chrono::steady_clock::now();
-    if (std::string e = module.invoke(sig->name, buffers, dims); !e.empty())
+    if (std::string e = invoke(buffers, dims); !e.empty())
       return e;
     if (seconds)
       seconds->push_back(

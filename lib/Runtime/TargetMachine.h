@@ -2,8 +2,8 @@
 //
 // Shared by the JIT and the ahead-of-time compiler, so that both generate
 // the same code: a named target gets its own CPU and features (x86-64-v3
-// code uses no AVX-512 even on a host that has it); host and generic get
-// the host's. Without a target machine the optimizer's cost model sees no
+// code uses no AVX-512 even on a host that has it), and another
+// architecture's target its triple; host and generic get the host's. Without a target machine the optimizer's cost model sees no
 // vector registers and the loop vectorizer does nothing.
 //
 //===----------------------------------------------------------------------===//
@@ -19,6 +19,18 @@ namespace lowbit::rt::detail {
 
 inline llvm::Expected<llvm::orc::JITTargetMachineBuilder>
 targetMachineBuilder(const lowbit::target::CPUTarget &target) {
+  // Another architecture's target (aarch64 on an x86 host): its triple,
+  // for ahead-of-time code only (the JIT refuses to run it).
+  if (target.isCross()) {
+    llvm::orc::JITTargetMachineBuilder cross{
+        llvm::Triple(lowbit::target::targetTriple(target.family))};
+    cross.setCPU(target.cpu);
+    llvm::SubtargetFeatures f;
+    f.addFeaturesVector(llvm::SmallVector<std::string>(
+        llvm::split(llvm::StringRef(target.llvmFeatureString()), ',')));
+    cross.setFeatures(f.getString());
+    return cross;
+  }
   auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!builder)
     return builder.takeError();

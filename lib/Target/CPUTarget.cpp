@@ -14,7 +14,8 @@ namespace {
 constexpr const char *kFeatureNames[kNumCPUFeatures] = {
     "avx2",       "fma",         "f16c",       "bmi2",       "avx512f",
     "avx512bw",   "avx512dq",    "avx512vl",   "avx512vbmi", "avx512vbmi2",
-    "avx512vnni", "avx512bf16",  "avx512vpopcntdq", "avx512bitalg"};
+    "avx512vnni", "avx512bf16",  "avx512vpopcntdq", "avx512bitalg", "neon",
+    "dotprod",    "i8mm"};
 
 uint32_t bits(std::initializer_list<CPUFeature> fs) {
   uint32_t b = 0;
@@ -29,15 +30,20 @@ const uint32_t kV4 = kV3 | bits({CPUFeature::AVX512F, CPUFeature::AVX512BW, CPUF
 const uint32_t kZen4 = kV4 | bits({CPUFeature::AVX512VBMI, CPUFeature::AVX512VBMI2,
                                    CPUFeature::AVX512VNNI, CPUFeature::AVX512BF16,
                                    CPUFeature::AVX512VPOPCNTDQ, CPUFeature::AVX512BITALG});
+const uint32_t kArmDot = bits({CPUFeature::NEON, CPUFeature::DotProd});
+const uint32_t kArmI8MM = kArmDot | bits({CPUFeature::I8MM});
+
+CPUFamily familyOf(const llvm::Triple &t) {
+  return t.isX86() ? CPUFamily::X86 : t.isAArch64() ? CPUFamily::AArch64 : CPUFamily::Generic;
+}
 
 CPUTarget detectHost() {
   CPUTarget t;
   t.name = "host";
   t.cpu = llvm::sys::getHostCPUName().str();
-  // The x86 kernels where this is an x86 host; elsewhere the reference
-  // lowering (tuned for the host) until that family has its kernels.
-  t.family = llvm::Triple(llvm::sys::getProcessTriple()).isX86() ? CPUFamily::X86
-                                                                  : CPUFamily::Generic;
+  // The kernels of the host's family; elsewhere the reference lowering
+  // (tuned for the host).
+  t.family = familyOf(llvm::Triple(llvm::sys::getProcessTriple()));
   llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
   for (unsigned i = 0; i < kNumCPUFeatures; ++i)
     if (host.lookup(kFeatureNames[i]))
@@ -45,6 +51,22 @@ CPUTarget detectHost() {
   return t;
 }
 } // namespace
+
+const char *lowbit::target::targetTriple(CPUFamily f) {
+  switch (f) {
+  case CPUFamily::Generic:
+    return "";
+  case CPUFamily::X86:
+    return "x86_64-unknown-linux-gnu";
+  case CPUFamily::AArch64:
+    return "aarch64-unknown-linux-gnu";
+  }
+  return "";
+}
+
+bool CPUTarget::isCross() const {
+  return !generic && family != hostCPUTarget().family;
+}
 
 const char *lowbit::target::featureName(CPUFeature f) {
   return kFeatureNames[static_cast<unsigned>(f)];
@@ -74,11 +96,19 @@ struct NamedTarget {
   const char *name;
   CPUTargetKind kind;
   uint32_t features;
+  CPUFamily family;
+  const char *cpu; ///< LLVM's CPU name
 };
+// AArch64 targets name the features, not a core: "generic" tuning, so that
+// no core's further extensions (SVE, fp16 arithmetic) slip into the code.
 const NamedTarget kTargets[] = {
-    {"host", CPUTargetKind::Host, 0},           {"generic", CPUTargetKind::Generic, 0},
-    {"x86-64-v3", CPUTargetKind::X86_64_V3, kV3}, {"x86-64-v4", CPUTargetKind::X86_64_V4, kV4},
-    {"znver4", CPUTargetKind::Znver4, kZen4},
+    {"host", CPUTargetKind::Host, 0, CPUFamily::Generic, ""},
+    {"generic", CPUTargetKind::Generic, 0, CPUFamily::Generic, ""},
+    {"x86-64-v3", CPUTargetKind::X86_64_V3, kV3, CPUFamily::X86, "x86-64-v3"},
+    {"x86-64-v4", CPUTargetKind::X86_64_V4, kV4, CPUFamily::X86, "x86-64-v4"},
+    {"znver4", CPUTargetKind::Znver4, kZen4, CPUFamily::X86, "znver4"},
+    {"aarch64", CPUTargetKind::AArch64, kArmDot, CPUFamily::AArch64, "generic"},
+    {"aarch64+i8mm", CPUTargetKind::AArch64I8MM, kArmI8MM, CPUFamily::AArch64, "generic"},
 };
 } // namespace
 
@@ -114,9 +144,9 @@ CPUTarget lowbit::target::getCPUTarget(CPUTargetKind kind) {
       CPUTarget t;
       t.name = n.name;
       t.generic = kind == CPUTargetKind::Generic;
-      t.family = t.generic ? CPUFamily::Generic : CPUFamily::X86;
+      t.family = n.family;
       // generic: the reference path, code generated for this host's CPU.
-      t.cpu = t.generic ? hostCPUTarget().cpu : n.name;
+      t.cpu = t.generic ? hostCPUTarget().cpu : n.cpu;
       t.features = n.features;
       return t;
     }
@@ -129,6 +159,10 @@ const CPUTarget &lowbit::target::hostCPUTarget() {
 }
 
 std::string lowbit::target::checkRunnableOnHost(const CPUTarget &t) {
+  if (t.isCross())
+    return "code for target '" + t.name + "' is for " + targetTriple(t.family) +
+           ", not this host (" + llvm::sys::getProcessTriple() +
+           "): compile it with lowbit-compile, or run it with lowbit-run --emulator";
   std::string missing = t.missingFrom(hostCPUTarget());
   if (missing.empty())
     return {};

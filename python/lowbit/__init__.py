@@ -81,7 +81,7 @@ def compile(source, target="host", threads=0, opt_level=3, report_fallbacks=Fals
     """Compiles MLIR text of lowbit IR, or the file at the path `source`.
 
     target: "host", "generic" (the reference path), "x86-64-v3",
-    "x86-64-v4", "znver4"; threads: kernel threads (0: LOWBIT_NUM_THREADS,
+    "x86-64-v4", "znver4" ("aarch64", "aarch64+i8mm" on an AArch64 host); threads: kernel threads (0: LOWBIT_NUM_THREADS,
     else every core). Raises CompileError with the diagnostics."""
     name = "<input>"
     if isinstance(source, _os.PathLike) or (

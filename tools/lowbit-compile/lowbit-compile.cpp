@@ -36,7 +36,7 @@ cl::opt<std::string> outputFile("o", cl::desc("Output file (default: the input's
                                               "the stage's extension)"),
                                 cl::value_desc("file"), cl::cat(compileCategory));
 cl::opt<std::string> targetName("target", cl::desc("CPU target: host, generic, x86-64-v3, "
-                                                   "x86-64-v4, znver4"),
+                                                   "x86-64-v4, znver4, aarch64, aarch64+i8mm"),
                                 cl::init("host"), cl::cat(compileCategory));
 cl::opt<unsigned> numThreads("num-threads",
                              cl::desc("Kernel threads (above 1: LLVM's libomp at run time)"),

@@ -1,5 +1,8 @@
 //===- lowbit-run.cpp - Run a function of an .mlir file through the JIT ---===//
 //
+// (or, for another architecture's target such as aarch64, compiled ahead
+// of time and run under an emulator: lowbit/Runtime/Emulator.h)
+//
 //   lowbit-run FILE.mlir [--function NAME] [--seed N] [--input I=FILE.npy]
 //              [--write-npy I=FILE.npy] [--print] [--check] [--repeat N]
 //              [--dynamic-sizes N,...] [--timing]
@@ -20,6 +23,7 @@
 #include "Npy.h"
 
 #include "lowbit/Pipelines/CPUPipelines.h"
+#include "lowbit/Runtime/Emulator.h"
 #include "lowbit/Runtime/JIT.h"
 #include "lowbit/Runtime/ReferenceEvaluator.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"
@@ -77,8 +81,16 @@ static cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)")
                                   cl::cat(runCategory));
 static cl::opt<std::string> target("target",
                                    cl::desc("CPU target: host, generic (the reference path), "
-                                            "x86-64-v3, x86-64-v4, znver4"),
+                                            "x86-64-v3, x86-64-v4, znver4, aarch64, "
+                                            "aarch64+i8mm (another architecture's: compiled "
+                                            "ahead of time and run under --emulator)"),
                                    cl::init("host"), cl::cat(runCategory));
+static cl::opt<std::string> emulatorCommand(
+    "emulator",
+    cl::desc("The emulator that runs another architecture's code, with its options (default "
+             "for aarch64: qemu-aarch64 -cpu cortex-a76; for aarch64+i8mm: qemu-aarch64 -cpu "
+             "max)"),
+    cl::value_desc("command"), cl::cat(runCategory));
 // "--threads" is taken by a hidden option inside libLLVM.
 static cl::opt<unsigned> threads(
     "num-threads", cl::desc("Kernel threads (0: LOWBIT_NUM_THREADS, else every core)"),
@@ -170,28 +182,69 @@ int main(int argc, char **argv) {
   std::string source = (*buffer)->getBuffer().str();
 
   std::string diagnostics;
-  lowbit::rt::CompileOptions options;
-  options.optLevel = optLevel;
-  options.sourceName = inputFile;
-  options.target = target;
-  options.reportFallbacks = reportFallbacks;
-  options.numThreads = threads;
-  options.autotune = autotune;
+  std::optional<lowbit::target::CPUTarget> cpu = lowbit::target::parseCPUTarget(target);
+  bool emulated = cpu && cpu->isCross();
+  std::shared_ptr<const lowbit::rt::CompiledModule> module;
+  // Another architecture's target: compiled ahead of time, each call a
+  // run of the linked program under the emulator (Emulator.h).
+  lowbit::rt::AOTOutput aot;
+  lowbit::rt::emulator::Program program;
   auto compileStart = std::chrono::steady_clock::now();
-  auto module = lowbit::rt::compile(source, options, diagnostics);
+  if (emulated) {
+    if (autotune)
+      return fail("--autotune times kernels, which code under an emulator cannot do");
+    std::string why;
+    std::vector<std::string> command = lowbit::rt::emulator::emulatorFor(target, emulatorCommand, why);
+    if (command.empty())
+      return fail(why);
+    lowbit::rt::AOTOptions options;
+    options.target = target;
+    options.optLevel = optLevel;
+    options.sourceName = inputFile;
+    options.reportFallbacks = reportFallbacks;
+    options.numThreads = threads ? threads : 1;
+    options.prefix = "lowbit_emulated";
+    options.textStages = false;
+    bool ok = lowbit::rt::compileAhead(source, options, aot, diagnostics);
+    llvm::errs() << diagnostics; // errors, or remarks (--report-fallbacks)
+    if (!ok)
+      return 1;
+    if (std::string e = lowbit::rt::emulator::build(aot, std::move(command), program); !e.empty())
+      return fail(e);
+  } else {
+    lowbit::rt::CompileOptions options;
+    options.optLevel = optLevel;
+    options.sourceName = inputFile;
+    options.target = target;
+    options.reportFallbacks = reportFallbacks;
+    options.numThreads = threads;
+    options.autotune = autotune;
+    module = lowbit::rt::compile(source, options, diagnostics);
+    if (!module) {
+      llvm::errs() << diagnostics;
+      return 1;
+    }
+    llvm::errs() << diagnostics; // remarks (--report-fallbacks)
+  }
   double compileSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - compileStart).count();
-  if (!module) {
-    llvm::errs() << diagnostics;
-    return 1;
-  }
-  llvm::errs() << diagnostics; // remarks (--report-fallbacks)
-  if (module->functions().empty())
+  const std::vector<lowbit::rt::FunctionSignature> &functions =
+      emulated ? aot.signatures : module->functions();
+  if (functions.empty())
     return fail("no public function in '" + inputFile + "'");
-  const lowbit::rt::FunctionSignature *sig =
-      functionName.empty() ? &module->functions().front() : module->find(functionName);
+  const lowbit::rt::FunctionSignature *sig = nullptr;
+  for (const lowbit::rt::FunctionSignature &f : functions)
+    if (functionName.empty() || f.name == functionName) {
+      sig = &f;
+      break;
+    }
   if (!sig)
     return fail("no function '" + functionName + "'");
+  lowbit::ref::Invoker invoke = [&](const std::vector<void *> &buffers,
+                                    const std::vector<int64_t> &dims) {
+    return emulated ? lowbit::rt::emulator::run(program, *sig, buffers, dims)
+                    : module->invoke(sig->name, buffers, dims);
+  };
 
   // A second parse gives the evaluator (and the element types) the IR.
   mlir::DialectRegistry registry;
@@ -313,7 +366,7 @@ int main(int argc, char **argv) {
 
   std::vector<HostTensor> outputs;
   std::vector<double> times;
-  if (std::string e = lowbit::ref::invokeOnHost(*module, func, inputs, outputs, repeat, &times);
+  if (std::string e = lowbit::ref::invokeWith(*sig, invoke, func, inputs, outputs, repeat, &times);
       !e.empty())
     return fail(e);
   if (timing)

@@ -12,6 +12,7 @@
 #ifndef LOWBIT_UNITTESTS_RUNTIME_KERNELCHECKS_H
 #define LOWBIT_UNITTESTS_RUNTIME_KERNELCHECKS_H
 
+#include "lowbit/Runtime/Module.h"
 #include "lowbit/Runtime/ReferenceEvaluator.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -27,12 +28,13 @@ namespace lowbit::test {
 
 /// Runs `func` compiled in `module` on `inputs`, evaluates it, and checks
 /// the outputs; returns them (empty after a fatal failure).
+/// (`sig` and `invoke` call the function: code run under an emulator.)
 inline std::vector<ref::HostTensor>
-expectWithinPolicyBound(const rt::CompiledModule &module, mlir::func::FuncOp func,
-                        const std::vector<ref::HostTensor> &inputs,
+expectWithinPolicyBound(const rt::FunctionSignature &sig, const ref::Invoker &invoke,
+                        mlir::func::FuncOp func, const std::vector<ref::HostTensor> &inputs,
                         const target::CPUTarget &target, double maxRelativeL2 = 1e-2) {
   std::vector<ref::HostTensor> actual, expected;
-  std::string e = ref::invokeOnHost(module, func, inputs, actual);
+  std::string e = ref::invokeWith(sig, invoke, func, inputs, actual);
   EXPECT_EQ(e, "");
   ref::EvaluateOptions policy = ref::fastPathPolicy(target);
   std::string e2 = ref::evaluate(func, inputs, expected, policy);
@@ -50,6 +52,22 @@ expectWithinPolicyBound(const rt::CompiledModule &module, mlir::func::FuncOp fun
   }
   EXPECT_LT(std::sqrt(err / norm), maxRelativeL2) << "relative L2 error";
   return actual;
+}
+
+inline std::vector<ref::HostTensor>
+expectWithinPolicyBound(const rt::CompiledModule &module, mlir::func::FuncOp func,
+                        const std::vector<ref::HostTensor> &inputs,
+                        const target::CPUTarget &target, double maxRelativeL2 = 1e-2) {
+  const rt::FunctionSignature *sig = module.find(func.getName().str());
+  EXPECT_TRUE(sig);
+  if (!sig)
+    return {};
+  return expectWithinPolicyBound(
+      *sig,
+      [&](const std::vector<void *> &buffers, const std::vector<int64_t> &dims) {
+        return module.invoke(sig->name, buffers, dims);
+      },
+      func, inputs, target, maxRelativeL2);
 }
 
 /// A gtest case name "target_format" for a (target, format) parameter

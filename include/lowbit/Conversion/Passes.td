@@ -134,7 +134,11 @@ def ConvertLowbitToX86 : Pass<"convert-lowbit-to-x86", "ModuleOp"> {
              clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V4, "x86-64-v4",
                         "x86-64-v3 + AVX-512 F/BW/DQ/VL"),
              clEnumValN(::lowbit::target::CPUTargetKind::Znver4, "znver4",
-                        "x86-64-v4 + VBMI, VBMI2, VNNI, BF16, VPOPCNTDQ, BITALG"))}]>,
+                        "x86-64-v4 + VBMI, VBMI2, VNNI, BF16, VPOPCNTDQ, BITALG"),
+             clEnumValN(::lowbit::target::CPUTargetKind::AArch64, "aarch64",
+                        "NEON + dotprod: sdot, tbl"),
+             clEnumValN(::lowbit::target::CPUTargetKind::AArch64I8MM, "aarch64+i8mm",
+                        "aarch64 + i8mm: usdot"))}]>,
     Option<"activationBlock", "activation-block", "int64_t", /*default=*/"32",
            "k per int8 activation block (a power of two, 8 to 256)">,
     Option<"prefetchDistance", "prefetch-distance", "int64_t", /*default=*/"8192",
@@ -214,7 +218,11 @@ def LowbitLowerToLUT : Pass<"lowbit-lower-to-lut", "ModuleOp"> {
              clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V4, "x86-64-v4",
                         "x86-64-v3 + AVX-512 F/BW/DQ/VL: vpshufb tables"),
              clEnumValN(::lowbit::target::CPUTargetKind::Znver4, "znver4",
-                        "x86-64-v4 + VBMI, VBMI2, VNNI, BF16, VPOPCNTDQ, BITALG"))}]>,
+                        "x86-64-v4 + VBMI, VBMI2, VNNI, BF16, VPOPCNTDQ, BITALG"),
+             clEnumValN(::lowbit::target::CPUTargetKind::AArch64, "aarch64",
+                        "NEON + dotprod: tbl4 lookups, sdot"),
+             clEnumValN(::lowbit::target::CPUTargetKind::AArch64I8MM, "aarch64+i8mm",
+                        "aarch64 + i8mm: usdot"))}]>,
     Option<"activationBlock", "activation-block", "int64_t", /*default=*/"32",
            "k per table scale block (a power of two, 32 to 256)">,
     Option<"tables", "tables", "::mlir::lowbit::X86TableKind",
@@ -283,7 +291,11 @@ def LowbitBitplaneDecompose : Pass<"lowbit-bitplane-decompose", "ModuleOp"> {
              clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V4, "x86-64-v4",
                         "x86-64-v3 + AVX-512 F/BW/DQ/VL: nibble_lanes"),
              clEnumValN(::lowbit::target::CPUTargetKind::Znver4, "znver4",
-                        "x86-64-v4 + VBMI, VBMI2, VNNI, BF16, VPOPCNTDQ, BITALG: nibble_planes"))}]>,
+                        "x86-64-v4 + VBMI, VBMI2, VNNI, BF16, VPOPCNTDQ, BITALG: nibble_planes"),
+             clEnumValN(::lowbit::target::CPUTargetKind::AArch64, "aarch64",
+                        "NEON + dotprod: nibble_planes"),
+             clEnumValN(::lowbit::target::CPUTargetKind::AArch64I8MM, "aarch64+i8mm",
+                        "aarch64 + i8mm: nibble_planes"))}]>,
     Option<"activationBlock", "activation-block", "int64_t", /*default=*/"32",
            "k per table scale block, the layout's B (a power of two, 32 to 256)">,
     Option<"all", "all", "bool", /*default=*/"false",
@@ -320,10 +332,11 @@ def LowbitCheckTargetFeatures : Pass<"lowbit-check-target-features", "ModuleOp">
     LLVM's code generator aborts without a diagnostic when IR uses an
     instruction the target lacks (a 512-bit shuffle on x86-64-v3, vpermb
     without VBMI). This pass runs before translation to LLVM IR and reports
-    every `lowbit.pure_intrinsic` and `llvm.call_intrinsic` of an x86
-    intrinsic whose features `target`
-    does not have, with its location, and every x86 intrinsic it does not
-    know (it cannot vouch for those).
+    every `lowbit.pure_intrinsic` and `llvm.call_intrinsic` of an x86 or
+    AArch64 intrinsic whose features `target` does not have (an intrinsic
+    of another architecture than the target's included), with its
+    location, and every x86 or AArch64 intrinsic it does not know (it
+    cannot vouch for those).
 
     ```mlir
     // lowbit-opt --lowbit-check-target-features=target=x86-64-v3
@@ -341,7 +354,11 @@ def LowbitCheckTargetFeatures : Pass<"lowbit-check-target-features", "ModuleOp">
                         "no SIMD assumptions"),
              clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V3, "x86-64-v3", "AVX2"),
              clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V4, "x86-64-v4", "AVX-512"),
-             clEnumValN(::lowbit::target::CPUTargetKind::Znver4, "znver4", "Zen 4"))}]>
+             clEnumValN(::lowbit::target::CPUTargetKind::Znver4, "znver4", "Zen 4"),
+             clEnumValN(::lowbit::target::CPUTargetKind::AArch64, "aarch64",
+                        "NEON + dotprod"),
+             clEnumValN(::lowbit::target::CPUTargetKind::AArch64I8MM, "aarch64+i8mm",
+                        "NEON + dotprod + i8mm"))}]>
   ];
 }
 
@@ -379,7 +396,11 @@ def LowbitAnnotateTarget : Pass<"lowbit-annotate-target", "ModuleOp"> {
                         "this CPU (the reference path)"),
              clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V3, "x86-64-v3", "AVX2"),
              clEnumValN(::lowbit::target::CPUTargetKind::X86_64_V4, "x86-64-v4", "AVX-512"),
-             clEnumValN(::lowbit::target::CPUTargetKind::Znver4, "znver4", "Zen 4"))}]>
+             clEnumValN(::lowbit::target::CPUTargetKind::Znver4, "znver4", "Zen 4"),
+             clEnumValN(::lowbit::target::CPUTargetKind::AArch64, "aarch64",
+                        "NEON + dotprod"),
+             clEnumValN(::lowbit::target::CPUTargetKind::AArch64I8MM, "aarch64+i8mm",
+                        "NEON + dotprod + i8mm"))}]>
   ];
 }
 

@@ -26,7 +26,7 @@ void buildReferencePipeline(OpPassManager &pm);
 /// stages: weight folding, the family's fast-path lowerings, the reference
 /// lowering for what they leave, bufferization and the LLVM dialect, then
 /// lowbit-check-target-features. buildCPUPipeline picks the family of the
-/// configured target (aarch64 will be the next family).
+/// configured target.
 struct CPUPipelineConfig {
   ::lowbit::target::CPUTargetKind target = ::lowbit::target::CPUTargetKind::Host;
   /// Remark on every product left to the reference lowering, and why.
@@ -37,9 +37,11 @@ struct CPUPipelineConfig {
 };
 /// `generic`: the reference lowering only.
 void buildGenericCPUPipeline(OpPassManager &pm, const CPUPipelineConfig &config);
-/// x86-64-v3, x86-64-v4, znver4 (and host on x86): the x86 kernels
-/// (convert-lowbit-to-x86) for the products they cover.
-void buildX86CPUPipeline(OpPassManager &pm, const CPUPipelineConfig &config);
+/// x86-64-v3, x86-64-v4, znver4, aarch64, aarch64+i8mm (and host on x86
+/// and AArch64): the byte-dot and lookup-table kernels
+/// (convert-lowbit-to-x86, which emits each family's instructions) for the
+/// products they cover.
+void buildKernelCPUPipeline(OpPassManager &pm, const CPUPipelineConfig &config);
 /// The pipeline of the configured target's family.
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineConfig &config);
 

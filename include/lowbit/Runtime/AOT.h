@@ -26,6 +26,7 @@
 #include "lowbit/Runtime/Module.h"
 
 #include <string>
+#include <vector>
 
 namespace lowbit::rt {
 
@@ -56,6 +57,12 @@ struct AOTOutput {
   /// lowbit/Runtime/WideCodec.h): it links liblowbit_runtime.so, which
   /// exports it (LOWBIT_RUNTIME_LIBRARY overrides its path).
   bool needsRuntimeCodec = false;
+  /// The object is for another architecture than this process's (target
+  /// aarch64 on x86): linking uses that architecture's C compiler, and
+  /// the object runs there or under an emulator.
+  bool cross = false;
+  std::string triple; ///< the object's LLVM target triple
+  std::vector<FunctionSignature> signatures; ///< of the public functions
 };
 
 /// Compiles `source`; returns false with the diagnostics (locations
@@ -66,9 +73,21 @@ bool compileAhead(const std::string &source, const AOTOptions &options, AOTOutpu
 
 /// Links `out.object` into the shared object `path` with the C compiler
 /// lowbit was built with, the AOT runtime archive ($LOWBIT_AOT_RUNTIME
-/// overrides its path) and libm (libomp where needed). Returns an error
-/// text, empty on success.
+/// overrides its path) and libm (libomp where needed). A cross object
+/// (aarch64) is linked by crossCompiler() with the runtime archive built
+/// for it. Returns an error text, empty on success.
 std::string linkSharedObject(const AOTOutput &out, const std::string &path);
+
+/// The C compiler that builds and links code for `triple`'s architecture
+/// on this host: the one lowbit was built with for the host's own, else
+/// $LOWBIT_AARCH64_CC or the aarch64-linux-gnu-gcc found when lowbit was
+/// configured (Debian's gcc-aarch64-linux-gnu). Empty with `why` set where
+/// there is none.
+std::string crossCompiler(const std::string &triple, std::string &why);
+
+/// The AOT runtime archive for `triple` (the host's, or the cross-built
+/// one); empty with `why` set where it was not built.
+std::string aotRuntimeArchive(const std::string &triple, std::string &why);
 
 } // namespace lowbit::rt
 

@@ -20,6 +20,7 @@
 #include "mlir/IR/Types.h"
 
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -29,6 +30,7 @@ class FuncOp;
 }
 namespace lowbit::rt {
 class CompiledModule;
+struct FunctionSignature;
 }
 
 namespace lowbit::ref {
@@ -99,6 +101,15 @@ std::string invokeOnHost(const lowbit::rt::CompiledModule &module, mlir::func::F
                          const std::vector<HostTensor> &inputs,
                          std::vector<HostTensor> &outputs, unsigned repeats = 1,
                          std::vector<double> *seconds = nullptr);
+
+/// Calls a function of signature `sig` through `invoke` (a compiled
+/// module's invoke, or code run elsewhere: an emulator), as invokeOnHost.
+using Invoker = std::function<std::string(const std::vector<void *> &buffers,
+                                          const std::vector<int64_t> &dims)>;
+std::string invokeWith(const lowbit::rt::FunctionSignature &sig, const Invoker &invoke,
+                       mlir::func::FuncOp f, const std::vector<HostTensor> &inputs,
+                       std::vector<HostTensor> &outputs, unsigned repeats = 1,
+                       std::vector<double> *seconds = nullptr);
 
 /// Compares `actual` with `expected` (its tolerance, NaN equal to NaN):
 /// the number of mismatching elements and the largest absolute error.

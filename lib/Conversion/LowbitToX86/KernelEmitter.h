@@ -135,11 +135,22 @@ struct Emitter {
     return vector::ShuffleOp::create(b, loc, lo, hi, mask);
   }
 
+  /// 16 x i32 from four results of 4 x i32 (one NEON q register each).
+  template <typename F> Value byQuartersI32(F f) {
+    return concat(concat(f(0), f(1)), concat(f(2), f(3)));
+  }
+
   /// Bytes looked up in a 16-entry table (replicated per 128-bit lane).
   Value shuffleBytes(Value table, Value indices);
 
-  /// acc (16 x i32) + the sums of 4 products operand (u8) x activation (s8).
-  Value dot(Value acc, Value operands, Value activations);
+  /// Bytes looked up in a 64-byte table, indices below 64: vpermb, or on
+  /// AArch64 tbl with four table registers per 16 indices.
+  Value lookup64(Value table, Value indices);
+
+  /// acc (16 x i32) + the sums of 4 products operand (u8) x activation
+  /// (s8). `maxOperand` bounds the operands (sdot takes them as they are
+  /// up to 127, else through the xor-0x80 identity of DotISA::NeonSDot).
+  Value dot(Value acc, Value operands, Value activations, unsigned maxOperand = 255);
 
   /// A, padded with zeros to the kernel's k.
   Value paddedActivations(Value a);

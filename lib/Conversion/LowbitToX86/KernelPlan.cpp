@@ -282,13 +282,21 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
                                                         std::string &whyNot, bool checkOnly) {
   const ::lowbit::target::CPUTarget &t = options.target;
   KernelPlan p;
-  if (t.generic || !t.has(CPUFeature::AVX2)) {
+  if (t.family == ::lowbit::target::CPUFamily::AArch64) {
+    if (!t.has(CPUFeature::NEON) || !t.has(CPUFeature::DotProd)) {
+      whyNot = "target '" + t.name + "' has no byte-dot kernels (needs NEON and dotprod)";
+      return failure();
+    }
+    p.isa = t.has(CPUFeature::I8MM) ? DotISA::NeonUSDot : DotISA::NeonSDot;
+  } else if (t.generic || !t.has(CPUFeature::AVX2)) {
     whyNot = "target '" + t.name + "' has no byte-dot kernels (needs at least AVX2)";
     return failure();
+  } else {
+    p.isa = t.has(CPUFeature::AVX512VNNI)  ? DotISA::VNNI512
+            : t.has(CPUFeature::AVX512BW) ? DotISA::BW512
+                                          : DotISA::AVX2;
   }
-  p.isa = t.has(CPUFeature::AVX512VNNI)  ? DotISA::VNNI512
-          : t.has(CPUFeature::AVX512BW) ? DotISA::BW512
-                                        : DotISA::AVX2;
+  bool neon = isNeon(p.isa);
   RankedTensorType aType = op.getA().getType(), bType = op.getB().getType();
   RankedTensorType cType = op.getC().getType();
   Type aElem = aType.getElementType();
@@ -328,14 +336,16 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
     whyNot = "the weights have no number format";
     return failure();
   }
-  bool vbmi = p.isa != DotISA::AVX2 && t.has(CPUFeature::AVX512VBMI);
+  // A lookup in a 64-byte table: vpermb (AVX-512 VBMI), or tbl with four
+  // table registers on AArch64.
+  bool vbmi = neon || (p.isa != DotISA::AVX2 && t.has(CPUFeature::AVX512VBMI));
   // The cost model: the byte-dot kernel wherever a byte operand holds the
   // format (4 k per 32-bit lane and instruction, the weights read at their
   // width); else the bf16 kernel where the target has AVX-512 BF16 and VBMI
   // (2 k per lane, 8-bit code slots); else the reference path.
   std::string byteWhyNot;
   std::optional<x86::WeightCodes> codes = x86::planWeightCodes(*bFormat, byteWhyNot, vbmi ? 6 : 4);
-  unsigned maxOperand = p.isa == DotISA::VNNI512 ? 255 : kMaxPairOperand;
+  unsigned maxOperand = p.isa == DotISA::VNNI512 || neon ? 255 : kMaxPairOperand;
   if (codes && codes->maxOperand > maxOperand) {
     byteWhyNot = "weight operands reach " + std::to_string(codes->maxOperand) +
                  ", and vpmaddubsw saturates above " + std::to_string(maxOperand) +
@@ -359,7 +369,8 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
       bf16WhyNot = "bf16 kernel: " + bf16WhyNot;
     }
     else
-      bf16WhyNot = "the bf16 kernel needs AVX-512 BF16 and VBMI";
+      bf16WhyNot = neon ? "the bf16 kernel is x86 only (AVX-512 BF16 and VBMI)"
+                        : "the bf16 kernel needs AVX-512 BF16 and VBMI";
     std::optional<x86::F32WeightDecode> fd;
     if (!bc)
       fd = x86::planF32WeightDecode(*bFormat, f32WhyNot);
@@ -417,16 +428,21 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
   // (AVX-512 VBMI + VNNI); else, or where the weights are stored in its
   // order, vpshufb, one group's table per 128-bit lane, its lookups summed
   // in int16; on zmm (AVX-512BW) 4 groups' tables per lookup, not 2.
-  bool vpermb = p.isa == DotISA::VNNI512 && vbmi;
+  // AArch64 looks up like vpermb (tbl over 4 registers of 16 bytes) and
+  // sums like vpdpbusd (usdot, or sdot): always the nibble-plane order.
+  bool vpermb = (p.isa == DotISA::VNNI512 && vbmi) || neon;
   bool lanes = inPlanes ? inPlanes->lanes : !vpermb;
   bool wide = lanes && p.isa != DotISA::AVX2;
   // Exact int16 tables of the byte-dot kernel's int8 activations: int8
   // activations always (their products are exact), float ones when asked.
   bool exact = p.intActivations || options.tables == X86TableKind::Exact;
   if (options.kernel != X86KernelKind::ByteDot && !p.bf16 && !p.f32Decode) {
-    std::string lutWhyNot = whyNotLookupTables(
-        *codes, exact, bCodes || planned, groupK, lanes, wide, vpermb,
-        inPlanes ? inPlanes->block : 0, inPlanes ? inPlanes->block : options.activationBlock);
+    std::string lutWhyNot =
+        neon && lanes
+            ? "reads weights in nibble lanes (the vpshufb order); AArch64 reads nibble planes"
+            : whyNotLookupTables(*codes, exact, bCodes || planned, groupK, lanes, wide, vpermb,
+                                 inPlanes ? inPlanes->block : 0,
+                                 inPlanes ? inPlanes->block : options.activationBlock);
     if (lutWhyNot.empty() && planned && !planesFit)
       lutWhyNot = "in nibble planes needs N x K weights, N a multiple of 16, K of the block, "
                   "whose operands are their codes xor a constant (every code with a value)";
@@ -540,7 +556,9 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
   p.prefetchDistance = options.prefetchDistance;
   // The f32 kernel decodes each weight vector once per pass: 4 rows share
   // it on AVX2 (one f32 chain each, two ymm), not 2.
+  // NEON: a row's 16 x i32 accumulator is 4 of the 32 q registers.
   p.maxRowsPerPass = options.rowsPerPass      ? options.rowsPerPass
+                     : neon                  ? 4
                      : p.isa != DotISA::AVX2 ? 8
                      : p.f32Decode           ? 4
                                              : 2;

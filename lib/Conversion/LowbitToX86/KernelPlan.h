@@ -25,7 +25,16 @@ enum class DotISA {
   VNNI512, ///< vpdpbusd zmm: exact, operands up to 255
   BW512,   ///< vpmaddubsw + vpmaddwd zmm: exact while 2 * 127 * operand fits int16
   AVX2,    ///< the same on two ymm halves
+  /// AArch64 NEON, the 64 bytes as four q registers: usdot (i8mm), exact,
+  /// operands up to 255.
+  NeonUSDot,
+  /// sdot (dotprod): signed x signed, exact; an operand above 127 is
+  /// taken as (operand xor 0x80) - 128, i.e. sdot of operand xor 0x80 plus
+  /// 128 times the activations' sum (a second sdot with ones).
+  NeonSDot,
 };
+
+inline bool isNeon(DotISA isa) { return isa == DotISA::NeonUSDot || isa == DotISA::NeonSDot; }
 
 /// Independent f32 accumulators per row of the bf16 kernel.
 constexpr int64_t kBF16Chains = 2;

@@ -43,11 +43,40 @@ using ::lowbit::target::CPUFeature;
 
 using namespace mlir::lowbit::x86kernel;
 
+/// Quarter `q` (16 bytes, one q register) of a 64-byte vector.
+static Value quarter(Emitter &e, Value v, int64_t q) {
+  return vector::ExtractStridedSliceOp::create(e.b, e.loc, v, ArrayRef<int64_t>{16 * q},
+                                               ArrayRef<int64_t>{16}, ArrayRef<int64_t>{1});
+}
+
+/// The four 16-byte results of `f(quarter)` as one 64-byte vector.
+template <typename F> static Value byQuarters(Emitter &e, F f) {
+  return e.concat(e.concat(f(0), f(1)), e.concat(f(2), f(3)));
+}
+
+Value Emitter::lookup64(Value table, Value indices) {
+  if (!isNeon(p.isa))
+    return intrinsic("llvm.x86.avx512.permvar.qi.512", vec(64, i8()), {table, indices});
+  // tbl with four table registers: an index of 64 or more gives 0 (vpermb
+  // would wrap it; the kernels' indices are below 64).
+  Value t0 = quarter(*this, table, 0), t1 = quarter(*this, table, 1);
+  Value t2 = quarter(*this, table, 2), t3 = quarter(*this, table, 3);
+  return byQuarters(*this, [&](int64_t q) {
+    return intrinsic("llvm.aarch64.neon.tbl4.v16i8", vec(16, i8()),
+                     {t0, t1, t2, t3, quarter(*this, indices, q)});
+  });
+}
+
 /// Bytes looked up in a 16-entry table (replicated per 128-bit lane).
 Value Emitter::shuffleBytes(Value table, Value indices) {
-  // A table of more than 16 entries: vpermb over the whole 64 bytes.
+  // A table of more than 16 entries: one lookup over the whole 64 bytes.
   if (p.codes.table.size() > 16)
-    return intrinsic("llvm.x86.avx512.permvar.qi.512", vec(64, i8()), {table, indices});
+    return lookup64(table, indices);
+  if (isNeon(p.isa)) // indices below 16: tbl and vpshufb agree
+    return byQuarters(*this, [&](int64_t q) {
+      return intrinsic("llvm.aarch64.neon.tbl1.v16i8", vec(16, i8()),
+                       {quarter(*this, table, q), quarter(*this, indices, q)});
+    });
   if (p.isa == DotISA::AVX2)
     return concat(intrinsic("llvm.x86.avx2.pshuf.b", vec(32, i8()),
                             {half(table, 0), half(indices, 0)}),
@@ -57,7 +86,7 @@ Value Emitter::shuffleBytes(Value table, Value indices) {
 }
 
 /// acc (16 x i32) + the sums of 4 products operand (u8) x activation (s8).
-Value Emitter::dot(Value acc, Value operands, Value activations) {
+Value Emitter::dot(Value acc, Value operands, Value activations, unsigned maxOperand) {
   switch (p.isa) {
   case DotISA::VNNI512:
     return intrinsic("llvm.x86.avx512.vpdpbusd.512", vec(16, i32()),
@@ -77,6 +106,36 @@ Value Emitter::dot(Value acc, Value operands, Value activations) {
       quads[h] = intrinsic("llvm.x86.avx2.pmadd.wd", vec(8, i32()), {pairs, ones});
     }
     return add(acc, concat(quads[0], quads[1]));
+  }
+  case DotISA::NeonUSDot:
+  case DotISA::NeonSDot: {
+    bool unsignedOps = p.isa == DotISA::NeonUSDot;
+    bool fitsSigned = maxOperand <= 127;
+    // sdot of operands above 127: (o xor 0x80) is o - 128 as a signed
+    // byte, so o . a = (o xor 0x80) . a + 128 (1 . a), exact in int32.
+    Value ops = operands;
+    if (!unsignedOps && !fitsSigned)
+      ops = arith::XOrIOp::create(b, loc, operands, splatI8(64, static_cast<int8_t>(0x80)));
+    StringRef name =
+        unsignedOps ? "llvm.aarch64.neon.usdot.v4i32.v16i8" : "llvm.aarch64.neon.sdot.v4i32.v16i8";
+    auto quarterI32 = [&](Value v, int64_t q) {
+      return vector::ExtractStridedSliceOp::create(b, loc, v, ArrayRef<int64_t>{4 * q},
+                                                   ArrayRef<int64_t>{4}, ArrayRef<int64_t>{1})
+          .getResult();
+    };
+    auto sdots = [&](Value into, Value x, Value y, StringRef intrin) {
+      return byQuartersI32([&](int64_t q) {
+        return intrinsic(intrin, vec(4, i32()),
+                         {quarterI32(into, q), quarter(*this, x, q), quarter(*this, y, q)});
+      });
+    };
+    Value sum = sdots(acc, ops, activations, name);
+    if (unsignedOps || fitsSigned)
+      return sum;
+    Value sums = sdots(zeroI32(16), splatI8(64, 1), activations,
+                       "llvm.aarch64.neon.sdot.v4i32.v16i8");
+    return add(sum, arith::ShLIOp::create(b, loc, sums, splat(vec(16, i32()),
+                                                               b.getI32IntegerAttr(7))));
   }
   }
   llvm_unreachable("DotISA");
@@ -397,16 +456,14 @@ Value Emitter::kernel(const Activations &act, Value aScales) {
                 unsigned shift = s.shift(plane);
                 Value weight = splatI8(64, static_cast<int8_t>(1u << shift));
                 for (int64_t r = 0; r < count; ++r) {
-                  Value look = intrinsic("llvm.x86.avx512.permvar.qi.512", vec(64, i8()),
-                                         {tables[r], index});
+                  Value look = lookup64(tables[r], index);
                   Value &chain = acc[r][step % chains];
                   if (!p.lutExact) {
-                    chain = dot(chain, weight, look);
+                    chain = dot(chain, weight, look, 1u << shift);
                     continue;
                   }
-                  Value high = intrinsic("llvm.x86.avx512.permvar.qi.512", vec(64, i8()),
-                                         {highTables[r], index});
-                  chain = dot(chain, weight, high);
+                  Value high = lookup64(highTables[r], index);
+                  chain = dot(chain, weight, high, 1u << shift);
                   // The low bytes are the unsigned operand, 2^p the signed
                   // one: 128 (plane 7) as 64 twice.
                   Value &low = accLow[r][step % chains];
@@ -509,7 +566,7 @@ Value Emitter::kernel(const Activations &act, Value aScales) {
               Value a = vector::BitCastOp::create(
                   b, loc, vec(64, i8()), vector::BroadcastOp::create(b, loc, vec(16, i32()), a4));
               Value &chain = acc[r][step % chains];
-              chain = dot(chain, u, a);
+              chain = dot(chain, u, a, p.codes.maxOperand);
             }
             ++step;
           }

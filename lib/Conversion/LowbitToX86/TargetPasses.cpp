@@ -22,12 +22,13 @@ namespace mlir::lowbit {
 namespace {
 using ::lowbit::target::CPUFeature;
 
-/// The x86 intrinsics lowbit emits and the features each one needs.
+/// The x86 and AArch64 intrinsics lowbit emits and the features each one
+/// needs.
 struct IntrinsicNeeds {
   const char *name;
   std::initializer_list<CPUFeature> features;
 };
-const IntrinsicNeeds kX86Intrinsics[] = {
+const IntrinsicNeeds kIntrinsics[] = {
     {"llvm.x86.avx2.pshuf.b", {CPUFeature::AVX2}},
     {"llvm.x86.avx2.pmadd.ub.sw", {CPUFeature::AVX2}},
     {"llvm.x86.avx2.pmadd.wd", {CPUFeature::AVX2}},
@@ -39,7 +40,21 @@ const IntrinsicNeeds kX86Intrinsics[] = {
     {"llvm.x86.avx512.vpdpbusd.512", {CPUFeature::AVX512VNNI}},
     {"llvm.x86.avx512.vpdpbusd.256", {CPUFeature::AVX512VNNI, CPUFeature::AVX512VL}},
     {"llvm.x86.avx512bf16.dpbf16ps.512", {CPUFeature::AVX512BF16}},
+    {"llvm.aarch64.neon.tbl1.v16i8", {CPUFeature::NEON}},
+    {"llvm.aarch64.neon.tbl4.v16i8", {CPUFeature::NEON}},
+    {"llvm.aarch64.neon.sdot.v4i32.v16i8", {CPUFeature::NEON, CPUFeature::DotProd}},
+    {"llvm.aarch64.neon.usdot.v4i32.v16i8", {CPUFeature::NEON, CPUFeature::I8MM}},
 };
+
+/// The architecture an intrinsic belongs to, by its prefix; null for the
+/// target-independent ones (llvm.fma, llvm.prefetch, ...).
+const char *architectureOf(StringRef name) {
+  if (name.starts_with("llvm.x86."))
+    return "x86";
+  if (name.starts_with("llvm.aarch64."))
+    return "AArch64";
+  return nullptr;
+}
 
 struct LowbitCheckTargetFeaturesPass
     : impl::LowbitCheckTargetFeaturesBase<LowbitCheckTargetFeaturesPass> {
@@ -54,15 +69,25 @@ struct LowbitCheckTargetFeaturesPass
         name = c.getIntrin();
       else if (auto c = dyn_cast<PureIntrinsicOp>(call))
         name = c.getIntrin();
-      if (name.empty() || !name.starts_with("llvm.x86."))
+      const char *arch = architectureOf(name);
+      if (!arch)
         return;
+      bool x86 = StringRef(arch) == "x86";
+      bool archMatches = x86 ? t.family == ::lowbit::target::CPUFamily::X86
+                             : t.family == ::lowbit::target::CPUFamily::AArch64;
+      if (!t.generic && !archMatches) {
+        call->emitError() << "'" << name << "' is an " << arch << " intrinsic, and target '"
+                          << t.name << "' is not " << arch;
+        failed = true;
+        return;
+      }
       const IntrinsicNeeds *needs = nullptr;
-      for (const IntrinsicNeeds &n : kX86Intrinsics)
+      for (const IntrinsicNeeds &n : kIntrinsics)
         if (name == n.name)
           needs = &n;
       if (!needs) {
-        call->emitError() << "'" << name
-                         << "' is an x86 intrinsic whose target features lowbit does not know";
+        call->emitError() << "'" << name << "' is an " << arch
+                          << " intrinsic whose target features lowbit does not know";
         failed = true;
         return;
       }

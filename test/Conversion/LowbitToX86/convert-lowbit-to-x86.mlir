@@ -2,6 +2,8 @@
 // RUN: lowbit-opt %s --convert-lowbit-to-x86=target=x86-64-v4 | FileCheck %s --check-prefix=BW
 // RUN: lowbit-opt %s --convert-lowbit-to-x86=target=x86-64-v3 | FileCheck %s --check-prefix=AVX2
 // RUN: lowbit-opt %s --convert-lowbit-to-x86=target=generic | FileCheck %s --check-prefix=GENERIC
+// RUN: lowbit-opt %s --convert-lowbit-to-x86=target=aarch64 | FileCheck %s --check-prefix=NEON
+// RUN: lowbit-opt %s --convert-lowbit-to-x86=target=aarch64+i8mm | FileCheck %s --check-prefix=I8MM
 // RUN: not lowbit-opt %s --convert-lowbit-to-x86=activation-block=24 2>&1 | FileCheck %s --check-prefix=BLOCK
 // RUN: lowbit-opt %s --convert-lowbit-to-x86="target=znver4 prefetch-distance=0" | FileCheck %s --check-prefix=NOPF
 // RUN: not lowbit-opt %s --convert-lowbit-to-x86=prefetch-distance=100 2>&1 | FileCheck %s --check-prefix=BADPF
@@ -30,6 +32,15 @@
 // AVX2: lowbit.pure_intrinsic "llvm.x86.avx2.pmadd.wd"
 // GENERIC-LABEL: func.func @int4
 // GENERIC: lowbit.mpgemm
+// AArch64: the same 64-byte vectors, as four q registers: sdot on each
+// (operands of at most 4 bits fit its signed bytes), usdot with i8mm.
+// NEON-LABEL: func.func @int4
+// NEON: vector.extract_strided_slice %{{.*}} {offsets = [16], sizes = [16], strides = [1]} : vector<64xi8> to vector<16xi8>
+// NEON: lowbit.pure_intrinsic "llvm.aarch64.neon.sdot.v4i32.v16i8"{{.*}}(vector<4xi32>, vector<16xi8>, vector<16xi8>) -> vector<4xi32>
+// NEON-NOT: llvm.x86
+// NEON-NOT: lowbit.mpgemm
+// I8MM-LABEL: func.func @int4
+// I8MM: lowbit.pure_intrinsic "llvm.aarch64.neon.usdot.v4i32.v16i8"
 func.func @int4(%a: tensor<1x64xf32>) -> tensor<1x20xf32> {
   %w = lowbit.constant dense<3> : tensor<20x64xui4> -> tensor<20x64x!lowbit.int<4>>
   %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<1x64xf32>, tensor<20x64x!lowbit.int<4>> -> tensor<1x20xf32>
@@ -43,6 +54,9 @@ func.func @int4(%a: tensor<1x64xf32>) -> tensor<1x20xf32> {
 // VNNI: lowbit.pure_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // AVX2-LABEL: func.func @e2m1
 // AVX2: lowbit.pure_intrinsic "llvm.x86.avx2.pshuf.b"
+// NEON-LABEL: func.func @e2m1
+// NEON: lowbit.pure_intrinsic "llvm.aarch64.neon.tbl1.v16i8"
+// NEON: lowbit.pure_intrinsic "llvm.aarch64.neon.sdot.v4i32.v16i8"
 func.func @e2m1(%a: tensor<2x32xf16>) -> tensor<2x16xf32> {
   %w = lowbit.constant dense<5> : tensor<16x32xui4> -> tensor<16x32xf4E2M1FN>
   %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<2x32xf16>, tensor<16x32xf4E2M1FN> -> tensor<2x16xf32>
