@@ -74,17 +74,8 @@ double seconds(std::chrono::steady_clock::time_point t0) {
 int main(int argc, char **argv) {
   int repeats = 7;
   std::string out;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--repeat" && i + 1 < argc)
-      repeats = std::max(1, std::atoi(argv[++i]));
-    else if (a == "--out" && i + 1 < argc)
-      out = argv[++i];
-    else {
-      std::fprintf(stderr, "usage: lowbit-bench-mpgemm [--repeat N] [--out FILE.md]\n");
-      return 2;
-    }
-  }
+  if (!lowbit::bench::parseRepeatAndOut(argc, argv, "lowbit-bench-mpgemm", repeats, out))
+    return 2;
   openblas_set_num_threads(1);
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> u(-1, 1);

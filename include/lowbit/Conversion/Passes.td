@@ -102,10 +102,16 @@ def ConvertLowbitToX86 : Pass<"convert-lowbit-to-x86", "ModuleOp"> {
 
     A product's `lowbit.x86_tuning` attribute (a dictionary of
     `activation_block`, `rows_per_pass`, `prefetch_distance`; written by the
-    JIT's autotuner; and `kernel`: "auto", "byte-dot" or "lut") overrides
+    JIT's autotuner; and `kernel`: "auto", "byte-dot", "lut" or
+    "bit-serial") overrides
     the options for that product. With `report-fallbacks`, a product whose
     `kernel` cannot take it gets a remark saying why (the cost model then
     chooses).
+
+    Products of low-bit integer activation codes (`!lowbit.int<q>`, q <= 8)
+    and constant integer weights with i32 accumulation take the bit-serial
+    kernel where its cost model prefers it (popcounts of bit-plane ANDs,
+    exact), else the byte-dot kernel on the codes' values as i8.
 
     The only approximation is the activations' int8 rounding; the error
     bound is derived in docs/cpu-kernels.md and checked by the tests. With
@@ -151,6 +157,7 @@ def ConvertLowbitToX86 : Pass<"convert-lowbit-to-x86", "ModuleOp"> {
            "Emit a remark for every product left to the reference lowering">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
                            "::mlir::LLVM::LLVMDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::scf::SCFDialect",

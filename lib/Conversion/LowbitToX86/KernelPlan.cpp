@@ -19,13 +19,11 @@ using namespace mlir::lowbit::x86kernel;
 namespace num = ::lowbit::num;
 using ::lowbit::target::CPUFeature;
 
-namespace {
 //===----------------------------------------------------------------------===//
 // Compile-time plan: what the kernel reads
 //===----------------------------------------------------------------------===//
 
-/// The codes (as u64 bit patterns) of a constant tensor, row-major.
-std::optional<std::vector<uint64_t>> constantCodes(Value v) {
+std::optional<std::vector<uint64_t>> mlir::lowbit::x86kernel::constantCodes(Value v) {
   Attribute attr;
   if (auto c = v.getDefiningOp<ConstantOp>())
     attr = c.getValue();
@@ -68,6 +66,7 @@ std::optional<std::vector<uint64_t>> constantCodes(Value v) {
   return out;
 }
 
+namespace {
 /// The exact values of a constant tensor of a type with a number format.
 std::optional<std::vector<double>> constantValues(Value v) {
   std::optional<num::Format> f = getFormat(cast<RankedTensorType>(v.getType()).getElementType());
@@ -199,9 +198,7 @@ std::optional<NibblePlaneWeights> nibblePlaneWeights(Value b) {
                             layout.getBitKind() == BitLayoutKind::NibbleLanes};
 }
 
-/// The constant x with operand(code) = code ^ x for every code, all of
-/// them finite (weights stored as codes, read as operands), or nullopt.
-std::optional<uint8_t> operandXor(const x86::WeightCodes &codes) {
+std::optional<uint8_t> mlir::lowbit::x86kernel::operandXor(const x86::WeightCodes &codes) {
   if (codes.codebook || codes.slot.empty())
     return std::nullopt;
   uint8_t x = codes.slot[0];
@@ -282,6 +279,11 @@ FailureOr<KernelPlan> mlir::lowbit::x86kernel::planKernel(MpGemmOp op,
                                                         std::string &whyNot, bool checkOnly) {
   const ::lowbit::target::CPUTarget &t = options.target;
   KernelPlan p;
+  if (options.kernel == X86KernelKind::BitSerial && options.requireKernel) {
+    whyNot = "the bit-serial kernel takes activations of a lowbit integer format of at most 8 "
+             "bits";
+    return failure();
+  }
   if (t.family == ::lowbit::target::CPUFamily::AArch64) {
     if (!t.has(CPUFeature::NEON) || !t.has(CPUFeature::DotProd)) {
       whyNot = "target '" + t.name + "' has no byte-dot kernels (needs NEON and dotprod)";

@@ -132,6 +132,40 @@ struct KernelPlan {
   double mxFactor = 1; ///< MXINT8: elements are k / 64
 };
 
+/// The codes (as u64 bit patterns) of a constant tensor, row-major, or
+/// nullopt where it is not a constant.
+std::optional<std::vector<uint64_t>> constantCodes(Value v);
+
+/// The constant x with operand(code) = code ^ x for every code, all of
+/// them finite (codes stored as they are, read as operands), or nullopt.
+std::optional<uint8_t> operandXor(const x86::WeightCodes &codes);
+
+/// The bit-serial kernel of a WpAq product (BitSerialKernel.cpp): low-bit
+/// integer activation codes (run time) x constant integer weights, i32.
+struct BitSerialPlan {
+  int64_t m = 0, n = 0, k = 0;
+  int64_t words = 0; ///< 64-bit words per plane row (K padded to 512 bits)
+  int64_t cols = 0;  ///< N padded to the 16-row tile
+  unsigned p = 0, q = 0; ///< weight and activation planes
+  uint8_t aXor = 0, aMask = 0; ///< activation operand = (code xor aXor) & aMask
+  int32_t alphaA = 1, betaA = 0, alphaW = 1, betaW = 0; ///< value = alpha * u + beta
+  std::vector<uint64_t> wPlanes; ///< [cols][p][words]
+  std::vector<int32_t> wSums;    ///< [cols]: each row's sum of operands
+};
+
+/// A product the bit-serial kernel is for: activations of a lowbit integer
+/// format of at most 8 bits (not builtin i8, which the byte-dot kernel
+/// takes as it is).
+bool isBitSerialCandidate(MpGemmOp op);
+/// Its plan, or failure with the reason.
+FailureOr<BitSerialPlan> planBitSerial(MpGemmOp op, const X86KernelOptions &options,
+                                       std::string &whyNot, bool checkOnly = false);
+/// The cost model between the bit-serial kernel and the byte-dot kernel on
+/// the activations as i8 (BitSerialKernel.cpp).
+bool bitSerialPays(const BitSerialPlan &plan, const ::lowbit::target::CPUTarget &target);
+/// Replaces `op` by the kernel.
+LogicalResult lowerBitSerial(RewriterBase &rewriter, MpGemmOp op, const BitSerialPlan &plan);
+
 /// The kernel for `op`, or failure with the reason. With `checkOnly` the
 /// checks alone (no weights packed, no tables built): whyNotLowerableToX86
 /// asks for every product the autotuner and the remarks look at.

@@ -27,7 +27,9 @@
 #include "KernelEmitter.h"
 
 #include "lowbit/Conversion/LowbitToX86/LowbitToX86.h"
+#include "lowbit/Numerics/Codec.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -703,12 +705,15 @@ StringRef mlir::lowbit::stringifyX86KernelKind(X86KernelKind kind) {
     return "byte-dot";
   case X86KernelKind::LookupTable:
     return "lut";
+  case X86KernelKind::BitSerial:
+    return "bit-serial";
   }
   llvm_unreachable("X86KernelKind");
 }
 
 std::optional<X86KernelKind> mlir::lowbit::parseX86KernelKind(StringRef name) {
-  for (X86KernelKind k : {X86KernelKind::Auto, X86KernelKind::ByteDot, X86KernelKind::LookupTable})
+  for (X86KernelKind k : {X86KernelKind::Auto, X86KernelKind::ByteDot, X86KernelKind::LookupTable,
+                          X86KernelKind::BitSerial})
     if (name == stringifyX86KernelKind(k))
       return k;
   return std::nullopt;
@@ -754,7 +759,8 @@ FailureOr<X86KernelOptions> mlir::lowbit::getTunedX86Options(MpGemmOp op,
       std::optional<X86KernelKind> kind = name ? parseX86KernelKind(name.getValue()) : std::nullopt;
       if (!kind)
         return op.emitOpError() << kX86TuningAttrName
-                                << ": 'kernel' must be one of \"auto\", \"byte-dot\", \"lut\"";
+                                << ": 'kernel' must be one of \"auto\", \"byte-dot\", \"lut\", "
+                                   "\"bit-serial\"";
       o.kernel = *kind;
       continue;
     }
@@ -783,6 +789,106 @@ FailureOr<X86KernelOptions> mlir::lowbit::getTunedX86Options(MpGemmOp op,
   return o;
 }
 
+namespace {
+/// Replaces `op` by the kernel of `plan`.
+void emitKernel(RewriterBase &rewriter, MpGemmOp op, const KernelPlan &plan) {
+  rewriter.setInsertionPoint(op);
+  Emitter e(rewriter, op.getLoc(), plan, op.getA());
+  e.bindRuntimeOperands(op);
+  Value a = e.paddedActivations(op.getA());
+  Emitter::Activations act = plan.bf16       ? e.activationsBF16(a)
+                            : plan.f32Decode ? e.activationsF32(a)
+                            : plan.lutExact ? e.activationsExactLUT(a)
+                            : plan.lut      ? e.activationsLUT(a)
+                                            : e.activations(a);
+  Value aScales = plan.aScaled ? op.getAParams()[0] : Value();
+  Value c = e.kernel(act, aScales);
+  if (plan.shape.rows != plan.shape.n)
+    c = tensor::ExtractSliceOp::create(rewriter, op.getLoc(), op.getC().getType(), c,
+                                       ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
+                                                              rewriter.getIndexAttr(0)},
+                                       ArrayRef<OpFoldResult>{e.mSize(),
+                                                              rewriter.getIndexAttr(plan.shape.n)},
+                                       ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
+                                                              rewriter.getIndexAttr(1)});
+  rewriter.replaceOp(op, c);
+}
+
+/// Whether every value of the activations' format is an i8.
+bool valuesFitI8(MpGemmOp op) {
+  std::optional<num::Format> f = getFormat(op.getA().getType().getElementType());
+  if (!f)
+    return false;
+  for (uint64_t c = 0; c < (uint64_t(1) << f->bits()); ++c) {
+    double v = num::decode(*f, c);
+    if (!std::isfinite(v) || v != std::round(v) || v < -128 || v > 127)
+      return false;
+  }
+  return true;
+}
+
+/// `op` with its activations as i8 values (exact: valuesFitI8), for the
+/// byte-dot kernel: created before `op`. Codes that are their operand xor
+/// a constant (every integer format) map to `alpha * (code xor x) + beta`
+/// by one elementwise linalg.generic on their storage (vectorized by
+/// LLVM); any other format through lowbit.cast (its tables).
+MpGemmOp withInt8Activations(OpBuilder &b, MpGemmOp op) {
+  Location loc = op.getLoc();
+  RankedTensorType at = op.getA().getType();
+  auto i8Type = RankedTensorType::get(at.getShape(), b.getI8Type());
+  std::string why;
+  std::optional<x86::WeightCodes> codes =
+      x86::planWeightCodes(*getFormat(at.getElementType()), why);
+  std::optional<uint8_t> x = codes ? operandXor(*codes) : std::nullopt;
+  Value a8;
+  if (x && codes->alpha == std::round(codes->alpha) && codes->beta == std::round(codes->beta)) {
+    RankedTensorType st = getStorageTensorType(at);
+    Value storage = ToStorageOp::create(b, loc, st, op.getA());
+    Value init = emptyLike(b, loc, at.getShape(), b.getI8Type(),
+                           dynamicSizesOf(b, loc, at.getShape(), storage));
+    auto map = b.getMultiDimIdentityMap(2);
+    auto i8c = [&](OpBuilder &nb, int64_t v) -> Value {
+      return arith::ConstantOp::create(nb, loc, nb.getI8IntegerAttr(static_cast<int8_t>(v)));
+    };
+    int64_t mask = (int64_t(1) << getFormat(at.getElementType())->bits()) - 1;
+    auto alpha = static_cast<int64_t>(codes->alpha), beta = static_cast<int64_t>(codes->beta);
+    a8 = linalg::GenericOp::create(
+             b, loc, TypeRange{i8Type}, ValueRange{storage}, ValueRange{init},
+             ArrayRef<AffineMap>{map, map},
+             ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                           utils::IteratorType::parallel},
+             [&](OpBuilder &nb, Location, ValueRange args) {
+               Value u = arith::AndIOp::create(
+                   nb, loc, arith::XOrIOp::create(nb, loc, args[0], i8c(nb, *x)), i8c(nb, mask));
+               Value v = alpha == 1 ? u : arith::MulIOp::create(nb, loc, u, i8c(nb, alpha)).getResult();
+               if (beta)
+                 v = arith::AddIOp::create(nb, loc, v, i8c(nb, beta));
+               linalg::YieldOp::create(nb, loc, v);
+             })
+             .getResult(0);
+  } else {
+    a8 = CastOp::create(b, loc, i8Type, op.getA());
+  }
+  auto product = cast<MpGemmOp>(b.clone(*op.getOperation()));
+  product->setOperand(0, a8);
+  return product;
+}
+
+/// Erases what withInt8Activations created for `product`.
+void eraseWithInt8Activations(RewriterBase &rewriter, MpGemmOp product) {
+  Operation *a8 = product.getA().getDefiningOp();
+  rewriter.eraseOp(product);
+  SmallVector<Operation *> dead{a8};
+  if (auto g = dyn_cast<linalg::GenericOp>(a8)) {
+    dead.push_back(g.getDpsInits()[0].getDefiningOp());
+    dead.push_back(g.getDpsInputs()[0].getDefiningOp());
+  }
+  for (Operation *o : dead)
+    if (o && o->use_empty())
+      rewriter.eraseOp(o);
+}
+} // namespace
+
 LogicalResult mlir::lowbit::lowerMpGemmToX86(RewriterBase &rewriter, MpGemmOp op,
                                             const X86KernelOptions &baseOptions,
                                             std::string &whyNot) {
@@ -791,34 +897,66 @@ LogicalResult mlir::lowbit::lowerMpGemmToX86(RewriterBase &rewriter, MpGemmOp op
     whyNot = "its lowbit.x86_tuning attribute is invalid";
     return failure();
   }
+  if (isBitSerialCandidate(op)) {
+    // Low-bit integer activation codes: the bit-serial kernel where the
+    // cost model (or the product's tuning) prefers it, else the byte-dot
+    // kernel on the codes' values as i8.
+    std::string bitSerialWhyNot;
+    FailureOr<BitSerialPlan> bs = planBitSerial(op, *options, bitSerialWhyNot);
+    if (succeeded(bs) && (options->kernel == X86KernelKind::BitSerial ||
+                          bitSerialPays(*bs, options->target)))
+      return lowerBitSerial(rewriter, op, *bs);
+    if (options->kernel == X86KernelKind::BitSerial && options->requireKernel) {
+      whyNot = bitSerialWhyNot;
+      return failure();
+    }
+    std::string byteWhyNot = "the activations' values do not fit i8";
+    if (valuesFitI8(op)) {
+      rewriter.setInsertionPoint(op);
+      MpGemmOp product = withInt8Activations(rewriter, op);
+      byteWhyNot.clear();
+      FailureOr<KernelPlan> plan = planKernel(product, *options, byteWhyNot);
+      if (succeeded(plan)) {
+        rewriter.replaceOp(op, product.getC());
+        emitKernel(rewriter, product, *plan);
+        return success();
+      }
+      eraseWithInt8Activations(rewriter, product);
+    }
+    // The byte-dot kernel cannot take it: the bit-serial one, where it can,
+    // is still far faster than the reference path.
+    if (succeeded(bs))
+      return lowerBitSerial(rewriter, op, *bs);
+    whyNot = bitSerialWhyNot + "; as i8 activations: " + byteWhyNot;
+    return failure();
+  }
   FailureOr<KernelPlan> plan = planKernel(op, *options, whyNot);
   if (failed(plan))
     return failure();
-  rewriter.setInsertionPoint(op);
-  Emitter e(rewriter, op.getLoc(), *plan, op.getA());
-  e.bindRuntimeOperands(op);
-  Value a = e.paddedActivations(op.getA());
-  Emitter::Activations act = plan->bf16       ? e.activationsBF16(a)
-                            : plan->f32Decode ? e.activationsF32(a)
-                            : plan->lutExact ? e.activationsExactLUT(a)
-                            : plan->lut      ? e.activationsLUT(a)
-                                             : e.activations(a);
-  Value aScales = plan->aScaled ? op.getAParams()[0] : Value();
-  Value c = e.kernel(act, aScales);
-  if (plan->shape.rows != plan->shape.n)
-    c = tensor::ExtractSliceOp::create(rewriter, op.getLoc(), op.getC().getType(), c,
-                                       ArrayRef<OpFoldResult>{rewriter.getIndexAttr(0),
-                                                              rewriter.getIndexAttr(0)},
-                                       ArrayRef<OpFoldResult>{e.mSize(),
-                                                              rewriter.getIndexAttr(plan->shape.n)},
-                                       ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1),
-                                                              rewriter.getIndexAttr(1)});
-  rewriter.replaceOp(op, c);
+  emitKernel(rewriter, op, *plan);
   return success();
 }
 
 std::string mlir::lowbit::whyNotLowerableToX86(MpGemmOp op, const X86KernelOptions &options) {
   std::string whyNot;
-  (void)planKernel(op, options, whyNot, /*checkOnly=*/true);
-  return whyNot;
+  if (!isBitSerialCandidate(op)) {
+    (void)planKernel(op, options, whyNot, /*checkOnly=*/true);
+    return whyNot;
+  }
+  // As lowerMpGemmToX86: the bit-serial kernel or the byte-dot one on i8
+  // values (planned on a product built for the question and erased).
+  if (succeeded(planBitSerial(op, options, whyNot, /*checkOnly=*/true)))
+    return {};
+  if (options.kernel == X86KernelKind::BitSerial && options.requireKernel)
+    return whyNot;
+  std::string byteWhyNot = "the activations' values do not fit i8";
+  if (valuesFitI8(op)) {
+    OpBuilder b(op);
+    MpGemmOp product = withInt8Activations(b, op);
+    byteWhyNot.clear();
+    (void)planKernel(product, options, byteWhyNot, /*checkOnly=*/true);
+    IRRewriter rewriter(b);
+    eraseWithInt8Activations(rewriter, product);
+  }
+  return byteWhyNot.empty() ? std::string() : whyNot + "; as i8 activations: " + byteWhyNot;
 }

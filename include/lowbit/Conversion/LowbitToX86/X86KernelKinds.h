@@ -19,9 +19,10 @@ enum class X86KernelKind {
   Auto,        ///< the cost model's choice
   ByteDot,     ///< operand bytes x int8 activations (vpdpbusd / vpmaddubsw)
   LookupTable, ///< bit planes indexing per-row tables (vpermb / vpshufb)
+  BitSerial,   ///< low-bit activation codes: popcounts of bit-plane ANDs
 };
 
-/// The option spelling of `kind`: auto, byte-dot, lut.
+/// The option spelling of `kind`: auto, byte-dot, lut, bit-serial.
 llvm::StringRef stringifyX86KernelKind(X86KernelKind kind);
 std::optional<X86KernelKind> parseX86KernelKind(llvm::StringRef name);
 
