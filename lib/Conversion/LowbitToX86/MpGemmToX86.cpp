@@ -902,10 +902,17 @@ LogicalResult mlir::lowbit::lowerMpGemmToX86(RewriterBase &rewriter, MpGemmOp op
     // cost model (or the product's tuning) prefers it, else the byte-dot
     // kernel on the codes' values as i8.
     std::string bitSerialWhyNot;
-    FailureOr<BitSerialPlan> bs = planBitSerial(op, *options, bitSerialWhyNot);
+    // The checks first: the weight planes are packed only for the kernel
+    // that takes the product.
+    FailureOr<BitSerialPlan> bs =
+        planBitSerial(op, *options, bitSerialWhyNot, /*checkOnly=*/true);
+    auto lowerBitSerialKernel = [&] {
+      std::string unused;
+      return lowerBitSerial(rewriter, op, *planBitSerial(op, *options, unused));
+    };
     if (succeeded(bs) && (options->kernel == X86KernelKind::BitSerial ||
                           bitSerialPays(*bs, options->target)))
-      return lowerBitSerial(rewriter, op, *bs);
+      return lowerBitSerialKernel();
     if (options->kernel == X86KernelKind::BitSerial && options->requireKernel) {
       whyNot = bitSerialWhyNot;
       return failure();
@@ -926,7 +933,7 @@ LogicalResult mlir::lowbit::lowerMpGemmToX86(RewriterBase &rewriter, MpGemmOp op
     // The byte-dot kernel cannot take it: the bit-serial one, where it can,
     // is still far faster than the reference path.
     if (succeeded(bs))
-      return lowerBitSerial(rewriter, op, *bs);
+      return lowerBitSerialKernel();
     whyNot = bitSerialWhyNot + "; as i8 activations: " + byteWhyNot;
     return failure();
   }
