@@ -60,11 +60,14 @@ def ConvertLowbitToLinalg : Pass<"convert-lowbit-to-linalg", "ModuleOp"> {
 }
 
 def ConvertLowbitToX86 : Pass<"convert-lowbit-to-x86", "ModuleOp"> {
-  let summary = "Lower lowbit.mpgemm to x86 byte-dot kernels (AVX2, AVX-512, VNNI)";
+  let summary = "Lower lowbit.mpgemm to the CPU kernels: x86 (AVX2, AVX-512, VNNI) and AArch64 (NEON, dotprod, i8mm)";
   let description = [{
-    Rewrites each `lowbit.mpgemm` that an x86 kernel covers into vector
-    code, and leaves every other op for `convert-lowbit-to-linalg` (the
-    reference lowering, which stays the oracle and the fallback):
+    Rewrites each `lowbit.mpgemm` that a kernel of `target` covers into
+    vector code, and leaves every other op for `convert-lowbit-to-linalg`
+    (the reference lowering, which stays the oracle and the fallback). The
+    AArch64 targets get the same kernels with their instructions (`sdot` /
+    `usdot` on four q registers, `tbl` lookups; no bf16 kernel), see
+    docs/cpu-kernels.md:
 
     * weights: constants, or run-time values (N x K: one code per byte, or
       `lowbit.unpack` of packed lsb_first rows, read as they are), with
