@@ -4,6 +4,9 @@
 #include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/EquivalenceClasses.h"
 
@@ -109,10 +112,40 @@ FailureOr<SymbolicSignature> mlir::lowbit::analyzeSymbolicShapes(func::FuncOp f)
       follow(c.getResult(), c.getInput());
       return WalkResult::advance();
     }
+    // Reading a dimension or an element makes no tensor.
+    if (isa<tensor::DimOp, tensor::ExtractOp>(op))
+      return WalkResult::advance();
+    // An empty tensor whose dynamic sizes are dimensions of known tensors
+    // (tensor.dim of them): the elementwise code the importers write.
+    if (auto e = dyn_cast<tensor::EmptyOp>(op)) {
+      RankedTensorType t = e.getType();
+      for (int64_t d = 0; d < t.getRank(); ++d) {
+        if (!t.isDynamicDim(d))
+          continue;
+        auto dim = e.getDynamicSize(unsigned(d)).getDefiningOp<tensor::DimOp>();
+        APInt index;
+        if (!dim || !matchPattern(dim.getIndex(), m_ConstantInt(&index)) ||
+            !isa<RankedTensorType>(dim.getSource().getType())) {
+          op->emitError() << "'tensor.empty' dynamic size " << d
+                          << " must be a tensor.dim of a tensor with a constant index";
+          return WalkResult::interrupt();
+        }
+        g.same(e.getResult(), d, dim.getSource(), index.getSExtValue());
+      }
+      return WalkResult::advance();
+    }
+    // Structured ops on tensors: each result has its init's shape.
+    if (auto l = dyn_cast<linalg::LinalgOp>(op)) {
+      if (l.hasPureTensorSemantics()) {
+        for (auto [r, init] : llvm::zip(op->getResults(), l.getDpsInits()))
+          follow(r, init);
+        return WalkResult::advance();
+      }
+    }
     op->emitError() << "'" << op->getName()
                     << "' takes or makes a tensor of dynamic shape; dynamic dimensions "
                        "are supported through lowbit.mpgemm, lowbit.quantize, "
-                       "lowbit.dequantize and lowbit.cast";
+                       "lowbit.dequantize, lowbit.cast and linalg ops on tensors";
     return WalkResult::interrupt();
   });
   if (walk.wasInterrupted())

@@ -1,0 +1,136 @@
+//===- lowbit-import.cpp - Model files to lowbit IR ------------------------===//
+//
+//   lowbit-import model.gguf -o model.mlir
+//   lowbit-import checkpoint-dir/ -o model.mlir      (safetensors, GPTQ, AWQ)
+//   lowbit-import model.gguf --list                  (the tensors and formats)
+//
+// See lowbit/Import/Import.h for the module it writes and docs/importing.md
+// for the supported formats.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lowbit/Import/Import.h"
+
+#include "mlir/Bytecode/BytecodeWriter.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OperationSupport.h"
+#include "mlir/IR/Verifier.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace cl = llvm::cl;
+using namespace lowbit::import;
+
+namespace {
+cl::OptionCategory importCategory("lowbit-import options");
+cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.gguf | file.safetensors | dir>"),
+                               cl::Required, cl::cat(importCategory));
+cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout)"),
+                                cl::value_desc("file"), cl::init("-"), cl::cat(importCategory));
+cl::opt<FileFormat> format("format", cl::desc("Input format"), cl::init(FileFormat::Auto),
+                           cl::values(clEnumValN(FileFormat::Auto, "auto",
+                                                 "from the file's magic or name (default)"),
+                                      clEnumValN(FileFormat::GGUF, "gguf", "llama.cpp GGUF"),
+                                      clEnumValN(FileFormat::Safetensors, "safetensors",
+                                                 "a safetensors file or checkpoint directory")),
+                           cl::cat(importCategory));
+cl::opt<bool> emitBytecode("emit-bytecode", cl::desc("Write MLIR bytecode instead of text"),
+                           cl::cat(importCategory));
+cl::opt<bool> list("list", cl::desc("List the tensors (name, format, shape, lowbit type, bits "
+                                    "per weight) instead of writing IR"),
+                   cl::cat(importCategory));
+
+int fail(const llvm::Twine &msg) {
+  llvm::WithColor::error(llvm::errs(), "lowbit-import") << msg << "\n";
+  return 1;
+}
+
+size_t bytesOf(const ImportedTensor &t, const CodeTensor &c, unsigned bits) {
+  (void)t;
+  return size_t((uint64_t(c.elements()) * bits + 7) / 8);
+}
+
+unsigned bitsOf(const CodeTensor &c) {
+  if (c.type.empty())
+    return 0;
+  if (c.bytes > 1)
+    return 8 * c.bytes;
+  llvm::StringRef s(c.type);
+  // "!lowbit.int<4, unsigned>" -> 4; "!lowbit.ternary" -> 2; "f4E2M1FN" -> 4.
+  if (s.consume_front("!lowbit.int<")) {
+    unsigned b = 0;
+    s.consumeInteger(10, b);
+    return b;
+  }
+  if (s == "!lowbit.ternary")
+    return 2;
+  if (s.starts_with("f4"))
+    return 4;
+  if (s.starts_with("f6"))
+    return 6;
+  return 8;
+}
+
+void printList(llvm::raw_ostream &os, llvm::ArrayRef<ImportedTensor> tensors) {
+  os << "# tensor\tformat\tshape\ttype\tscheme\tbits/weight\n";
+  for (const ImportedTensor &t : tensors) {
+    std::string shape;
+    for (size_t i = 0; i < t.codes.shape.size(); ++i)
+      shape += (i ? "x" : "") + std::to_string(t.codes.shape[i]);
+    double bits = double(bytesOf(t, t.codes, bitsOf(t.codes)) +
+                         bytesOf(t, t.scales, bitsOf(t.scales)) +
+                         bytesOf(t, t.zeros, bitsOf(t.zeros))) *
+                  8 / double(t.codes.elements());
+    os << t.name << '\t' << t.format << '\t' << shape << '\t' << t.codes.type << '\t'
+       << (t.scheme.empty() ? "-" : t.scheme) << '\t' << llvm::format("%.4f", bits) << '\n';
+  }
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(importCategory);
+  cl::ParseCommandLineOptions(argc, argv, "lowbit model importer\n");
+
+  llvm::Expected<std::vector<ImportedTensor>> tensors = readWeights(inputPath, format);
+  if (!tensors)
+    return fail(llvm::toString(tensors.takeError()));
+
+  std::error_code ec;
+  auto out = std::make_unique<llvm::ToolOutputFile>(outputFile, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return fail("cannot write " + outputFile + ": " + ec.message());
+  if (list) {
+    printList(out->os(), *tensors);
+    out->keep();
+    return 0;
+  }
+
+  mlir::DialectRegistry registry;
+  registerImportDialects(registry);
+  mlir::MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
+      buildWeightModule(context, *tensors, inputPath);
+  if (!module)
+    return fail(llvm::toString(module.takeError()));
+  tensors->clear(); // the constants hold the data now
+  if (mlir::failed(mlir::verify(**module)))
+    return fail("the imported module does not verify (a bug: please report it)");
+  if (emitBytecode) {
+    if (mlir::failed(mlir::writeBytecodeToFile(**module, out->os())))
+      return fail("cannot write bytecode");
+  } else {
+    mlir::OpPrintingFlags flags;
+    (*module)->print(out->os(), flags.enableDebugInfo(true, /*prettyForm=*/false));
+  }
+  out->keep();
+  return 0;
+}
