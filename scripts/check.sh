@@ -46,6 +46,15 @@ case "$LOWBIT_PRESET" in
 esac
 
 lowbit_setup
+# ggml's own dequantization (the npm package @node-llama-cpp/linux-x64) is
+# the importer's second oracle (LowbitImportTests GGMLOracle): fetched where
+# npm reaches its registry; without it those cases check lowbit against
+# itself and report skipped.
+if [ -z "${LOWBIT_LLAMA_CPP_DIR:-}" ] && command -v npm >/dev/null; then
+  if dir=$("$LOWBIT_ROOT/scripts/fetch-llama-cpp.sh" 2>/dev/null); then
+    export LOWBIT_LLAMA_CPP_DIR=$dir
+  fi
+fi
 lowbit_log "building"
 if [ -n "${LOWBIT_TESTS_ONLY:-}" ]; then
   lowbit_build "$LOWBIT_TESTS_ONLY"
@@ -90,7 +99,7 @@ fi
 # case, passed when the fuzzer found nothing. LOWBIT_FUZZ_SECONDS=0 skips.
 fuzz_seconds=${LOWBIT_FUZZ_SECONDS:-15}
 if [ "$fuzz_seconds" -gt 0 ]; then
-  for target in layout format npy mlir pipeline capi; do
+  for target in layout format npy mlir pipeline capi gguf safetensors; do
     lowbit_log "fuzzing $target for ${fuzz_seconds} s"
     # A fixed seed: the routine run repeats one exploration (a new finding
     # comes from scripts/fuzz.sh campaigns, not from a random CI failure).

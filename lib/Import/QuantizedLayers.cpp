@@ -72,6 +72,8 @@ llvm::Expected<QuantConfig> readConfig(const SafetensorsCheckpoint &c) {
   if (!v)
     return v.takeError();
   const llvm::json::Object *o = v->getAsObject();
+  if (!o)
+    return err(c.quantizeConfigFile + ": not a JSON object");
   if (std::optional<llvm::StringRef> m = o->getString("quant_method"))
     q.method = m->lower();
   if (std::optional<int64_t> b = o->getInteger("bits"))
@@ -84,6 +86,8 @@ llvm::Expected<QuantConfig> readConfig(const SafetensorsCheckpoint &c) {
     q.groupSize = *g;
   if (std::optional<llvm::StringRef> f = o->getString("checkpoint_format"))
     q.gptqV2 = *f == "gptq_v2";
+  if (std::optional<int64_t> b = o->getInteger("bits"); b && (*b < 0 || *b > 64))
+    q.bits = 99; // reported below
   if (q.bits && q.bits != 2 && q.bits != 3 && q.bits != 4 && q.bits != 8)
     return err(c.quantizeConfigFile + ": bits = " + llvm::Twine(q.bits) +
                " (2, 3, 4 and 8 are supported)");

@@ -204,6 +204,28 @@ const SafetensorsCheckpoint::Entry *SafetensorsCheckpoint::find(llvm::StringRef 
   return nullptr;
 }
 
+llvm::Expected<SafetensorsCheckpoint>
+SafetensorsCheckpoint::fromBuffer(llvm::ArrayRef<uint8_t> buffer, llvm::StringRef name,
+                                  llvm::StringRef quantizeConfig) {
+  SafetensorsCheckpoint c;
+  if (!quantizeConfig.empty()) {
+    llvm::Expected<llvm::json::Value> json = llvm::json::parse(quantizeConfig);
+    if (!json)
+      return err(name + ": quantization config: " + llvm::toString(json.takeError()));
+    if (!json->getAsObject())
+      return err(name + ": quantization config: not a JSON object");
+    c.quantizeConfig = quantizeConfig.str();
+    c.quantizeConfigFile = (name + " (config)").str();
+  }
+  llvm::Expected<SafetensorsFile> f = SafetensorsFile::parse(buffer, name);
+  if (!f)
+    return f.takeError();
+  c.files.push_back(std::make_unique<SafetensorsFile>(std::move(*f)));
+  for (const SafetensorsTensor &t : c.files.back()->tensors)
+    c.entries.push_back({c.files.back().get(), &t, name.str()});
+  return c;
+}
+
 llvm::Expected<SafetensorsCheckpoint> SafetensorsCheckpoint::open(llvm::StringRef path) {
   SafetensorsCheckpoint c;
   std::string dir = path.str(), index;

@@ -86,6 +86,11 @@ private:
 class SafetensorsCheckpoint {
 public:
   static llvm::Expected<SafetensorsCheckpoint> open(llvm::StringRef path);
+  /// One file already in memory (which must outlive the result), with the
+  /// quantization config's JSON text (or "").
+  static llvm::Expected<SafetensorsCheckpoint> fromBuffer(llvm::ArrayRef<uint8_t> buffer,
+                                                          llvm::StringRef name,
+                                                          llvm::StringRef quantizeConfig = "");
 
   struct Entry {
     const SafetensorsFile *file;

@@ -1,0 +1,60 @@
+//===- GGUFFuzzer.cpp - libFuzzer target: the GGUF importer ----------------===//
+//
+// The input is a whole GGUF file. The reader, the block decoders and the
+// module builder must accept it or say why (never crash, never read past
+// the buffer, never allocate more than the file justifies), and what they
+// accept must verify.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lowbit/Import/GGMLTypes.h"
+#include "lowbit/Import/GGUF.h"
+#include "lowbit/Import/Import.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+using namespace lowbit::import;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  llvm::Expected<GGUFFile> f = GGUFFile::parse(llvm::ArrayRef<uint8_t>(data, size), "<fuzz>");
+  if (!f) {
+    llvm::consumeError(f.takeError());
+    return 0;
+  }
+  std::vector<ImportedTensor> tensors;
+  for (const GGUFTensor &t : f->tensors) {
+    llvm::Expected<ImportedTensor> it = decodeGGMLTensor(t.name, t.type, t.dims, f->tensorData(t));
+    if (!it) {
+      llvm::consumeError(it.takeError());
+      return 0;
+    }
+    tensors.push_back(std::move(*it));
+  }
+  // A fresh context now and then: constants are uniqued in the context
+  // and never freed, so one context would grow with every input.
+  static std::unique_ptr<mlir::MLIRContext> context;
+  static unsigned uses = 0;
+  if (!context || ++uses % 512 == 0) {
+    mlir::DialectRegistry registry;
+    registerImportDialects(registry);
+    context = std::make_unique<mlir::MLIRContext>(registry);
+    context->loadAllAvailableDialects();
+    context->printOpOnDiagnostic(false);
+  }
+  mlir::MLIRContext *ctx = context.get();
+  mlir::ScopedDiagnosticHandler quiet(ctx, [](mlir::Diagnostic &) { return mlir::success(); });
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> m = buildWeightModule(*ctx, tensors, "<fuzz>");
+  if (!m) {
+    llvm::consumeError(m.takeError());
+    return 0;
+  }
+  if (mlir::failed(mlir::verify(**m)))
+    __builtin_trap(); // an accepted file must import to valid IR
+  return 0;
+}

@@ -1,0 +1,68 @@
+//===- SafetensorsFuzzer.cpp - libFuzzer target: the safetensors importer -===//
+//
+// The input is a safetensors file, optionally preceded by a quantization
+// config: when it starts with '{', its first line is the config's JSON
+// (as quantize_config.json would hold) and the rest is the file. The
+// reader, the GPTQ/AWQ decoders and the module builder must accept it or
+// say why, and what they accept must verify.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lowbit/Import/Import.h"
+#include "lowbit/Import/Safetensors.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <cstring>
+
+using namespace lowbit::import;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  llvm::StringRef config;
+  if (size && data[0] == '{') {
+    const void *nl = std::memchr(data, '\n', size);
+    if (!nl)
+      return 0;
+    size_t n = size_t(static_cast<const uint8_t *>(nl) - data);
+    config = llvm::StringRef(reinterpret_cast<const char *>(data), n);
+    data += n + 1;
+    size -= n + 1;
+  }
+  llvm::Expected<SafetensorsCheckpoint> c =
+      SafetensorsCheckpoint::fromBuffer(llvm::ArrayRef<uint8_t>(data, size), "<fuzz>", config);
+  if (!c) {
+    llvm::consumeError(c.takeError());
+    return 0;
+  }
+  llvm::Expected<std::vector<ImportedTensor>> tensors = importSafetensors(*c);
+  if (!tensors) {
+    llvm::consumeError(tensors.takeError());
+    return 0;
+  }
+  // A fresh context now and then: constants are uniqued in the context
+  // and never freed, so one context would grow with every input.
+  static std::unique_ptr<mlir::MLIRContext> context;
+  static unsigned uses = 0;
+  if (!context || ++uses % 512 == 0) {
+    mlir::DialectRegistry registry;
+    registerImportDialects(registry);
+    context = std::make_unique<mlir::MLIRContext>(registry);
+    context->loadAllAvailableDialects();
+    context->printOpOnDiagnostic(false);
+  }
+  mlir::MLIRContext *ctx = context.get();
+  mlir::ScopedDiagnosticHandler quiet(ctx, [](mlir::Diagnostic &) { return mlir::success(); });
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> m = buildWeightModule(*ctx, *tensors, "<fuzz>");
+  if (!m) {
+    llvm::consumeError(m.takeError());
+    return 0;
+  }
+  if (mlir::failed(mlir::verify(**m)))
+    __builtin_trap(); // an accepted checkpoint must import to valid IR
+  return 0;
+}
