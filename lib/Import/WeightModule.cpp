@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -205,7 +206,7 @@ namespace lowbit::import {
 
 void registerImportDialects(DialectRegistry &registry) {
   registry.insert<arith::ArithDialect, func::FuncDialect, linalg::LinalgDialect,
-                  tensor::TensorDialect, mlir::lowbit::LowbitDialect>();
+                  math::MathDialect, tensor::TensorDialect, mlir::lowbit::LowbitDialect>();
 }
 
 llvm::Expected<OwningOpRef<ModuleOp>>

@@ -3,6 +3,8 @@
 //   lowbit-import model.gguf -o model.mlir
 //   lowbit-import checkpoint-dir/ -o model.mlir      (safetensors, GPTQ, AWQ)
 //   lowbit-import model.gguf --list                  (the tensors and formats)
+//   lowbit-import model.onnx --input-shape=x:1x3x48x320 [--quantize=mxfp4]
+//                 [--quantize-config=layers.txt] -o model.mlir
 //
 // See lowbit/Import/Import.h for the module it writes and docs/importing.md
 // for the supported formats.
@@ -10,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lowbit/Import/Import.h"
+#include "lowbit/Import/ONNX.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -20,6 +23,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
@@ -41,6 +45,20 @@ cl::opt<FileFormat> format("format", cl::desc("Input format"), cl::init(FileForm
                                       clEnumValN(FileFormat::Safetensors, "safetensors",
                                                  "a safetensors file or checkpoint directory")),
                            cl::cat(importCategory));
+cl::list<std::string> inputShapes("input-shape",
+                                  cl::desc("ONNX: the shape of a graph input, NAME:AxBx... "
+                                           "(repeatable; needed where the graph's is symbolic)"),
+                                  cl::value_desc("name:shape"), cl::cat(importCategory));
+cl::opt<std::string> quantize("quantize",
+                              cl::desc("ONNX: quantize every constant MatMul/Gemm/Conv weight "
+                                       "with this scheme (a preset such as int8_per_channel, "
+                                       "gptq_u4_g128, mxfp4, or a scheme body)"),
+                              cl::value_desc("scheme"), cl::cat(importCategory));
+cl::opt<std::string> quantizeConfig("quantize-config",
+                                    cl::desc("ONNX: per-node schemes, one 'PATTERN SCHEME' per "
+                                             "line (node name or glob; first match wins; "
+                                             "scheme 'none' keeps f32)"),
+                                    cl::value_desc("file"), cl::cat(importCategory));
 cl::opt<bool> emitBytecode("emit-bytecode", cl::desc("Write MLIR bytecode instead of text"),
                            cl::cat(importCategory));
 cl::opt<bool> list("list", cl::desc("List the tensors (name, format, shape, lowbit type, bits "
@@ -92,12 +110,93 @@ void printList(llvm::raw_ostream &os, llvm::ArrayRef<ImportedTensor> tensors) {
        << (t.scheme.empty() ? "-" : t.scheme) << '\t' << llvm::format("%.4f", bits) << '\n';
   }
 }
+
+llvm::Expected<ONNXImportOptions> onnxOptions() {
+  ONNXImportOptions o;
+  for (const std::string &spec : inputShapes) {
+    auto [name, dims] = llvm::StringRef(spec).rsplit(':');
+    if (name.empty() || dims.empty())
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     "--input-shape=" + spec + ": expected NAME:AxBx...");
+    std::vector<int64_t> shape;
+    llvm::SmallVector<llvm::StringRef> parts;
+    dims.split(parts, 'x');
+    for (llvm::StringRef p : parts) {
+      int64_t d;
+      if (p.getAsInteger(10, d) || d <= 0)
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       "--input-shape=" + spec + ": '" + p +
+                                           "' is not a positive dimension");
+      shape.push_back(d);
+    }
+    o.inputShapes[name.str()] = shape;
+  }
+  o.quantize = quantize;
+  if (!quantizeConfig.empty()) {
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> mb = llvm::MemoryBuffer::getFile(quantizeConfig);
+    if (!mb)
+      return llvm::createStringError(mb.getError(), quantizeConfig + ": " + mb.getError().message());
+    llvm::SmallVector<llvm::StringRef> lines;
+    (*mb)->getBuffer().split(lines, '\n');
+    for (size_t i = 0; i < lines.size(); ++i) {
+      llvm::StringRef line = lines[i].split('#').first.trim();
+      if (line.empty())
+        continue;
+      auto [pattern, scheme] = line.split(' ');
+      scheme = scheme.trim();
+      if (scheme.empty())
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       quantizeConfig + ":" + llvm::Twine(i + 1) +
+                                           ": expected 'PATTERN SCHEME'");
+      o.quantizeConfig.emplace_back(pattern.str(), scheme.str());
+    }
+  }
+  return o;
+}
+
+int importGraph(llvm::raw_ostream &os) {
+  llvm::Expected<ONNXImportOptions> o = onnxOptions();
+  if (!o)
+    return fail(llvm::toString(o.takeError()));
+  mlir::DialectRegistry registry;
+  registerImportDialects(registry);
+  mlir::MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module = importONNX(context, inputPath, *o);
+  if (!module)
+    return fail(llvm::toString(module.takeError()));
+  if (mlir::failed(mlir::verify(**module)))
+    return fail("the imported module does not verify (a bug: please report it)");
+  if (emitBytecode) {
+    if (mlir::failed(mlir::writeBytecodeToFile(**module, os)))
+      return fail("cannot write bytecode");
+  } else {
+    mlir::OpPrintingFlags flags;
+    (*module)->print(os, flags.enableDebugInfo(true, /*prettyForm=*/false));
+  }
+  return 0;
+}
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(importCategory);
   cl::ParseCommandLineOptions(argc, argv, "lowbit model importer\n");
+
+  if (llvm::StringRef(inputPath).ends_with(".onnx")) {
+    if (list)
+      return fail("--list is for weight files (GGUF, safetensors)");
+    std::error_code ec;
+    auto out = std::make_unique<llvm::ToolOutputFile>(outputFile, ec, llvm::sys::fs::OF_None);
+    if (ec)
+      return fail("cannot write " + outputFile + ": " + ec.message());
+    int rc = importGraph(out->os());
+    if (rc == 0)
+      out->keep();
+    return rc;
+  }
+  if (!inputShapes.empty() || !quantize.empty() || !quantizeConfig.empty())
+    return fail("--input-shape, --quantize and --quantize-config are for ONNX graphs");
 
   llvm::Expected<std::vector<ImportedTensor>> tensors = readWeights(inputPath, format);
   if (!tensors)

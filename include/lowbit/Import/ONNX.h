@@ -1,0 +1,52 @@
+//===- ONNX.h - ONNX graphs to lowbit IR ------------------------*- C++ -*-===//
+//
+// An ONNX model (opsets 9 to 21, parsed with Debian's libonnx / protobuf)
+// becomes one function `@main` with the graph's inputs and outputs, built
+// from linalg, tensor and arith ops on tensors (and lowbit ops where
+// weights are quantized). Shapes are static: a graph input with symbolic
+// dimensions needs them given (`inputShapes`). Shape computations of the
+// graph (Shape, Gather, Slice, Concat, Cast, ... on known values) are
+// evaluated at import; initializers and Constant nodes become constants;
+// BatchNormalization after a Conv is folded into its weights. Every op's
+// location names its node. An operator the importer does not know is an
+// error naming the operator and the node.
+//
+// The supported operators and their limits are listed in docs/importing.md.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LOWBIT_IMPORT_ONNX_H
+#define LOWBIT_IMPORT_ONNX_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lowbit::import {
+
+struct ONNXImportOptions {
+  /// Shapes of graph inputs by name (overriding the file's).
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Quantization of constant MatMul/Gemm/Conv weights: a scheme preset or
+  /// body for every such weight ("" for none; see docs/importing.md).
+  std::string quantize;
+  /// Per-node schemes: pairs of (node name or glob pattern, scheme), the
+  /// first match wins; "none" keeps a weight in f32.
+  std::vector<std::pair<std::string, std::string>> quantizeConfig;
+};
+
+/// Whether this build has the ONNX importer (libonnx was found).
+bool haveONNX();
+
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+importONNX(mlir::MLIRContext &context, llvm::StringRef path, const ONNXImportOptions &options);
+
+} // namespace lowbit::import
+
+#endif

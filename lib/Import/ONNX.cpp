@@ -1,0 +1,327 @@
+//===- ONNX.cpp - ONNX graphs to lowbit IR --------------------------------===//
+//
+// One pass over the graph's nodes (they are topologically sorted, as the
+// ONNX spec requires), each node turned into ops on tensors with static
+// shapes. A value is either an MLIR value or, where the importer can
+// compute it (constants, shapes and everything computed from them only),
+// a Known tensor evaluated here; Known tensors become arith.constant ops
+// where an MLIR op reads them. Lowerings of the operators are in
+// ONNXOps.cpp; this file holds the graph walk, constants and attributes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ONNXImporter.h"
+
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <onnx/onnx_pb.h>
+
+using namespace mlir;
+using namespace ::lowbit::import;
+using namespace ::lowbit::import::onnximport;
+
+bool lowbit::import::haveONNX() { return true; }
+
+//===----------------------------------------------------------------------===//
+// Known tensors
+//===----------------------------------------------------------------------===//
+
+int64_t onnximport::numElements(llvm::ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+namespace {
+llvm::Error err(const llvm::Twine &msg) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
+}
+
+/// ONNX TensorProto data types the importer reads.
+enum DataType { FLOAT = 1, UINT8 = 2, INT8 = 3, INT32 = 6, INT64 = 7, BOOL = 9, DOUBLE = 11 };
+
+template <class T> bool readRaw(const std::string &raw, size_t n, std::vector<T> &out) {
+  if (raw.size() != n * sizeof(T))
+    return false;
+  out.resize(n);
+  std::memcpy(out.data(), raw.data(), raw.size());
+  return true;
+}
+} // namespace
+
+llvm::Expected<Known> onnximport::knownFromProto(const onnx::TensorProto &t) {
+  Known k;
+  uint64_t n = 1;
+  for (int64_t d : t.dims()) {
+    if (d < 0 || (d && n > (uint64_t(1) << 40) / uint64_t(d)))
+      return err("tensor '" + t.name() + "' has a negative or too large dimension");
+    n *= uint64_t(d);
+    k.shape.push_back(d);
+  }
+  if (t.data_location() == onnx::TensorProto::EXTERNAL)
+    return err("tensor '" + t.name() + "' keeps its data in an external file (not supported)");
+  const std::string &raw = t.raw_data();
+  bool ok = true;
+  switch (t.data_type()) {
+  case FLOAT:
+    k.isFloat = true;
+    if (!raw.empty() || t.float_data_size() == 0)
+      ok = readRaw(raw, n, k.f);
+    else if ((ok = uint64_t(t.float_data_size()) == n))
+      k.f.assign(t.float_data().begin(), t.float_data().end());
+    break;
+  case DOUBLE: {
+    k.isFloat = true;
+    std::vector<double> d;
+    if (!raw.empty() || t.double_data_size() == 0)
+      ok = readRaw(raw, n, d);
+    else if ((ok = uint64_t(t.double_data_size()) == n))
+      d.assign(t.double_data().begin(), t.double_data().end());
+    k.f.assign(d.begin(), d.end());
+    break;
+  }
+  case INT64:
+    k.isFloat = false;
+    if (!raw.empty() || t.int64_data_size() == 0)
+      ok = readRaw(raw, n, k.i);
+    else if ((ok = uint64_t(t.int64_data_size()) == n))
+      k.i.assign(t.int64_data().begin(), t.int64_data().end());
+    break;
+  case INT32: case INT8: case UINT8: case BOOL: {
+    k.isFloat = false;
+    if (!raw.empty()) {
+      if (t.data_type() == INT32) {
+        std::vector<int32_t> v;
+        ok = readRaw(raw, n, v);
+        k.i.assign(v.begin(), v.end());
+      } else if (t.data_type() == INT8) {
+        std::vector<int8_t> v;
+        ok = readRaw(raw, n, v);
+        k.i.assign(v.begin(), v.end());
+      } else {
+        std::vector<uint8_t> v;
+        ok = readRaw(raw, n, v);
+        k.i.assign(v.begin(), v.end());
+      }
+    } else if ((ok = uint64_t(t.int32_data_size()) == n)) {
+      k.i.assign(t.int32_data().begin(), t.int32_data().end());
+    }
+    break;
+  }
+  default:
+    return err("tensor '" + t.name() + "' has data type " + llvm::Twine(t.data_type()) +
+               " (float, double, int64, int32, int8, uint8 and bool are supported)");
+  }
+  if (!ok)
+    return err("tensor '" + t.name() + "': its data does not match its shape");
+  return k;
+}
+
+//===----------------------------------------------------------------------===//
+// The importer
+//===----------------------------------------------------------------------===//
+
+Importer::Importer(MLIRContext &ctx, llvm::StringRef file, const ONNXImportOptions &options)
+    : ctx(ctx), b(&ctx), file(file.str()), options(options), loc(UnknownLoc::get(&ctx)) {}
+
+llvm::Error Importer::fail(const llvm::Twine &msg) const {
+  return err(file + ": node '" + nodeName + "' (" + opType + "): " + msg);
+}
+
+Value Importer::materialize(Val &v) {
+  if (v.value)
+    return v.value;
+  const Known &k = *v.known;
+  if (k.isFloat) {
+    auto t = RankedTensorType::get(k.shape, b.getF32Type());
+    v.value = arith::ConstantOp::create(b, loc, t, DenseElementsAttr::get(t, llvm::ArrayRef(k.f)));
+  } else {
+    auto t = RankedTensorType::get(k.shape, b.getI64Type());
+    v.value = arith::ConstantOp::create(b, loc, t, DenseElementsAttr::get(t, llvm::ArrayRef(k.i)));
+  }
+  return v.value;
+}
+
+llvm::Expected<Val *> Importer::input(const onnx::NodeProto &node, int i) {
+  if (i >= node.input_size() || node.input(i).empty())
+    return fail("input " + llvm::Twine(i) + " is missing");
+  auto it = values.find(node.input(i));
+  if (it == values.end())
+    return fail("input '" + node.input(i) + "' is not defined before the node");
+  return &it->second;
+}
+
+bool Importer::hasInput(const onnx::NodeProto &node, int i) const {
+  return i < node.input_size() && !node.input(i).empty();
+}
+
+void Importer::define(const onnx::NodeProto &node, int i, Val v) {
+  if (i < node.output_size() && !node.output(i).empty())
+    values[node.output(i)] = std::move(v);
+}
+
+Val Importer::runtime(Value v) {
+  Val r;
+  r.value = v;
+  r.shape.assign(cast<RankedTensorType>(v.getType()).getShape().begin(),
+                 cast<RankedTensorType>(v.getType()).getShape().end());
+  return r;
+}
+
+Val Importer::knownVal(Known k) {
+  Val r;
+  r.shape.assign(k.shape.begin(), k.shape.end());
+  r.known = std::move(k);
+  return r;
+}
+
+const onnx::AttributeProto *Importer::attr(const onnx::NodeProto &node, llvm::StringRef name) {
+  for (const onnx::AttributeProto &a : node.attribute())
+    if (a.name() == name)
+      return &a;
+  return nullptr;
+}
+
+int64_t Importer::intAttr(const onnx::NodeProto &node, llvm::StringRef name, int64_t dflt) {
+  const onnx::AttributeProto *a = attr(node, name);
+  return a ? a->i() : dflt;
+}
+
+float Importer::floatAttr(const onnx::NodeProto &node, llvm::StringRef name, float dflt) {
+  const onnx::AttributeProto *a = attr(node, name);
+  return a ? a->f() : dflt;
+}
+
+std::optional<std::vector<int64_t>> Importer::intsAttr(const onnx::NodeProto &node,
+                                                       llvm::StringRef name) {
+  const onnx::AttributeProto *a = attr(node, name);
+  if (!a)
+    return std::nullopt;
+  return std::vector<int64_t>(a->ints().begin(), a->ints().end());
+}
+
+std::string Importer::stringAttr(const onnx::NodeProto &node, llvm::StringRef name,
+                                 llvm::StringRef dflt) {
+  const onnx::AttributeProto *a = attr(node, name);
+  return a ? a->s() : dflt.str();
+}
+
+/// Conv outputs whose only reader is a BatchNormalization with constant
+/// parameters: the importer folds the normalization into the weights.
+static std::map<std::string, const onnx::NodeProto *>
+foldableBatchNorms(const onnx::GraphProto &g) {
+  std::map<std::string, int> uses;
+  for (const onnx::NodeProto &n : g.node())
+    for (const std::string &in : n.input())
+      ++uses[in];
+  for (const onnx::ValueInfoProto &o : g.output())
+    ++uses[o.name()];
+  std::map<std::string, const onnx::NodeProto *> convOutputs, out;
+  for (const onnx::NodeProto &n : g.node())
+    if (n.op_type() == "Conv" && n.output_size() == 1)
+      convOutputs[n.output(0)] = &n;
+  for (const onnx::NodeProto &n : g.node())
+    if (n.op_type() == "BatchNormalization" && n.input_size() == 5 && n.output_size() >= 1 &&
+        convOutputs.count(n.input(0)) && uses[n.input(0)] == 1)
+      out[n.input(0)] = &n;
+  return out;
+}
+
+llvm::Expected<OwningOpRef<ModuleOp>> Importer::run(const onnx::ModelProto &model) {
+  for (const onnx::OperatorSetIdProto &o : model.opset_import())
+    if (o.domain().empty() || o.domain() == "ai.onnx")
+      opset = o.version();
+  if (opset < 9 || opset > 21)
+    return err(file + ": opset " + llvm::Twine(opset) + " (9 to 21 are supported)");
+  const onnx::GraphProto &g = model.graph();
+  Location fileLoc = FileLineColLoc::get(&ctx, file, 0, 0);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  b.setInsertionPointToEnd(module->getBody());
+
+  for (const onnx::TensorProto &t : g.initializer()) {
+    llvm::Expected<Known> k = knownFromProto(t);
+    if (!k)
+      return err(file + ": initializer: " + llvm::toString(k.takeError()));
+    values[t.name()] = knownVal(std::move(*k));
+  }
+  // Arguments: the inputs that are not initializers.
+  SmallVector<Type> argTypes;
+  std::vector<std::string> argNames;
+  for (const onnx::ValueInfoProto &in : g.input()) {
+    if (values.count(in.name()))
+      continue;
+    const onnx::TypeProto_Tensor &tt = in.type().tensor_type();
+    if (tt.elem_type() != FLOAT)
+      return err(file + ": graph input '" + in.name() + "' is not float (only f32 inputs are supported)");
+    std::vector<int64_t> shape;
+    auto given = options.inputShapes.find(in.name());
+    if (given != options.inputShapes.end()) {
+      shape = given->second;
+      if (int(shape.size()) != tt.shape().dim_size())
+        return err(file + ": --input-shape for '" + in.name() + "' has " +
+                   llvm::Twine(shape.size()) + " dimensions, the graph's " +
+                   llvm::Twine(tt.shape().dim_size()));
+    } else {
+      for (const auto &d : tt.shape().dim()) {
+        if (!d.has_dim_value() || d.dim_value() <= 0)
+          return err(file + ": graph input '" + in.name() + "' has a symbolic dimension ('" +
+                     d.dim_param() + "'): give its shape with --input-shape=" + in.name() +
+                     ":AxBx...");
+        shape.push_back(d.dim_value());
+      }
+    }
+    argTypes.push_back(RankedTensorType::get(shape, b.getF32Type()));
+    argNames.push_back(in.name());
+  }
+  auto fn = func::FuncOp::create(b, fileLoc, "main", FunctionType::get(&ctx, argTypes, {}));
+  Block *body = fn.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  for (size_t i = 0; i < argNames.size(); ++i)
+    values[argNames[i]] = runtime(body->getArgument(unsigned(i)));
+
+  foldedBatchNorms = foldableBatchNorms(g);
+  for (const onnx::NodeProto &node : g.node()) {
+    nodeName = node.name().empty() ? (node.output_size() ? node.output(0) : "?") : node.name();
+    opType = node.op_type();
+    loc = NameLoc::get(StringAttr::get(&ctx, nodeName), fileLoc);
+    if (!node.domain().empty() && node.domain() != "ai.onnx" && node.domain() != "com.microsoft")
+      return fail("operator domain '" + node.domain() + "' is not supported");
+    if (llvm::Error e = lowerNode(node))
+      return std::move(e);
+  }
+
+  SmallVector<Value> results;
+  SmallVector<Type> resultTypes;
+  for (const onnx::ValueInfoProto &o : g.output()) {
+    auto it = values.find(o.name());
+    if (it == values.end())
+      return err(file + ": graph output '" + o.name() + "' is never computed");
+    loc = NameLoc::get(StringAttr::get(&ctx, o.name()), fileLoc);
+    Value v = materialize(it->second);
+    if (!cast<RankedTensorType>(v.getType()).getElementType().isF32())
+      return err(file + ": graph output '" + o.name() + "' is not float");
+    results.push_back(v);
+    resultTypes.push_back(v.getType());
+  }
+  func::ReturnOp::create(b, fileLoc, results);
+  fn.setType(FunctionType::get(&ctx, argTypes, resultTypes));
+  return std::move(module);
+}
+
+llvm::Expected<OwningOpRef<ModuleOp>>
+lowbit::import::importONNX(MLIRContext &ctx, llvm::StringRef path, const ONNXImportOptions &options) {
+  for (llvm::StringRef d : {"arith", "func", "linalg", "tensor", "math", "lowbit"})
+    if (!ctx.getOrLoadDialect(d))
+      return err("the context lacks the " + d + " dialect (registerImportDialects)");
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> mb =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!mb)
+    return err(path + ": " + mb.getError().message());
+  onnx::ModelProto model;
+  llvm::StringRef buf = (*mb)->getBuffer();
+  if (buf.size() > size_t(INT32_MAX) || !model.ParseFromArray(buf.data(), int(buf.size())))
+    return err(path + ": not an ONNX model (the protobuf does not parse)");
+  Importer importer(ctx, path, options);
+  return importer.run(model);
+}

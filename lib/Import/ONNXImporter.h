@@ -1,0 +1,133 @@
+//===- ONNXImporter.h - The ONNX importer's state (private) -----*- C++ -*-===//
+#ifndef LOWBIT_LIB_IMPORT_ONNXIMPORTER_H
+#define LOWBIT_LIB_IMPORT_ONNXIMPORTER_H
+
+#include "lowbit/Import/ONNX.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace onnx {
+class AttributeProto;
+class ModelProto;
+class NodeProto;
+class TensorProto;
+} // namespace onnx
+
+namespace lowbit::import::onnximport {
+
+int64_t numElements(llvm::ArrayRef<int64_t> shape);
+
+/// A tensor whose values the importer knows: f32 (floats and doubles, kept
+/// as the f32 the graph computes with) or integers (as int64).
+struct Known {
+  std::vector<int64_t> shape;
+  bool isFloat = true;
+  std::vector<float> f;
+  std::vector<int64_t> i;
+  int64_t size() const { return numElements(shape); }
+  double at(int64_t k) const { return isFloat ? double(f[size_t(k)]) : double(i[size_t(k)]); }
+};
+
+llvm::Expected<Known> knownFromProto(const onnx::TensorProto &t);
+
+/// A value of the graph: an MLIR tensor, or a Known one (made an MLIR
+/// constant when an op needs it).
+struct Val {
+  mlir::Value value;
+  std::vector<int64_t> shape;
+  std::optional<Known> known;
+  int64_t rank() const { return int64_t(shape.size()); }
+};
+
+class Importer {
+public:
+  Importer(mlir::MLIRContext &ctx, llvm::StringRef file, const ONNXImportOptions &options);
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> run(const onnx::ModelProto &model);
+
+private:
+  // ONNX.cpp: graph state.
+  llvm::Error fail(const llvm::Twine &msg) const;
+  mlir::Value materialize(Val &v);
+  llvm::Expected<Val *> input(const onnx::NodeProto &node, int i);
+  bool hasInput(const onnx::NodeProto &node, int i) const;
+  void define(const onnx::NodeProto &node, int i, Val v);
+  Val runtime(mlir::Value v);
+  Val knownVal(Known k);
+  static const onnx::AttributeProto *attr(const onnx::NodeProto &node, llvm::StringRef name);
+  static int64_t intAttr(const onnx::NodeProto &node, llvm::StringRef name, int64_t dflt);
+  static float floatAttr(const onnx::NodeProto &node, llvm::StringRef name, float dflt);
+  static std::optional<std::vector<int64_t>> intsAttr(const onnx::NodeProto &node,
+                                                      llvm::StringRef name);
+  static std::string stringAttr(const onnx::NodeProto &node, llvm::StringRef name,
+                                llvm::StringRef dflt);
+
+  // ONNXOps.cpp: the operators.
+  llvm::Error lowerNode(const onnx::NodeProto &node);
+  llvm::Error lowerConstant(const onnx::NodeProto &node);
+  llvm::Error lowerElementwise(const onnx::NodeProto &node);
+  llvm::Error lowerConv(const onnx::NodeProto &node);
+  llvm::Error lowerBatchNorm(const onnx::NodeProto &node);
+  llvm::Error lowerMatMul(const onnx::NodeProto &node);
+  llvm::Error lowerGemm(const onnx::NodeProto &node);
+  llvm::Error lowerSoftmax(const onnx::NodeProto &node);
+  llvm::Error lowerReduceMean(const onnx::NodeProto &node);
+  llvm::Error lowerPool(const onnx::NodeProto &node);
+  llvm::Error lowerShapeOp(const onnx::NodeProto &node);
+  llvm::Error lowerSlice(const onnx::NodeProto &node);
+  llvm::Error lowerConcat(const onnx::NodeProto &node);
+  llvm::Error lowerTranspose(const onnx::NodeProto &node);
+  llvm::Error lowerGather(const onnx::NodeProto &node);
+  llvm::Error lowerCast(const onnx::NodeProto &node);
+
+  // Helpers (ONNXOps.cpp).
+  using Body = std::function<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
+  /// out[i...] = body(inputs broadcast to `shape`), numpy broadcasting.
+  mlir::Value elementwise(llvm::ArrayRef<mlir::Value> inputs, llvm::ArrayRef<int64_t> shape,
+                          const Body &body);
+  mlir::Value reshape(mlir::Value v, llvm::ArrayRef<int64_t> shape);
+  mlir::Value f32Const(float v);
+  mlir::Value zeros(llvm::ArrayRef<int64_t> shape, float fill = 0.0f);
+  /// The product x W^T with W known [N, K] (row per output): lowbit.mpgemm
+  /// on W's codes where the node's weights are quantized, else on f32 W.
+  llvm::Expected<mlir::Value> linear(mlir::Value x2d, const Known &w, llvm::StringRef what);
+  /// The scheme for this node's constant weight, or null (f32).
+  llvm::Expected<mlir::Attribute> weightScheme();
+  mlir::Value addBias(mlir::Value y, const Known &bias, int64_t axis);
+
+  mlir::MLIRContext &ctx;
+  mlir::OpBuilder b;
+  std::string file;
+  const ONNXImportOptions &options;
+  mlir::Location loc;
+  std::string nodeName, opType;
+  int64_t opset = 0;
+  std::map<std::string, Val> values;
+  /// Conv output -> the BatchNormalization folded into that Conv.
+  std::map<std::string, const onnx::NodeProto *> foldedBatchNorms;
+  /// The BatchNormalization output the current Conv defines too.
+  std::string foldedOutput;
+
+public:
+  /// Weights quantized by the import: name, scheme, elements.
+  struct QuantizedWeight {
+    std::string node, scheme;
+    int64_t elements;
+  };
+  std::vector<QuantizedWeight> quantized;
+};
+
+} // namespace lowbit::import::onnximport
+
+#endif

@@ -1,0 +1,15 @@
+//===- ONNXUnavailable.cpp - The ONNX importer where libonnx is absent ----===//
+//
+// Built instead of ONNX.cpp and ONNXOps.cpp when CMake finds no libonnx
+// (Debian's libonnx-dev): lowbit-import then says how to get it.
+
+#include "lowbit/Import/ONNX.h"
+
+bool lowbit::import::haveONNX() { return false; }
+
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+lowbit::import::importONNX(mlir::MLIRContext &, llvm::StringRef path, const ONNXImportOptions &) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 path + ": this lowbit was built without ONNX support (install "
+                                        "libonnx-dev and libprotobuf-dev, then rebuild)");
+}
