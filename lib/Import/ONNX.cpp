@@ -12,6 +12,9 @@
 
 #include "ONNXImporter.h"
 
+#include "mlir/IR/IRMapping.h"
+
+#include "llvm/ADT/SetVector.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 #include <onnx/onnx_pb.h>
@@ -228,6 +231,97 @@ foldableBatchNorms(const onnx::GraphProto &g) {
   return out;
 }
 
+/// Moves the body of `main` into private functions of about `chunk` ops
+/// each, called in order: LLVM's optimizer is superlinear in the size of one
+/// function (dominator-tree and SCEV updates over hundreds of loop nests), so
+/// a model compiles several times faster as a chain of small functions.
+/// Constants are cloned where they are used instead of passed.
+static void outlineSegments(ModuleOp module, func::FuncOp main, size_t chunk) {
+  Block &body = main.getBody().front();
+  SmallVector<Operation *> ops;
+  for (Operation &op : body.without_terminator())
+    if (!op.hasTrait<OpTrait::ConstantLike>())
+      ops.push_back(&op);
+  if (ops.size() <= chunk)
+    return;
+  OpBuilder b(module.getContext());
+  unsigned part = 0;
+  for (size_t start = 0; start < ops.size(); start += chunk) {
+    llvm::ArrayRef<Operation *> seg = llvm::ArrayRef(ops).slice(start, std::min(chunk, ops.size() - start));
+    llvm::SmallPtrSet<Operation *, 32> inSeg(seg.begin(), seg.end());
+    llvm::SetVector<Value> args, results;
+    auto topOf = [&](Operation *o) {
+      while (o && o->getBlock() != &body)
+        o = o->getParentOp();
+      return o;
+    };
+    for (Operation *op : seg) {
+      op->walk([&](Operation *inner) {
+        for (Value v : inner->getOperands()) {
+          if (auto arg = dyn_cast<BlockArgument>(v)) {
+            if (arg.getOwner() == &body)
+              args.insert(v); // an argument of main
+            continue;         // else a region argument inside the segment
+          }
+          Operation *def = v.getDefiningOp();
+          if (def->hasTrait<OpTrait::ConstantLike>())
+            continue; // cloned into the segment
+          if (!inSeg.count(topOf(def)))
+            args.insert(v);
+        }
+      });
+      for (Value r : op->getResults())
+        for (Operation *user : r.getUsers()) {
+          if (!inSeg.count(topOf(user))) {
+            results.insert(r);
+            break;
+          }
+        }
+    }
+    SmallVector<Type> argTypes, resultTypes;
+    for (Value v : args)
+      argTypes.push_back(v.getType());
+    for (Value v : results)
+      resultTypes.push_back(v.getType());
+    b.setInsertionPoint(main);
+    auto fn = func::FuncOp::create(b, main.getLoc(), "main.part" + std::to_string(part++),
+                                   b.getFunctionType(argTypes, resultTypes));
+    fn.setPrivate();
+    Block *fb = fn.addEntryBlock();
+    IRMapping map;
+    for (auto [v, a] : llvm::zip(args, fb->getArguments()))
+      map.map(v, a);
+    OpBuilder inner = OpBuilder::atBlockEnd(fb);
+    for (Operation *op : seg) {
+      // Constants the segment reads: cloned in front of their first use.
+      op->walk([&](Operation *o) {
+        for (Value v : o->getOperands())
+          if (Operation *def = v.getDefiningOp())
+            if (def->hasTrait<OpTrait::ConstantLike>() && !map.contains(v))
+              map.map(v, inner.clone(*def)->getResult(0));
+      });
+      inner.clone(*op, map);
+    }
+    SmallVector<Value> rets;
+    for (Value v : results)
+      rets.push_back(map.lookup(v));
+    func::ReturnOp::create(inner, main.getLoc(), rets);
+    // The call replaces the segment in main.
+    b.setInsertionPoint(seg.front());
+    auto call = func::CallOp::create(b, seg.front()->getLoc(), fn, args.getArrayRef());
+    for (size_t i = 0; i < results.size(); ++i) {
+      Value v = results[i];
+      v.replaceAllUsesWith(call.getResult(unsigned(i)));
+    }
+    for (Operation *op : llvm::reverse(seg))
+      op->erase();
+  }
+  // Constants no longer read in main.
+  for (Operation &op : llvm::make_early_inc_range(body.without_terminator()))
+    if (op.hasTrait<OpTrait::ConstantLike>() && op.use_empty())
+      op.erase();
+}
+
 llvm::Expected<OwningOpRef<ModuleOp>> Importer::run(const onnx::ModelProto &model) {
   for (const onnx::OperatorSetIdProto &o : model.opset_import())
     if (o.domain().empty() || o.domain() == "ai.onnx")
@@ -281,10 +375,13 @@ llvm::Expected<OwningOpRef<ModuleOp>> Importer::run(const onnx::ModelProto &mode
     values[argNames[i]] = runtime(body->getArgument(unsigned(i)));
 
   foldedBatchNorms = foldableBatchNorms(g);
+  unsigned index = 0;
   for (const onnx::NodeProto &node : g.node()) {
     nodeName = node.name().empty() ? (node.output_size() ? node.output(0) : "?") : node.name();
     opType = node.op_type();
-    loc = NameLoc::get(StringAttr::get(&ctx, nodeName), fileLoc);
+    // The node's name, around file:N:1 with N its position in the graph (1
+    // first): diagnostics that print file locations only still say which.
+    loc = NameLoc::get(StringAttr::get(&ctx, nodeName), FileLineColLoc::get(&ctx, file, ++index, 1));
     if (!node.domain().empty() && node.domain() != "ai.onnx" && node.domain() != "com.microsoft")
       return fail("operator domain '" + node.domain() + "' is not supported");
     if (llvm::Error e = lowerNode(node))
@@ -306,6 +403,8 @@ llvm::Expected<OwningOpRef<ModuleOp>> Importer::run(const onnx::ModelProto &mode
   }
   func::ReturnOp::create(b, fileLoc, results);
   fn.setType(FunctionType::get(&ctx, argTypes, resultTypes));
+  if (options.segmentOps)
+    outlineSegments(*module, fn, options.segmentOps);
   return std::move(module);
 }
 

@@ -109,6 +109,35 @@ void addReferenceLowering(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
+/// Gives every buffer a function returns once only: a buffer returned
+/// twice (a tensor returned twice, or two tensors bufferized into one
+/// buffer) gets a copy for each later occurrence. Upstream's
+/// buffer-results-to-out-params crashes on a duplicated return operand
+/// (LLVM 22), and two out-parameters need two buffers anyway.
+struct CopyDuplicateReturnedBuffers
+    : PassWrapper<CopyDuplicateReturnedBuffers, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CopyDuplicateReturnedBuffers)
+  StringRef getArgument() const override { return "lowbit-copy-duplicate-returned-buffers"; }
+  void runOnOperation() override {
+    getOperation().walk([](func::ReturnOp ret) {
+      llvm::SmallPtrSet<Value, 8> seen;
+      OpBuilder b(ret);
+      for (OpOperand &o : ret->getOpOperands()) {
+        auto type = dyn_cast<MemRefType>(o.get().getType());
+        if (!type || seen.insert(o.get()).second)
+          continue;
+        SmallVector<Value> sizes;
+        for (int64_t d = 0; d < type.getRank(); ++d)
+          if (type.isDynamicDim(d))
+            sizes.push_back(memref::DimOp::create(b, ret.getLoc(), o.get(), d));
+        Value copy = memref::AllocOp::create(b, ret.getLoc(), MemRefType::get(type.getShape(), type.getElementType()), sizes);
+        memref::CopyOp::create(b, ret.getLoc(), o.get(), copy);
+        o.set(copy);
+      }
+    });
+  }
+};
+
 /// Tensors to buffers (results written into the caller's buffers), loops,
 /// threads, the target check, and the LLVM dialect: the same for every CPU
 /// target family.
@@ -121,6 +150,7 @@ void addBufferizationAndLLVMLowering(OpPassManager &pm, const CPUPipelineConfig 
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(std::make_unique<CopyDuplicateReturnedBuffers>());
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   outParams.hoistStaticAllocs = true;
   outParams.hoistDynamicAllocs = true; // results of dynamic shape too

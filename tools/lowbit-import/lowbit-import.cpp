@@ -59,6 +59,11 @@ cl::opt<std::string> quantizeConfig("quantize-config",
                                              "line (node name or glob; first match wins; "
                                              "scheme 'none' keeps f32)"),
                                     cl::value_desc("file"), cl::cat(importCategory));
+cl::opt<unsigned> segmentOps("segment-ops",
+                              cl::desc("ONNX: ops of @main per private function it calls in "
+                                       "order (0: one function; small functions compile "
+                                       "faster in LLVM)"),
+                              cl::init(64), cl::cat(importCategory));
 cl::opt<bool> emitBytecode("emit-bytecode", cl::desc("Write MLIR bytecode instead of text"),
                            cl::cat(importCategory));
 cl::opt<bool> list("list", cl::desc("List the tensors (name, format, shape, lowbit type, bits "
@@ -132,6 +137,7 @@ llvm::Expected<ONNXImportOptions> onnxOptions() {
     o.inputShapes[name.str()] = shape;
   }
   o.quantize = quantize;
+  o.segmentOps = segmentOps;
   if (!quantizeConfig.empty()) {
     llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> mb = llvm::MemoryBuffer::getFile(quantizeConfig);
     if (!mb)

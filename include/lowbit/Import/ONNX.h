@@ -39,6 +39,9 @@ struct ONNXImportOptions {
   /// Per-node schemes: pairs of (node name or glob pattern, scheme), the
   /// first match wins; "none" keeps a weight in f32.
   std::vector<std::pair<std::string, std::string>> quantizeConfig;
+  /// Ops of `main` per private function it calls in order (0: one
+  /// function). Small functions compile several times faster in LLVM.
+  size_t segmentOps = 64;
 };
 
 /// Whether this build has the ONNX importer (libonnx was found).
