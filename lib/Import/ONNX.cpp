@@ -125,8 +125,14 @@ llvm::Expected<Known> onnximport::knownFromProto(const onnx::TensorProto &t) {
 // The importer
 //===----------------------------------------------------------------------===//
 
-Importer::Importer(MLIRContext &ctx, llvm::StringRef file, const ONNXImportOptions &options)
-    : ctx(ctx), b(&ctx), file(file.str()), options(options), loc(UnknownLoc::get(&ctx)) {}
+Importer::Importer(MLIRContext &ctx, llvm::StringRef file, const ONNXImportOptions &options,
+                   std::vector<WeightStat> &stats)
+    : ctx(ctx), b(&ctx), file(file.str()), options(options), loc(UnknownLoc::get(&ctx)),
+      stats(stats) {}
+
+void Importer::recordWeight(int64_t elements, int64_t bits, const std::string &scheme) {
+  stats.push_back({nodeName, scheme, elements, bits});
+}
 
 llvm::Error Importer::fail(const llvm::Twine &msg) const {
   return err(file + ": node '" + nodeName + "' (" + opType + "): " + msg);
@@ -409,7 +415,8 @@ llvm::Expected<OwningOpRef<ModuleOp>> Importer::run(const onnx::ModelProto &mode
 }
 
 llvm::Expected<OwningOpRef<ModuleOp>>
-lowbit::import::importONNX(MLIRContext &ctx, llvm::StringRef path, const ONNXImportOptions &options) {
+lowbit::import::importONNX(MLIRContext &ctx, llvm::StringRef path, const ONNXImportOptions &options,
+                           std::vector<WeightStat> *stats) {
   for (llvm::StringRef d : {"arith", "func", "linalg", "tensor", "math", "lowbit"})
     if (!ctx.getOrLoadDialect(d))
       return err("the context lacks the " + d + " dialect (registerImportDialects)");
@@ -421,6 +428,7 @@ lowbit::import::importONNX(MLIRContext &ctx, llvm::StringRef path, const ONNXImp
   llvm::StringRef buf = (*mb)->getBuffer();
   if (buf.size() > size_t(INT32_MAX) || !model.ParseFromArray(buf.data(), int(buf.size())))
     return err(path + ": not an ONNX model (the protobuf does not parse)");
-  Importer importer(ctx, path, options);
+  std::vector<WeightStat> local;
+  Importer importer(ctx, path, options, stats ? *stats : local);
   return importer.run(model);
 }

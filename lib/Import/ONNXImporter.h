@@ -53,7 +53,8 @@ struct Val {
 
 class Importer {
 public:
-  Importer(mlir::MLIRContext &ctx, llvm::StringRef file, const ONNXImportOptions &options);
+  Importer(mlir::MLIRContext &ctx, llvm::StringRef file, const ONNXImportOptions &options,
+           std::vector<WeightStat> &stats);
   llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> run(const onnx::ModelProto &model);
 
 private:
@@ -102,6 +103,8 @@ private:
   /// The product x W^T with W known [N, K] (row per output): lowbit.mpgemm
   /// on W's codes where the node's weights are quantized, else on f32 W.
   llvm::Expected<mlir::Value> linear(mlir::Value x2d, const Known &w, llvm::StringRef what);
+  /// Records a constant weight of the current node in `stats`.
+  void recordWeight(int64_t elements, int64_t bits, const std::string &scheme);
   /// The scheme for this node's constant weight, or null (f32).
   llvm::Expected<mlir::Attribute> weightScheme();
   mlir::Value addBias(mlir::Value y, const Known &bias, int64_t axis);
@@ -119,13 +122,7 @@ private:
   /// The BatchNormalization output the current Conv defines too.
   std::string foldedOutput;
 
-public:
-  /// Weights quantized by the import: name, scheme, elements.
-  struct QuantizedWeight {
-    std::string node, scheme;
-    int64_t elements;
-  };
-  std::vector<QuantizedWeight> quantized;
+  std::vector<WeightStat> &stats;
 };
 
 } // namespace lowbit::import::onnximport

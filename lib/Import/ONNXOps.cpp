@@ -14,6 +14,8 @@
 
 #include "lowbit/Dialect/Lowbit/IR/LowbitAttrs.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
+#include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"
+#include "lowbit/Numerics/Format.h"
 
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
@@ -177,14 +179,29 @@ llvm::Expected<Value> Importer::linear(Value x2d, const Known &w, llvm::StringRe
   Val wv = knownVal(w);
   Value wf = materialize(wv);
   auto f32 = TypeAttr::get(b.getF32Type());
-  if (!*scheme)
+  if (!*scheme) {
+    recordWeight(n * k, 32 * n * k, "");
     return mlir::lowbit::MpGemmOp::create(b, loc, yt, x2d, ValueRange{}, wf, ValueRange{},
                                           mlir::lowbit::SchemeAttr(), mlir::lowbit::SchemeAttr(),
                                           b.getUnitAttr(), f32, mlir::lowbit::LayoutAttr())
         .getResult();
+  }
   // Quantized at compile time: lowbit.quantize of the constant folds into
   // codes and scales (the canonicalizer), the product reads them.
   auto scheme0 = cast<mlir::lowbit::SchemeAttr>(*scheme);
+  // Named policy (docs/importing.md): where K is not a multiple of the
+  // group and the rule needs whole groups, the group is the largest divisor
+  // of K not above it (g128 on K = 360 quantizes in groups of 120).
+  if (scheme0.getGranularity() == mlir::lowbit::Granularity::Group &&
+      !scheme0.allowsPartialGroups() && k % scheme0.getGroupSize() != 0) {
+    int64_t g = std::min(scheme0.getGroupSize(), k);
+    while (k % g)
+      --g;
+    scheme0 = mlir::lowbit::SchemeAttr::get(&ctx, scheme0.getRule(), scheme0.getGranularity(),
+                                            scheme0.getAxis(), g, scheme0.getBlock(),
+                                            scheme0.getScaleType(), scheme0.getZeroType(),
+                                            scheme0.getElementType());
+  }
   Type element = scheme0.getElementType();
   if (!element)
     return fail("scheme '" + llvm::Twine(what) + "' names no element format (use a preset or " +
@@ -205,7 +222,15 @@ llvm::Expected<Value> Importer::linear(Value x2d, const Known &w, llvm::StringRe
   std::string text;
   llvm::raw_string_ostream os(text);
   os << scheme0;
-  quantized.push_back({nodeName, text, n * k});
+  auto bitsOf = [](Type t) -> int64_t {
+    if (!t)
+      return 0;
+    if (std::optional<::lowbit::num::Format> f = mlir::lowbit::getFormat(t))
+      return f->bits();
+    return t.getIntOrFloatBitWidth();
+  };
+  int64_t groups = grid[0] * grid[1];
+  recordWeight(n * k, bitsOf(element) * n * k + (bitsOf(scheme0.getScaleType()) + bitsOf(scheme0.getZeroType())) * groups, text);
   return mlir::lowbit::MpGemmOp::create(b, loc, yt, x2d, ValueRange{}, q.getResult(0), params,
                                         mlir::lowbit::SchemeAttr(), scheme0, b.getUnitAttr(), f32,
                                         mlir::lowbit::LayoutAttr())
@@ -589,6 +614,7 @@ llvm::Error Importer::lowerConv(const onnx::NodeProto &node) {
     y = linalg::TransposeOp::create(b, loc, nhwc, init2, ArrayRef<int64_t>{0, 3, 1, 2}).getResult()[0];
   } else if (group == C && M == C) {
     // Depthwise (multiplier 1); quantized schemes leave these small weights in f32.
+    recordWeight(w.size(), 32 * w.size(), "");
     Known w2 = w;
     w2.shape = {C, kh, kw};
     Val wk = knownVal(std::move(w2));

@@ -64,6 +64,9 @@ cl::opt<unsigned> segmentOps("segment-ops",
                                        "order (0: one function; small functions compile "
                                        "faster in LLVM)"),
                               cl::init(64), cl::cat(importCategory));
+cl::opt<bool> weightStats("weight-stats", cl::desc("ONNX: print the constant weights' sizes to stderr "
+                                      "(elements, bytes, bits per weight)"),
+                    cl::cat(importCategory));
 cl::opt<bool> emitBytecode("emit-bytecode", cl::desc("Write MLIR bytecode instead of text"),
                            cl::cat(importCategory));
 cl::opt<bool> list("list", cl::desc("List the tensors (name, format, shape, lowbit type, bits "
@@ -168,9 +171,26 @@ int importGraph(llvm::raw_ostream &os) {
   registerImportDialects(registry);
   mlir::MLIRContext context(registry);
   context.loadAllAvailableDialects();
-  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module = importONNX(context, inputPath, *o);
+  std::vector<WeightStat> weights;
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
+      importONNX(context, inputPath, *o, &weights);
   if (!module)
     return fail(llvm::toString(module.takeError()));
+  if (weightStats) {
+    int64_t elements = 0, bits = 0, quantizedCount = 0;
+    for (const WeightStat &w : weights) {
+      elements += w.elements;
+      bits += w.bits;
+      quantizedCount += !w.scheme.empty();
+      llvm::errs() << "weight " << w.node << " " << w.elements << " elements "
+                   << llvm::format("%.4f", double(w.bits) / double(w.elements)) << " bits/weight "
+                   << (w.scheme.empty() ? "f32" : w.scheme) << "\n";
+    }
+    llvm::errs() << "weights: " << weights.size() << " tensors (" << quantizedCount
+                 << " quantized), " << elements << " elements, " << (bits + 7) / 8 << " bytes, "
+                 << llvm::format("%.4f", elements ? double(bits) / double(elements) : 0.0)
+                 << " bits/weight\n";
+  }
   if (mlir::failed(mlir::verify(**module)))
     return fail("the imported module does not verify (a bug: please report it)");
   if (emitBytecode) {

@@ -44,11 +44,21 @@ struct ONNXImportOptions {
   size_t segmentOps = 64;
 };
 
+/// A constant weight of a MatMul, Gemm or Conv as the module holds it.
+struct WeightStat {
+  std::string node;   ///< the node's name
+  std::string scheme; ///< "" for f32
+  int64_t elements = 0;
+  int64_t bits = 0;   ///< codes, scales and zero points
+};
+
 /// Whether this build has the ONNX importer (libonnx was found).
 bool haveONNX();
 
+/// `stats`, if given, receives every constant MatMul/Gemm/Conv weight.
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
-importONNX(mlir::MLIRContext &context, llvm::StringRef path, const ONNXImportOptions &options);
+importONNX(mlir::MLIRContext &context, llvm::StringRef path, const ONNXImportOptions &options,
+           std::vector<WeightStat> *stats = nullptr);
 
 } // namespace lowbit::import
 
