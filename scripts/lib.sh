@@ -14,6 +14,9 @@ LOWBIT_APT_PACKAGES=(
   python3-numpy python3-pytest libopenblas-dev libomp-22-dev libdlpack-dev
   # The aarch64 targets' tests: cross C compiler and libc, and qemu-aarch64.
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+  # lowbit-import's ONNX reader (libonnx, protobuf) and its tests' model
+  # writer (python3-onnx); the OCR demo's text rendering.
+  libonnx-dev libprotobuf-dev python3-onnx python3-pil fonts-dejavu-core fonts-wqy-zenhei
 )
 
 lowbit_log() { printf '== %s\n' "$*" >&2; }

@@ -61,6 +61,15 @@ if (shutil.which("qemu-aarch64") and shutil.which("aarch64-linux-gnu-gcc")
         and os.path.exists(aarch64_archive)):
     config.available_features.add("aarch64-emulator")
 
+# ONNX import: lowbit-import built with libonnx, and the tests' model
+# writer (python3-onnx, with numpy) in the interpreter lit runs.
+if getattr(config, "lowbit_have_onnx", "") == "ON":
+    config.available_features.add("onnx-import")
+import subprocess
+if subprocess.call([config.python_executable, "-c", "import onnx, numpy"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
+    config.available_features.add("python-onnx")
+
 # GPU execution tests need a CUDA driver and a device.
 if os.path.exists("/dev/nvidia0") or os.path.exists("/dev/nvidiactl"):
     config.available_features.add("cuda-gpu")
