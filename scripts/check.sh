@@ -99,7 +99,7 @@ fi
 # case, passed when the fuzzer found nothing. LOWBIT_FUZZ_SECONDS=0 skips.
 fuzz_seconds=${LOWBIT_FUZZ_SECONDS:-15}
 if [ "$fuzz_seconds" -gt 0 ]; then
-  for target in layout format npy mlir pipeline capi gguf safetensors; do
+  for target in layout format npy mlir pipeline capi gguf safetensors onnx; do
     lowbit_log "fuzzing $target for ${fuzz_seconds} s"
     # A fixed seed: the routine run repeats one exploration (a new finding
     # comes from scripts/fuzz.sh campaigns, not from a random CI failure).

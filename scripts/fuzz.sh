@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/fuzz.sh TARGET SECONDS  -- runs a libFuzzer target (layout, format,
-# npy, mlir, pipeline, capi, gguf, safetensors) for SECONDS, built with -fsanitize=fuzzer,address,undefined in
+# npy, mlir, pipeline, capi, gguf, safetensors, onnx) for SECONDS, built with -fsanitize=fuzzer,address,undefined in
 # build-fuzz/, starting from the seed corpus in fuzz/corpus/TARGET (copied:
 # the repository's corpus is not changed). Ends with the fuzzer's figures
 # and exits non-zero when it found a crash, a leak or a sanitizer report (the
@@ -8,9 +8,9 @@
 # random seed (0, the default, lets libFuzzer choose one).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-target=${1:?usage: scripts/fuzz.sh TARGET SECONDS (TARGET: layout, format, npy, mlir, pipeline, capi, gguf, safetensors)}
+target=${1:?usage: scripts/fuzz.sh TARGET SECONDS (TARGET: layout, format, npy, mlir, pipeline, capi, gguf, safetensors, onnx)}
 seconds=${2:?usage: scripts/fuzz.sh TARGET SECONDS}
-case "$target" in layout|format|npy|mlir|pipeline|capi|gguf|safetensors) ;; *) echo "fuzz.sh: unknown target '$target' (layout, format, npy, mlir, pipeline, capi, gguf, safetensors)" >&2; exit 2;; esac
+case "$target" in layout|format|npy|mlir|pipeline|capi|gguf|safetensors|onnx) ;; *) echo "fuzz.sh: unknown target '$target' (layout, format, npy, mlir, pipeline, capi, gguf, safetensors, onnx)" >&2; exit 2;; esac
 
 LOWBIT_APT_PACKAGES+=(libclang-rt-22-dev)
 lowbit_ensure_packages

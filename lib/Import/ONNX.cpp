@@ -30,9 +30,16 @@ bool lowbit::import::haveONNX() { return true; }
 //===----------------------------------------------------------------------===//
 
 int64_t onnximport::numElements(llvm::ArrayRef<int64_t> shape) {
+  // Saturating: a malformed model's dimensions must not overflow here (the
+  // callers refuse sizes above kMaxElements).
   int64_t n = 1;
-  for (int64_t d : shape)
+  for (int64_t d : shape) {
+    if (d < 0)
+      return -1;
+    if (d && n > (int64_t(1) << 50) / d)
+      return int64_t(1) << 50;
     n *= d;
+  }
   return n;
 }
 
@@ -48,7 +55,8 @@ template <class T> bool readRaw(const std::string &raw, size_t n, std::vector<T>
   if (raw.size() != n * sizeof(T))
     return false;
   out.resize(n);
-  std::memcpy(out.data(), raw.data(), raw.size());
+  if (n)
+    std::memcpy(out.data(), raw.data(), raw.size());
   return true;
 }
 } // namespace
@@ -168,6 +176,17 @@ bool Importer::hasInput(const onnx::NodeProto &node, int i) const {
 void Importer::define(const onnx::NodeProto &node, int i, Val v) {
   if (i < node.output_size() && !node.output(i).empty())
     values[node.output(i)] = std::move(v);
+}
+
+llvm::Error Importer::checkSize(llvm::ArrayRef<int64_t> shape, bool known) const {
+  int64_t n = numElements(shape);
+  int64_t limit = known ? kMaxKnownElements : kMaxElements;
+  if (n < 0)
+    return fail("a negative dimension");
+  if (n > limit)
+    return fail("a tensor of " + llvm::Twine(n) + " elements (more than " + llvm::Twine(limit) +
+                (known ? " for a value computed at import)" : ")"));
+  return llvm::Error::success();
 }
 
 Val Importer::runtime(Value v) {
@@ -371,6 +390,8 @@ llvm::Expected<OwningOpRef<ModuleOp>> Importer::run(const onnx::ModelProto &mode
         shape.push_back(d.dim_value());
       }
     }
+    if (numElements(shape) > kMaxElements)
+      return err(file + ": graph input '" + in.name() + "' is too large");
     argTypes.push_back(RankedTensorType::get(shape, b.getF32Type()));
     argNames.push_back(in.name());
   }
@@ -392,6 +413,15 @@ llvm::Expected<OwningOpRef<ModuleOp>> Importer::run(const onnx::ModelProto &mode
       return fail("operator domain '" + node.domain() + "' is not supported");
     if (llvm::Error e = lowerNode(node))
       return std::move(e);
+    // Computed tensors are never empty (slices, concatenations and
+    // reshapes of empty tensors are not supported); known ones may be.
+    for (const std::string &out : node.output()) {
+      auto it = values.find(out);
+      if (it != values.end() && it->second.value && !it->second.known &&
+          numElements(it->second.shape) == 0)
+        return fail("output '" + out + "' is an empty tensor (a dimension of 0), which is not "
+                    "supported");
+    }
   }
 
   SmallVector<Value> results;
@@ -415,20 +445,25 @@ llvm::Expected<OwningOpRef<ModuleOp>> Importer::run(const onnx::ModelProto &mode
 }
 
 llvm::Expected<OwningOpRef<ModuleOp>>
-lowbit::import::importONNX(MLIRContext &ctx, llvm::StringRef path, const ONNXImportOptions &options,
-                           std::vector<WeightStat> *stats) {
+lowbit::import::importONNXBuffer(MLIRContext &ctx, llvm::StringRef buf, llvm::StringRef name,
+                                 const ONNXImportOptions &options, std::vector<WeightStat> *stats) {
   for (llvm::StringRef d : {"arith", "func", "linalg", "tensor", "math", "lowbit"})
     if (!ctx.getOrLoadDialect(d))
       return err("the context lacks the " + d + " dialect (registerImportDialects)");
+  onnx::ModelProto model;
+  if (buf.size() > size_t(INT32_MAX) || !model.ParseFromArray(buf.data(), int(buf.size())))
+    return err(name + ": not an ONNX model (the protobuf does not parse)");
+  std::vector<WeightStat> local;
+  Importer importer(ctx, name, options, stats ? *stats : local);
+  return importer.run(model);
+}
+
+llvm::Expected<OwningOpRef<ModuleOp>>
+lowbit::import::importONNX(MLIRContext &ctx, llvm::StringRef path, const ONNXImportOptions &options,
+                           std::vector<WeightStat> *stats) {
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> mb =
       llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
   if (!mb)
     return err(path + ": " + mb.getError().message());
-  onnx::ModelProto model;
-  llvm::StringRef buf = (*mb)->getBuffer();
-  if (buf.size() > size_t(INT32_MAX) || !model.ParseFromArray(buf.data(), int(buf.size())))
-    return err(path + ": not an ONNX model (the protobuf does not parse)");
-  std::vector<WeightStat> local;
-  Importer importer(ctx, path, options, stats ? *stats : local);
-  return importer.run(model);
+  return importONNXBuffer(ctx, (*mb)->getBuffer(), path, options, stats);
 }

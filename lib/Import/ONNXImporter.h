@@ -27,7 +27,12 @@ class TensorProto;
 
 namespace lowbit::import::onnximport {
 
+/// Elements of a shape, saturating at 2^50 (-1 for a negative dimension).
 int64_t numElements(llvm::ArrayRef<int64_t> shape);
+/// The largest tensors the importer makes: runtime values, and values it
+/// computes itself (shape arithmetic, folded constants).
+constexpr int64_t kMaxElements = int64_t(1) << 34;
+constexpr int64_t kMaxKnownElements = int64_t(1) << 26;
 
 /// A tensor whose values the importer knows: f32 (floats and doubles, kept
 /// as the f32 the graph computes with) or integers (as int64).
@@ -60,6 +65,13 @@ public:
 private:
   // ONNX.cpp: graph state.
   llvm::Error fail(const llvm::Twine &msg) const;
+  /// An error if a tensor of this shape is too large (or has a negative
+  /// dimension); `known`: computed by the importer.
+  llvm::Error checkSize(llvm::ArrayRef<int64_t> shape, bool known) const;
+  /// Kernel, pads, strides and dilations of a 2-D window: positive (pads
+  /// non-negative) and of sane sizes.
+  llvm::Error checkWindow(llvm::ArrayRef<int64_t> kernel, llvm::ArrayRef<int64_t> pads,
+                          llvm::ArrayRef<int64_t> strides, llvm::ArrayRef<int64_t> dilations) const;
   mlir::Value materialize(Val &v);
   llvm::Expected<Val *> input(const onnx::NodeProto &node, int i);
   bool hasInput(const onnx::NodeProto &node, int i) const;

@@ -75,6 +75,25 @@ int64_t broadcastIndex(int64_t k, llvm::ArrayRef<int64_t> out, llvm::ArrayRef<in
 int64_t normAxis(int64_t a, int64_t rank) { return a < 0 ? a + rank : a; }
 } // namespace
 
+llvm::Error Importer::checkWindow(llvm::ArrayRef<int64_t> kernel, llvm::ArrayRef<int64_t> pads,
+                                  llvm::ArrayRef<int64_t> strides,
+                                  llvm::ArrayRef<int64_t> dilations) const {
+  constexpr int64_t big = 1 << 20;
+  for (int64_t v : kernel)
+    if (v < 1 || v > big)
+      return fail("kernel size " + llvm::Twine(v) + " out of range");
+  for (int64_t v : pads)
+    if (v < 0 || v > big)
+      return fail("pad " + llvm::Twine(v) + " out of range");
+  for (int64_t v : strides)
+    if (v < 1 || v > big)
+      return fail("stride " + llvm::Twine(v) + " out of range");
+  for (int64_t v : dilations)
+    if (v < 1 || v > big)
+      return fail("dilation " + llvm::Twine(v) + " out of range");
+  return llvm::Error::success();
+}
+
 Value Importer::f32Const(float v) {
   return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
 }
@@ -243,6 +262,8 @@ llvm::Expected<Value> Importer::linear(Value x2d, const Known &w, llvm::StringRe
 
 llvm::Error Importer::lowerNode(const onnx::NodeProto &node) {
   const std::string &op = node.op_type();
+  if (node.output_size() == 0 || node.output(0).empty())
+    return fail("the node has no output");
   if (op == "Constant")
     return lowerConstant(node);
   if (op == "Conv")
@@ -362,6 +383,9 @@ llvm::Error Importer::lowerElementwise(const onnx::NodeProto &node) {
   std::optional<Shape> shape = broadcastShapes(shapes);
   if (!shape)
     return fail("input shapes do not broadcast");
+  bool allKnownInputs = llvm::all_of(in, [](Val *v) { return v->known.has_value(); });
+  if (llvm::Error e = checkSize(*shape, allKnownInputs))
+    return e;
 
   // Known inputs: evaluate here.
   bool allKnown = llvm::all_of(in, [](Val *v) { return v->known.has_value(); });
@@ -521,6 +545,8 @@ llvm::Error Importer::lowerConv(const onnx::NodeProto &node) {
   std::vector<int64_t> dil = intsAttr(node, "dilations").value_or(std::vector<int64_t>{1, 1});
   if (pads.size() != 4 || strides.size() != 2 || dil.size() != 2)
     return fail("pads, strides and dilations must be those of a 2-D convolution");
+  if (llvm::Error e = checkWindow({kh, kw}, pads, strides, dil))
+    return e;
   Known bias;
   bool hasBias = hasInput(node, 2);
   if (hasBias) {
@@ -568,10 +594,14 @@ llvm::Error Importer::lowerConv(const onnx::NodeProto &node) {
 
   Value x = materialize(**xv);
   int64_t Hp = H + pads[0] + pads[2], Wp = W + pads[1] + pads[3];
+  if (Hp < dil[0] * (kh - 1) + 1 || Wp < dil[1] * (kw - 1) + 1)
+    return fail("the kernel is larger than the padded input");
   int64_t OH = (Hp - dil[0] * (kh - 1) - 1) / strides[0] + 1;
   int64_t OW = (Wp - dil[1] * (kw - 1) - 1) / strides[1] + 1;
-  if (OH <= 0 || OW <= 0)
-    return fail("the kernel is larger than the padded input");
+  if (llvm::Error e = checkSize({N, OH, OW, C, kh, kw}, false))
+    return e;
+  if (llvm::Error e = checkSize({N, M, OH, OW}, false))
+    return e;
   if (pads != std::vector<int64_t>{0, 0, 0, 0}) {
     SmallVector<OpFoldResult> lo{b.getIndexAttr(0), b.getIndexAttr(0), b.getIndexAttr(pads[0]),
                                  b.getIndexAttr(pads[1])};
@@ -920,6 +950,8 @@ llvm::Error Importer::lowerPool(const onnx::NodeProto &node) {
   std::vector<int64_t> dil = intsAttr(node, "dilations").value_or(std::vector<int64_t>{1, 1});
   if (k.size() != 2 || pads.size() != 4 || strides.size() != 2 || dil.size() != 2)
     return fail("kernel_shape, pads, strides and dilations must be 2-D");
+  if (llvm::Error e = checkWindow(k, pads, strides, dil))
+    return e;
   if (intAttr(node, "ceil_mode", 0))
     return fail("ceil_mode is not supported");
   if (stringAttr(node, "auto_pad", "NOTSET") != "NOTSET")
@@ -929,10 +961,12 @@ llvm::Error Importer::lowerPool(const onnx::NodeProto &node) {
     return fail("padded AveragePool without count_include_pad is not supported");
   Shape s = (*xv)->shape;
   int64_t Hp = s[2] + pads[0] + pads[2], Wp = s[3] + pads[1] + pads[3];
+  if (Hp < dil[0] * (k[0] - 1) + 1 || Wp < dil[1] * (k[1] - 1) + 1)
+    return fail("the window is larger than the padded input");
   int64_t OH = (Hp - dil[0] * (k[0] - 1) - 1) / strides[0] + 1;
   int64_t OW = (Wp - dil[1] * (k[1] - 1) - 1) / strides[1] + 1;
-  if (OH <= 0 || OW <= 0)
-    return fail("the window is larger than the padded input");
+  if (llvm::Error e = checkSize({s[0], s[1], OH, OW}, false))
+    return e;
   Value x = materialize(**xv);
   float padValue = isMax ? -INFINITY : 0.0f;
   if (padded) {
@@ -998,6 +1032,8 @@ llvm::Error Importer::lowerShapeOp(const onnx::NodeProto &node) {
       return fail("the shape must be known integers");
     Known k;
     k.shape = x.known->i;
+    if (llvm::Error e = checkSize(k.shape, true))
+      return e;
     float v = 0;
     if (const onnx::AttributeProto *a = attr(node, "value")) {
       llvm::Expected<Known> kv = knownFromProto(a->t());
@@ -1057,8 +1093,8 @@ llvm::Error Importer::lowerShapeOp(const onnx::NodeProto &node) {
       if (d < 0)
         return fail("negative dimension in the shape");
       target.push_back(d);
-      known *= d;
     }
+    known = numElements(target); // saturating; the -1 counts as 1 here
     if (infer >= 0) {
       if (known == 0 || numElements(x.shape) % known)
         return fail("-1 cannot be inferred");
@@ -1160,8 +1196,8 @@ llvm::Error Importer::lowerSlice(const onnx::NodeProto &node) {
     int64_t e = ends[i] < 0 ? ends[i] + dim : ends[i];
     s = std::clamp<int64_t>(s, 0, dim);
     e = std::clamp<int64_t>(e, 0, dim);
-    off[size_t(a)] = s;
     size[size_t(a)] = e > s ? (e - s + st - 1) / st : 0;
+    off[size_t(a)] = size[size_t(a)] ? s : 0; // an empty slice starts at 0 (offset < dim)
     stride[size_t(a)] = st;
   }
   if (x.known) {
@@ -1214,6 +1250,8 @@ llvm::Error Importer::lowerConcat(const onnx::NodeProto &node) {
         return fail("inputs differ outside the axis");
     out[size_t(axis)] += v->shape[size_t(axis)];
   }
+  if (llvm::Error e = checkSize(out, llvm::all_of(in, [](Val *v) { return v->known.has_value(); })))
+    return e;
   if (llvm::all_of(in, [](Val *v) { return v->known.has_value(); })) {
     Known k;
     k.isFloat = in[0]->known->isFloat;
@@ -1314,6 +1352,8 @@ llvm::Error Importer::lowerGather(const onnx::NodeProto &node) {
   Shape out(x.shape.begin(), x.shape.begin() + axis);
   out.insert(out.end(), idx.known->shape.begin(), idx.known->shape.end());
   out.insert(out.end(), x.shape.begin() + axis + 1, x.shape.end());
+  if (llvm::Error e = checkSize(out, x.known.has_value()))
+    return e;
   int64_t outer = numElements(llvm::ArrayRef(x.shape).take_front(size_t(axis)));
   int64_t inner = numElements(llvm::ArrayRef(x.shape).drop_front(size_t(axis) + 1));
   if (x.known) {

@@ -8,7 +8,14 @@
 bool lowbit::import::haveONNX() { return false; }
 
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
-lowbit::import::importONNX(mlir::MLIRContext &, llvm::StringRef path, const ONNXImportOptions &) {
+lowbit::import::importONNX(mlir::MLIRContext &ctx, llvm::StringRef path,
+                           const ONNXImportOptions &options, std::vector<WeightStat> *stats) {
+  return importONNXBuffer(ctx, "", path, options, stats);
+}
+
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+lowbit::import::importONNXBuffer(mlir::MLIRContext &, llvm::StringRef, llvm::StringRef path,
+                                 const ONNXImportOptions &, std::vector<WeightStat> *) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                  path + ": this lowbit was built without ONNX support (install "
                                         "libonnx-dev and libprotobuf-dev, then rebuild)");

@@ -59,6 +59,10 @@ bool haveONNX();
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 importONNX(mlir::MLIRContext &context, llvm::StringRef path, const ONNXImportOptions &options,
            std::vector<WeightStat> *stats = nullptr);
+/// The same from the model's bytes; `name` names it in locations.
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+importONNXBuffer(mlir::MLIRContext &context, llvm::StringRef bytes, llvm::StringRef name,
+                 const ONNXImportOptions &options, std::vector<WeightStat> *stats = nullptr);
 
 } // namespace lowbit::import
 
