@@ -169,6 +169,17 @@ llvm::Expected<Val *> Importer::input(const onnx::NodeProto &node, int i) {
   return &it->second;
 }
 
+llvm::Error Importer::inputs(const onnx::NodeProto &node, std::initializer_list<Val **> out) {
+  int i = 0;
+  for (Val **v : out) {
+    llvm::Expected<Val *> in = input(node, i++);
+    if (!in)
+      return in.takeError();
+    *v = *in;
+  }
+  return llvm::Error::success();
+}
+
 bool Importer::hasInput(const onnx::NodeProto &node, int i) const {
   return i < node.input_size() && !node.input(i).empty();
 }

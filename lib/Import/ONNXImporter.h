@@ -13,6 +13,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -74,6 +75,8 @@ private:
                           llvm::ArrayRef<int64_t> strides, llvm::ArrayRef<int64_t> dilations) const;
   mlir::Value materialize(Val &v);
   llvm::Expected<Val *> input(const onnx::NodeProto &node, int i);
+  /// Inputs 0, 1, ... of the node into `out`, or the first error.
+  llvm::Error inputs(const onnx::NodeProto &node, std::initializer_list<Val **> out);
   bool hasInput(const onnx::NodeProto &node, int i) const;
   void define(const onnx::NodeProto &node, int i, Val v);
   Val runtime(mlir::Value v);

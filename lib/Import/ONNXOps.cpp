@@ -73,6 +73,14 @@ int64_t broadcastIndex(int64_t k, llvm::ArrayRef<int64_t> out, llvm::ArrayRef<in
 }
 
 int64_t normAxis(int64_t a, int64_t rank) { return a < 0 ? a + rank : a; }
+
+/// Appends element `i` of `src` to `dst` (of the same kind).
+void appendElement(Known &dst, const Known &src, int64_t i) {
+  if (dst.isFloat)
+    dst.f.push_back(float(src.at(i)));
+  else
+    dst.i.push_back(src.i[size_t(i)]);
+}
 } // namespace
 
 llvm::Error Importer::checkWindow(llvm::ArrayRef<int64_t> kernel, llvm::ArrayRef<int64_t> pads,
@@ -711,12 +719,10 @@ llvm::Error Importer::lowerBatchNorm(const onnx::NodeProto &node) {
 //===----------------------------------------------------------------------===//
 
 llvm::Error Importer::lowerMatMul(const onnx::NodeProto &node) {
-  llvm::Expected<Val *> av = input(node, 0), bv = input(node, 1);
-  if (!av)
-    return av.takeError();
-  if (!bv)
-    return bv.takeError();
-  Val &A = **av, &B = **bv;
+  Val *a, *bp;
+  if (llvm::Error e = inputs(node, {&a, &bp}))
+    return e;
+  Val &A = *a, &B = *bp;
   if (A.rank() < 2 || B.rank() < 2)
     return fail("1-D MatMul operands are not supported");
   int64_t K = A.shape.back();
@@ -752,12 +758,10 @@ llvm::Error Importer::lowerMatMul(const onnx::NodeProto &node) {
 }
 
 llvm::Error Importer::lowerGemm(const onnx::NodeProto &node) {
-  llvm::Expected<Val *> av = input(node, 0), bv = input(node, 1);
-  if (!av)
-    return av.takeError();
-  if (!bv)
-    return bv.takeError();
-  Val &A = **av, &B = **bv;
+  Val *a, *bp;
+  if (llvm::Error e = inputs(node, {&a, &bp}))
+    return e;
+  Val &A = *a, &B = *bp;
   if (A.rank() != 2 || B.rank() != 2 || !B.known)
     return fail("Gemm needs a 2-D input and a constant 2-D weight");
   if (intAttr(node, "transA", 0))
@@ -1211,10 +1215,7 @@ llvm::Error Importer::lowerSlice(const onnx::NodeProto &node) {
       int64_t src = 0;
       for (int64_t d = 0; d < r; ++d)
         src += (off[size_t(d)] + ((e / os[size_t(d)]) % size[size_t(d)]) * stride[size_t(d)]) * is[size_t(d)];
-      if (k.isFloat)
-        k.f.push_back(x.known->f[size_t(src)]);
-      else
-        k.i.push_back(x.known->i[size_t(src)]);
+      appendElement(k, *x.known, src);
     }
     define(node, 0, knownVal(std::move(k)));
     return llvm::Error::success();
@@ -1261,11 +1262,7 @@ llvm::Error Importer::lowerConcat(const onnx::NodeProto &node) {
       for (Val *v : in) {
         int64_t chunk = numElements(v->shape) / std::max<int64_t>(outer, 1);
         for (int64_t j = 0; j < chunk; ++j) {
-          int64_t src = o * chunk + j;
-          if (k.isFloat)
-            k.f.push_back(float(v->known->at(src)));
-          else
-            k.i.push_back(v->known->i[size_t(src)]);
+          appendElement(k, *v->known, o * chunk + j);
         }
       }
     define(node, 0, knownVal(std::move(k)));
@@ -1314,10 +1311,7 @@ llvm::Error Importer::lowerTranspose(const onnx::NodeProto &node) {
       int64_t src = 0;
       for (int64_t d = 0; d < r; ++d)
         src += ((e / os[size_t(d)]) % out[size_t(d)]) * is[size_t(perm[size_t(d)])];
-      if (k.isFloat)
-        k.f.push_back(x.known->f[size_t(src)]);
-      else
-        k.i.push_back(x.known->i[size_t(src)]);
+      appendElement(k, *x.known, src);
     }
     define(node, 0, knownVal(std::move(k)));
     return llvm::Error::success();
@@ -1329,12 +1323,10 @@ llvm::Error Importer::lowerTranspose(const onnx::NodeProto &node) {
 }
 
 llvm::Error Importer::lowerGather(const onnx::NodeProto &node) {
-  llvm::Expected<Val *> xv = input(node, 0), iv = input(node, 1);
-  if (!xv)
-    return xv.takeError();
-  if (!iv)
-    return iv.takeError();
-  Val &x = **xv, &idx = **iv;
+  Val *xp, *ip;
+  if (llvm::Error e = inputs(node, {&xp, &ip}))
+    return e;
+  Val &x = *xp, &idx = *ip;
   if (!idx.known || idx.known->isFloat)
     return fail("indices must be known integers");
   int64_t r = x.rank();
@@ -1363,11 +1355,7 @@ llvm::Error Importer::lowerGather(const onnx::NodeProto &node) {
     for (int64_t o = 0; o < outer; ++o)
       for (int64_t i : ids)
         for (int64_t j = 0; j < inner; ++j) {
-          int64_t src = (o * dim + i) * inner + j;
-          if (k.isFloat)
-            k.f.push_back(x.known->f[size_t(src)]);
-          else
-            k.i.push_back(x.known->i[size_t(src)]);
+          appendElement(k, *x.known, (o * dim + i) * inner + j);
         }
     define(node, 0, knownVal(std::move(k)));
     return llvm::Error::success();

@@ -9,10 +9,9 @@
 
 #include "lowbit/Import/GGMLTypes.h"
 #include "lowbit/Import/GGUF.h"
+#include "ImportContext.h"
 #include "lowbit/Import/Import.h"
 
-#include "mlir/IR/DialectRegistry.h"
-#include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 
 #include <cstddef>
@@ -36,20 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     tensors.push_back(std::move(*it));
   }
-  // A fresh context now and then: constants are uniqued in the context
-  // and never freed, so one context would grow with every input.
-  static std::unique_ptr<mlir::MLIRContext> context;
-  static unsigned uses = 0;
-  if (!context || ++uses % 512 == 0) {
-    mlir::DialectRegistry registry;
-    registerImportDialects(registry);
-    context = std::make_unique<mlir::MLIRContext>(registry);
-    context->loadAllAvailableDialects();
-    context->printOpOnDiagnostic(false);
-  }
-  mlir::MLIRContext *ctx = context.get();
-  mlir::ScopedDiagnosticHandler quiet(ctx, [](mlir::Diagnostic &) { return mlir::success(); });
-  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> m = buildWeightModule(*ctx, tensors, "<fuzz>");
+  mlir::MLIRContext &ctx = lowbit::fuzz::importContext();
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> m = buildWeightModule(ctx, tensors, "<fuzz>");
   if (!m) {
     llvm::consumeError(m.takeError());
     return 0;
