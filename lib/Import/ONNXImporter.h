@@ -28,6 +28,8 @@ class TensorProto;
 
 namespace lowbit::import::onnximport {
 
+using Shape = std::vector<int64_t>;
+
 /// Elements of a shape, saturating at 2^50 (-1 for a negative dimension).
 int64_t numElements(llvm::ArrayRef<int64_t> shape);
 /// The largest tensors the importer makes: runtime values, and values it
@@ -47,6 +49,17 @@ struct Known {
 };
 
 llvm::Expected<Known> knownFromProto(const onnx::TensorProto &t);
+
+/// numpy broadcasting of shapes, or nullopt where they do not broadcast.
+std::optional<Shape> broadcastShapes(llvm::ArrayRef<Shape> shapes);
+/// Row-major strides of a shape.
+Shape stridesOf(llvm::ArrayRef<int64_t> shape);
+/// The flat index into `in` (broadcast to `out`) of flat index k of `out`.
+int64_t broadcastIndex(int64_t k, llvm::ArrayRef<int64_t> out, llvm::ArrayRef<int64_t> in);
+/// A negative axis counted from the end.
+int64_t normAxis(int64_t a, int64_t rank);
+/// Appends element `i` of `src` to `dst` (of the same kind).
+void appendElement(Known &dst, const Known &src, int64_t i);
 
 /// A value of the graph: an MLIR tensor, or a Known one (made an MLIR
 /// constant when an op needs it).
