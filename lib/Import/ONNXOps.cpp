@@ -232,17 +232,15 @@ llvm::Expected<Value> Importer::linear(Value x2d, const Known &w, llvm::StringRe
   if (!element)
     return fail("scheme '" + llvm::Twine(what) + "' names no element format (use a preset or " +
                 "add element = ...)");
+  // The results lowbit.quantize makes: codes, scales (and zero points) of
+  // the scheme's scale shape, NVFP4's f32 tensor scale.
   SmallVector<Type> types{RankedTensorType::get({n, k}, element)};
-  SmallVector<int64_t> grid{n, k};
-  if (scheme0.getGranularity() == mlir::lowbit::Granularity::Channel)
-    grid[1] = 1;
-  else if (scheme0.getGranularity() == mlir::lowbit::Granularity::Group)
-    grid[1] = (k + scheme0.getGroupSize() - 1) / scheme0.getGroupSize();
-  else
-    return fail("weights take channel or group schemes, not this one");
+  SmallVector<int64_t> grid = scheme0.getScaleShape({n, k});
   types.push_back(RankedTensorType::get(grid, scheme0.getScaleType()));
-  if (scheme0.getZeroType())
+  if (scheme0.hasZeroPoint())
     types.push_back(RankedTensorType::get(grid, scheme0.getZeroType()));
+  if (scheme0.hasTensorScale())
+    types.push_back(RankedTensorType::get({}, b.getF32Type()));
   auto q = mlir::lowbit::QuantizeOp::create(b, loc, types, wf, scheme0);
   SmallVector<Value> params(q.getResults().begin() + 1, q.getResults().end());
   std::string text;
@@ -255,8 +253,12 @@ llvm::Expected<Value> Importer::linear(Value x2d, const Known &w, llvm::StringRe
       return f->bits();
     return t.getIntOrFloatBitWidth();
   };
-  int64_t groups = grid[0] * grid[1];
-  recordWeight(n * k, bitsOf(element) * n * k + (bitsOf(scheme0.getScaleType()) + bitsOf(scheme0.getZeroType())) * groups, text);
+  int64_t groups = numElements(grid);
+  recordWeight(n * k,
+               bitsOf(element) * n * k +
+                   (bitsOf(scheme0.getScaleType()) + bitsOf(scheme0.getZeroType())) * groups +
+                   (scheme0.hasTensorScale() ? 32 : 0),
+               text);
   return mlir::lowbit::MpGemmOp::create(b, loc, yt, x2d, ValueRange{}, q.getResult(0), params,
                                         mlir::lowbit::SchemeAttr(), scheme0, b.getUnitAttr(), f32,
                                         mlir::lowbit::LayoutAttr())
