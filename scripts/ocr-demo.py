@@ -142,6 +142,21 @@ def edit_distance(a, b):
     return d[len(b)]
 
 
+def run_lines(fn, inputs, texts, chars):
+    """Runs a compiled model on every line: probabilities, decoded strings,
+    exact-match rate, character error rate and the time of each call."""
+    probs, times = [], []
+    for x in inputs:
+        t = time.perf_counter()
+        probs.append(fn(x))
+        times.append(time.perf_counter() - t)
+    probs = np.concatenate(probs)
+    preds = [ctc_greedy(p, chars) for p in probs]
+    exact = sum(p == t for p, t in zip(preds, texts)) / len(texts)
+    cer = sum(edit_distance(p, t) for p, t in zip(preds, texts)) / sum(len(t) for t in texts)
+    return probs, preds, exact, cer, times
+
+
 def run_onnxruntime(ort_dir, model, inputs, threads, workdir):
     """f32 reference: onnxruntime-node on every input; returns (probs, ms per image)."""
     xin = os.path.join(workdir, "inputs.bin")
@@ -236,16 +251,7 @@ def main():
         weight_bytes, bits = int(stats[stats.index("bytes,") - 1]), float(stats[stats.index("bits/weight") - 1])
         mod = lowbit.compile(mlir, threads=args.threads)
         compile_s = time.time() - t0
-        fn = mod["main"]
-        probs, times = [], []
-        for x in inputs:
-            t = time.perf_counter()
-            probs.append(fn(x))
-            times.append(time.perf_counter() - t)
-        probs = np.concatenate(probs)
-        preds = [ctc_greedy(p, chars) for p in probs]
-        exact = sum(p == t for p, t in zip(preds, texts)) / len(texts)
-        cer = sum(edit_distance(p, t) for p, t in zip(preds, texts)) / sum(len(t) for t in texts)
+        probs, preds, exact, cer, times = run_lines(mod["main"], inputs, texts, chars)
         if si == 0:
             f32_probs, f32_preds = probs, preds
         rows.append((name, exact, cer, bits, weight_bytes, compile_s, 1000 * float(np.median(times))))

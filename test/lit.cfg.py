@@ -75,5 +75,5 @@ if os.path.exists("/dev/nvidia0") or os.path.exists("/dev/nvidiactl"):
     config.available_features.add("cuda-gpu")
 
 tool_dirs = [config.lowbit_tools_dir, config.llvm_tools_dir]
-tools = ["lowbit-opt", "lowbit-num", "lowbit-layout", "lowbit-run", "lowbit-compile", "lowbit-import", "lowbit-capi-runtime-test", "mlir-tblgen", "not", "count", "FileCheck", ToolSubst("%python", config.python_executable, unresolved="ignore")]
+tools = ["lowbit-opt", "lowbit-num", "lowbit-layout", "lowbit-run", "lowbit-compile", "lowbit-import", "lowbit-quantize-model", "lowbit-capi-runtime-test", "mlir-tblgen", "not", "count", "FileCheck", ToolSubst("%python", config.python_executable, unresolved="ignore")]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

@@ -448,6 +448,14 @@ llvm::Expected<OwningOpRef<ModuleOp>> Importer::run(const onnx::ModelProto &mode
     results.push_back(v);
     resultTypes.push_back(v.getType());
   }
+  // Calibration taps after the graph's outputs.
+  for (WeightStat &st : stats)
+    if (st.tap >= 0)
+      st.tap += int(g.output_size());
+  for (Value t : taps) {
+    results.push_back(t);
+    resultTypes.push_back(t.getType());
+  }
   func::ReturnOp::create(b, fileLoc, results);
   fn.setType(FunctionType::get(&ctx, argTypes, resultTypes));
   if (options.segmentOps)

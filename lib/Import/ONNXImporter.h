@@ -151,6 +151,9 @@ private:
   std::string foldedOutput;
 
   std::vector<WeightStat> &stats;
+  /// The inputs of quantizable products, returned by main after the graph's
+  /// outputs (ONNXImportOptions::calibrationTaps).
+  llvm::SmallVector<mlir::Value> taps;
 };
 
 } // namespace lowbit::import::onnximport

@@ -205,8 +205,19 @@ llvm::Expected<Value> Importer::linear(Value x2d, const Known &w, llvm::StringRe
   Val wv = knownVal(w);
   Value wf = materialize(wv);
   auto f32 = TypeAttr::get(b.getF32Type());
+  // Every return below records the weight first; the product's shape and
+  // its calibration tap go on that record.
+  auto describe = [&] {
+    stats.back().n = n;
+    stats.back().k = k;
+    if (options.calibrationTaps) {
+      stats.back().tap = int(taps.size());
+      taps.push_back(x2d);
+    }
+  };
   if (!*scheme) {
     recordWeight(n * k, 32 * n * k, "");
+    describe();
     return mlir::lowbit::MpGemmOp::create(b, loc, yt, x2d, ValueRange{}, wf, ValueRange{},
                                           mlir::lowbit::SchemeAttr(), mlir::lowbit::SchemeAttr(),
                                           b.getUnitAttr(), f32, mlir::lowbit::LayoutAttr())
@@ -214,51 +225,21 @@ llvm::Expected<Value> Importer::linear(Value x2d, const Known &w, llvm::StringRe
   }
   // Quantized at compile time: lowbit.quantize of the constant folds into
   // codes and scales (the canonicalizer), the product reads them.
-  auto scheme0 = cast<mlir::lowbit::SchemeAttr>(*scheme);
-  // Named policy (docs/importing.md): where K is not a multiple of the
-  // group and the rule needs whole groups, the group is the largest divisor
-  // of K not above it (g128 on K = 360 quantizes in groups of 120).
-  if (scheme0.getGranularity() == mlir::lowbit::Granularity::Group &&
-      !scheme0.allowsPartialGroups() && k % scheme0.getGroupSize() != 0) {
-    int64_t g = std::min(scheme0.getGroupSize(), k);
-    while (k % g)
-      --g;
-    scheme0 = mlir::lowbit::SchemeAttr::get(&ctx, scheme0.getRule(), scheme0.getGranularity(),
-                                            scheme0.getAxis(), g, scheme0.getBlock(),
-                                            scheme0.getScaleType(), scheme0.getZeroType(),
-                                            scheme0.getElementType());
-  }
+  // The group-divisor policy (g128 on K = 360 quantizes in groups of 120).
+  auto scheme0 =
+      mlir::lowbit::fitSchemeToReduction(cast<mlir::lowbit::SchemeAttr>(*scheme), k);
   Type element = scheme0.getElementType();
   if (!element)
     return fail("scheme '" + llvm::Twine(what) + "' names no element format (use a preset or " +
                 "add element = ...)");
-  // The results lowbit.quantize makes: codes, scales (and zero points) of
-  // the scheme's scale shape, NVFP4's f32 tensor scale.
-  SmallVector<Type> types{RankedTensorType::get({n, k}, element)};
-  SmallVector<int64_t> grid = scheme0.getScaleShape({n, k});
-  types.push_back(RankedTensorType::get(grid, scheme0.getScaleType()));
-  if (scheme0.hasZeroPoint())
-    types.push_back(RankedTensorType::get(grid, scheme0.getZeroType()));
-  if (scheme0.hasTensorScale())
-    types.push_back(RankedTensorType::get({}, b.getF32Type()));
-  auto q = mlir::lowbit::QuantizeOp::create(b, loc, types, wf, scheme0);
+  auto q = mlir::lowbit::QuantizeOp::create(
+      b, loc, mlir::lowbit::getQuantizeResultTypes(scheme0, element, {n, k}), wf, scheme0);
   SmallVector<Value> params(q.getResults().begin() + 1, q.getResults().end());
   std::string text;
   llvm::raw_string_ostream os(text);
   os << scheme0;
-  auto bitsOf = [](Type t) -> int64_t {
-    if (!t)
-      return 0;
-    if (std::optional<::lowbit::num::Format> f = mlir::lowbit::getFormat(t))
-      return f->bits();
-    return t.getIntOrFloatBitWidth();
-  };
-  int64_t groups = numElements(grid);
-  recordWeight(n * k,
-               bitsOf(element) * n * k +
-                   (bitsOf(scheme0.getScaleType()) + bitsOf(scheme0.getZeroType())) * groups +
-                   (scheme0.hasTensorScale() ? 32 : 0),
-               text);
+  recordWeight(n * k, mlir::lowbit::getStoredBits(scheme0, element, {n, k}), text);
+  describe();
   return mlir::lowbit::MpGemmOp::create(b, loc, yt, x2d, ValueRange{}, q.getResult(0), params,
                                         mlir::lowbit::SchemeAttr(), scheme0, b.getUnitAttr(), f32,
                                         mlir::lowbit::LayoutAttr())

@@ -312,11 +312,8 @@ GroupScale lowbit::num::quantizeGroup(const Format &f, IntScaleRule rule,
       amax = std::max(amax, std::fabs(x[i]));
     int qmax = (1 << (f.bits() - 1)) - 1;
     s.scale = std::fmax(amax, kMinRange) / static_cast<float>(qmax);
-    for (size_t i = 0; i < n; ++i) {
-      float q = std::clamp(roundEven(x[i] / s.scale), static_cast<float>(-qmax - 1),
-                           static_cast<float>(qmax));
-      codes[i] = static_cast<uint8_t>(static_cast<int>(q)) & f.codeMask();
-    }
+    for (size_t i = 0; i < n; ++i)
+      codes[i] = quantizeGroupValue(f, rule, s, x[i]);
     return s;
   }
   float mn = x[0], mx = x[0];
@@ -340,11 +337,24 @@ GroupScale lowbit::num::quantizeGroup(const Format &f, IntScaleRule rule,
   s.scale = range / qmax;
   float zero = std::clamp(roundEven(-mn / s.scale), 0.0f, qmax);
   s.zero = static_cast<int32_t>(zero);
-  for (size_t i = 0; i < n; ++i) {
-    float q = std::clamp(roundEven(x[i] / s.scale) + zero, 0.0f, qmax);
-    codes[i] = static_cast<uint8_t>(q);
-  }
+  for (size_t i = 0; i < n; ++i)
+    codes[i] = quantizeGroupValue(f, rule, s, x[i]);
   return s;
+}
+
+uint8_t lowbit::num::quantizeGroupValue(const Format &f, IntScaleRule rule, GroupScale s,
+                                        float x) {
+  if (!std::isfinite(x) || !std::isfinite(s.scale))
+    return 0; // the NaN-group policy above: no NaN reaches a conversion
+  if (rule == IntScaleRule::AbsMax) {
+    int qmax = (1 << (f.bits() - 1)) - 1;
+    float q = std::clamp(roundEven(x / s.scale), static_cast<float>(-qmax - 1),
+                         static_cast<float>(qmax));
+    return static_cast<uint8_t>(static_cast<int>(q)) & f.codeMask();
+  }
+  float qmax = static_cast<float>((1 << f.bits()) - 1);
+  float q = std::clamp(roundEven(x / s.scale) + static_cast<float>(s.zero), 0.0f, qmax);
+  return static_cast<uint8_t>(q);
 }
 
 float lowbit::num::dequantizeGroupValue(const Format &f, GroupScale s, uint8_t code) {

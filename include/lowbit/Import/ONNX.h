@@ -42,6 +42,12 @@ struct ONNXImportOptions {
   /// Ops of `main` per private function it calls in order (0: one
   /// function). Small functions compile several times faster in LLVM.
   size_t segmentOps = 64;
+  /// Calibration taps: `main` also returns, after the graph's outputs, the
+  /// input of every product with a constant weight that a scheme could
+  /// quantize (MatMul, Gemm, im2col Conv): the rows x K matrix it
+  /// multiplies. WeightStat::tap names each one's result. Weights stay f32
+  /// unless `quantize`/`quantizeConfig` say otherwise.
+  bool calibrationTaps = false;
 };
 
 /// A constant weight of a MatMul, Gemm or Conv as the module holds it.
@@ -50,6 +56,12 @@ struct WeightStat {
   std::string scheme; ///< "" for f32
   int64_t elements = 0;
   int64_t bits = 0;   ///< codes, scales and zero points
+  /// The product's shape (output channels n, reduction k) where the weight
+  /// is an n x k product operand (0 for depthwise convolutions).
+  int64_t n = 0, k = 0;
+  /// With ONNXImportOptions::calibrationTaps: the result of `main` holding
+  /// this product's input (-1 for none).
+  int tap = -1;
 };
 
 /// Whether this build has the ONNX importer (libonnx was found).

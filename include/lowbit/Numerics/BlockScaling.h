@@ -93,6 +93,10 @@ std::string checkGroupFormat(const Format &f, IntScaleRule rule);
 /// Quantizes one group of n values to codes of f.
 GroupScale quantizeGroup(const Format &f, IntScaleRule rule, const float *x,
                          size_t n, uint8_t *codes);
+/// The code of one value under a group's scale and zero point (the rounding
+/// quantizeGroup applies to each member; GPTQ's column updates call it with
+/// scales chosen before the values changed).
+uint8_t quantizeGroupValue(const Format &f, IntScaleRule rule, GroupScale s, float x);
 /// (q - zero) * scale, in f32 as the reference frameworks compute it.
 float dequantizeGroupValue(const Format &f, GroupScale s, uint8_t code);
 /// A rows x k row-major matrix in groups of `group` along k (group == k is

@@ -321,11 +321,67 @@ DenseElementsAttr scalesAttr(ArrayRef<int64_t> shape, Type elem,
 }
 } // namespace
 
+SmallVector<Attribute> mlir::lowbit::getQuantizedAttrs(SchemeAttr scheme, Type element,
+                                                       ArrayRef<int64_t> shape,
+                                                       const num::QuantizedTensor &q) {
+  MLIRContext *ctx = scheme.getContext();
+  num::TensorScheme ts = getTensorScheme(scheme, element, shape);
+  SmallVector<int64_t> grid = scheme.getScaleShape(shape);
+  SmallVector<Attribute> results;
+  results.push_back(codesAttr(shape, ts.element.bits(), q.codes, ctx));
+  results.push_back(scalesAttr(grid, scheme.getScaleType(), q.scales, ctx));
+  if (scheme.hasZeroPoint())
+    results.push_back(codesAttr(grid, ts.zero->bits(), q.zeroPoints, ctx));
+  if (scheme.hasTensorScale())
+    results.push_back(DenseElementsAttr::get(
+        RankedTensorType::get({}, Float32Type::get(ctx)), q.tensorScale));
+  return results;
+}
+
+SmallVector<Type> mlir::lowbit::getQuantizeResultTypes(SchemeAttr scheme, Type element,
+                                                       ArrayRef<int64_t> shape) {
+  SmallVector<Type> types{RankedTensorType::get(shape, element)};
+  SmallVector<int64_t> grid = scheme.getScaleShape(shape);
+  types.push_back(RankedTensorType::get(grid, scheme.getScaleType()));
+  if (scheme.hasZeroPoint())
+    types.push_back(RankedTensorType::get(grid, scheme.getZeroType()));
+  if (scheme.hasTensorScale())
+    types.push_back(RankedTensorType::get({}, Float32Type::get(scheme.getContext())));
+  return types;
+}
+
+SchemeAttr mlir::lowbit::fitSchemeToReduction(SchemeAttr s, int64_t k) {
+  if (s.getGranularity() != Granularity::Group || s.allowsPartialGroups() || k <= 0 ||
+      k % s.getGroupSize() == 0)
+    return s;
+  int64_t g = std::min(s.getGroupSize(), k);
+  while (k % g)
+    --g;
+  return SchemeAttr::get(s.getContext(), s.getRule(), s.getGranularity(), s.getAxis(), g,
+                         s.getBlock(), s.getScaleType(), s.getZeroType(), s.getElementType());
+}
+
+int64_t mlir::lowbit::getStoredBits(SchemeAttr s, Type element, ArrayRef<int64_t> shape) {
+  auto bitsOf = [](Type t) -> int64_t {
+    if (!t)
+      return 0;
+    if (std::optional<num::Format> f = getFormat(t))
+      return f->bits();
+    return t.getIntOrFloatBitWidth();
+  };
+  int64_t elements = 1, groups = 1;
+  for (int64_t d : shape)
+    elements *= d;
+  for (int64_t d : s.getScaleShape(shape))
+    groups *= d;
+  return bitsOf(element) * elements + (bitsOf(s.getScaleType()) + bitsOf(s.getZeroType())) * groups +
+         (s.hasTensorScale() ? 32 : 0);
+}
+
 LogicalResult QuantizeOp::fold(FoldAdaptor adaptor, SmallVectorImpl<OpFoldResult> &results) {
   auto input = dyn_cast_or_null<DenseFPElementsAttr>(adaptor.getInput());
   if (!input || input.getNumElements() > kMaxFoldElements)
     return failure();
-  MLIRContext *ctx = getContext();
   RankedTensorType codesType = getCodes().getType();
   ArrayRef<int64_t> shape = codesType.getShape();
   std::vector<float> x;
@@ -341,17 +397,12 @@ LogicalResult QuantizeOp::fold(FoldAdaptor adaptor, SmallVectorImpl<OpFoldResult
     }
   }
   SchemeAttr scheme = getScheme();
-  num::TensorScheme ts = getTensorScheme(scheme, codesType.getElementType(), shape);
+  Type element = codesType.getElementType();
+  num::TensorScheme ts = getTensorScheme(scheme, element, shape);
   num::QuantizedTensor q =
       num::quantizeTensor(ts, std::vector<int64_t>(shape.begin(), shape.end()), x.data());
-  SmallVector<int64_t> grid = scheme.getScaleShape(shape);
-  results.push_back(codesAttr(shape, ts.element.bits(), q.codes, ctx));
-  results.push_back(scalesAttr(grid, scheme.getScaleType(), q.scales, ctx));
-  if (scheme.hasZeroPoint())
-    results.push_back(codesAttr(grid, ts.zero->bits(), q.zeroPoints, ctx));
-  if (scheme.hasTensorScale())
-    results.push_back(DenseElementsAttr::get(
-        RankedTensorType::get({}, Float32Type::get(ctx)), q.tensorScale));
+  for (Attribute a : getQuantizedAttrs(scheme, element, shape, q))
+    results.push_back(a);
   return success();
 }
 

@@ -44,6 +44,30 @@ bool hasNumberFormat(Type type);
 ::lowbit::num::TensorScheme getTensorScheme(SchemeAttr scheme, Type elementType,
                                             ArrayRef<int64_t> shape);
 
+/// Named policy `group-divisor` (docs/importing.md): a scheme with groups
+/// along the reduction axis that needs whole groups, applied to a weight
+/// whose reduction size `k` is not a multiple of the group, quantizes in
+/// groups of the largest divisor of k not above the group (g128 on
+/// K = 360: groups of 120). Other schemes come back unchanged.
+SchemeAttr fitSchemeToReduction(SchemeAttr scheme, int64_t k);
+
+/// The bits a weight of `shape` stores under `scheme` with codes of
+/// `element`: codes, scales, zero points and NVFP4's f32 tensor scale.
+int64_t getStoredBits(SchemeAttr scheme, Type element, ArrayRef<int64_t> shape);
+
+/// The result types of lowbit.quantize of a tensor of `shape` to codes of
+/// `element`: codes, scales, then zero points and the tensor scale where
+/// the scheme has them.
+SmallVector<Type> getQuantizeResultTypes(SchemeAttr scheme, Type element,
+                                         ArrayRef<int64_t> shape);
+
+/// The constant values of those results for quantized data `q` (as the
+/// fold of lowbit.quantize makes them): dense integer codes, scales as
+/// floats or codes, zero-point codes, the f32 tensor scale.
+SmallVector<Attribute> getQuantizedAttrs(SchemeAttr scheme, Type element,
+                                         ArrayRef<int64_t> shape,
+                                         const ::lowbit::num::QuantizedTensor &q);
+
 /// lowbit.pack and lowbit.unpack on host arrays (folding, the reference
 /// evaluator): codes of `shape` (row-major), exactly one of order / layout.
 std::vector<uint8_t> packCodes(ArrayRef<uint64_t> codes, ArrayRef<int64_t> shape,

@@ -12,6 +12,25 @@ enum class LayoutPlanTarget {
   Bitplane, ///< bits<planes_tiled, W, 32>: bit planes in 32-bit words of k
 };
 
+/// What the budget of lowbit-assign-precision limits (its `budget-kind`).
+enum class PrecisionBudget {
+  BitsPerWeight, ///< stored bits of the allocated weights / their count
+  Bytes,         ///< stored bytes of the allocated weights
+};
+
+/// The sensitivity of a layer to a format (lowbit-assign-precision's
+/// `sensitivity`).
+enum class PrecisionSensitivity {
+  Hessian, ///< tr(dW H dW^T), H the recorded lowbit.hessian
+  Weight,  ///< |dW|^2 (H = identity; needs no calibration)
+};
+
+/// How lowbit-assign-precision quantizes (its `quantizer`).
+enum class PrecisionQuantizer {
+  RoundToNearest, ///< the scheme's own rounding (lowbit.quantize)
+  GPTQ,           ///< inverse-Hessian updates where the scheme is an integer one
+};
+
 #define GEN_PASS_DECL
 #include "lowbit/Dialect/Lowbit/Transforms/Passes.h.inc"
 

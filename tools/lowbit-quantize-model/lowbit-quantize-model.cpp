@@ -1,0 +1,417 @@
+//===- lowbit-quantize-model.cpp - Calibrate, allocate, quantize -----------===//
+//
+//   lowbit-quantize-model model.onnx --input-shape=x:1x3x48x320 --calib DIR
+//       --budget-bits 5 [--quantizer gptq] -o config.txt [--emit-mlir q.mlir]
+//
+// The end-to-end precision allocation of an ONNX model:
+//
+// 1. calibration: the model is imported with calibration taps (every
+//    quantizable product's input becomes an extra result of @main,
+//    ONNXImportOptions::calibrationTaps), compiled by the JIT and run on
+//    every .npy input of DIR; each product's X^T X is accumulated
+//    (lowbit/Precision/InputHessian.h);
+// 2. allocation: the model is imported again in f32, each product gets its
+//    mean H as `lowbit.hessian`, and lowbit-assign-precision chooses one
+//    format per product under the budget (and quantizes, by GPTQ with
+//    --quantizer gptq);
+// 3. output: the per-node config for lowbit-import --quantize-config (-o)
+//    and, with --emit-mlir, the quantized module itself (the only way to
+//    keep GPTQ's codes, which a config cannot carry).
+//
+// --budget-bits is the average over every constant weight of the model, as
+// lowbit-import --weight-stats counts it: weights that are not products
+// (depthwise convolutions) stay f32 and their bits count against it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Npy.h"
+
+#include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
+#include "lowbit/Dialect/Lowbit/Transforms/Passes.h"
+#include "lowbit/Import/Import.h"
+#include "lowbit/Import/ONNX.h"
+#include "lowbit/Precision/InputHessian.h"
+#include "lowbit/Runtime/JIT.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Threading.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <map>
+
+namespace cl = llvm::cl;
+using namespace lowbit;
+
+namespace {
+cl::OptionCategory category("lowbit-quantize-model options");
+cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.onnx>"), cl::Required,
+                               cl::cat(category));
+cl::list<std::string> inputShapes("input-shape",
+                                  cl::desc("The shape of a graph input, NAME:AxBx... "
+                                           "(repeatable; needed where the graph's is symbolic)"),
+                                  cl::value_desc("name:shape"), cl::cat(category));
+cl::opt<std::string> calibDir("calib",
+                              cl::desc("Folder of calibration inputs: .npy files (f32) of the "
+                                       "input's shape, or stacks of them, read in name order"),
+                              cl::value_desc("dir"), cl::cat(category));
+cl::opt<unsigned> calibLimit("calib-limit", cl::desc("Use at most this many inputs (0: all)"),
+                             cl::init(0), cl::cat(category));
+cl::opt<double> budgetBits("budget-bits",
+                           cl::desc("Average stored bits per weight over the model's weights"),
+                           cl::init(0), cl::cat(category));
+cl::opt<double> budgetBytes("budget-bytes",
+                            cl::desc("Stored bytes of the model's weights (instead of "
+                                     "--budget-bits)"),
+                            cl::init(0), cl::cat(category));
+cl::list<std::string> candidates("candidates",
+                                 cl::desc("Candidate schemes (comma-separated presets, uB_gG, "
+                                          "iB_channel, f32; see lowbit-assign-precision)"),
+                                 cl::CommaSeparated, cl::cat(category));
+cl::opt<mlir::lowbit::PrecisionSensitivity> sensitivity(
+    "sensitivity", cl::desc("The error measure"),
+    cl::init(mlir::lowbit::PrecisionSensitivity::Hessian),
+    cl::values(clEnumValN(mlir::lowbit::PrecisionSensitivity::Hessian, "hessian",
+                          "tr(dW H dW^T) with the calibration H (default)"),
+               clEnumValN(mlir::lowbit::PrecisionSensitivity::Weight, "weight",
+                          "|dW|^2 (calibration still runs for GPTQ)")),
+    cl::cat(category));
+cl::opt<bool> relative("relative",
+                       cl::desc("Sensitivities relative to each layer's f32 output energy "
+                                "(lowbit-assign-precision's relative option)"),
+                       cl::cat(category));
+cl::opt<mlir::lowbit::PrecisionQuantizer> quantizer(
+    "quantizer", cl::desc("How weights are quantized"),
+    cl::init(mlir::lowbit::PrecisionQuantizer::RoundToNearest),
+    cl::values(clEnumValN(mlir::lowbit::PrecisionQuantizer::RoundToNearest, "rtn",
+                          "round to nearest (default)"),
+               clEnumValN(mlir::lowbit::PrecisionQuantizer::GPTQ, "gptq",
+                          "GPTQ for integer schemes")),
+    cl::cat(category));
+cl::opt<std::string> outputFile("o", cl::desc("The per-node config (lowbit-import "
+                                              "--quantize-config); default: stdout"),
+                                cl::value_desc("file"), cl::init("-"), cl::cat(category));
+cl::opt<std::string> emitMlir("emit-mlir", cl::desc("Also write the quantized module here"),
+                              cl::value_desc("file"), cl::cat(category));
+cl::opt<unsigned> threads("kernel-threads", cl::desc("Kernel threads of the calibration runs (0: "
+                                              "LOWBIT_NUM_THREADS, else every core)"),
+                          cl::init(0), cl::cat(category));
+cl::opt<bool> quiet("quiet", cl::desc("No progress on stderr"), cl::cat(category));
+
+int fail(const llvm::Twine &msg) {
+  llvm::WithColor::error(llvm::errs(), "lowbit-quantize-model") << msg << "\n";
+  return 1;
+}
+
+double secondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// Progress on stderr: a line rewritten in place on a terminal, else one
+/// line every tenth of the work.
+struct Progress {
+  std::string what;
+  size_t total;
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  bool tty = llvm::sys::Process::StandardErrIsDisplayed();
+  size_t lastTenth = 0;
+  void step(size_t done) {
+    if (quiet)
+      return;
+    size_t tenth = total ? done * 10 / total : 10;
+    if (!tty && tenth == lastTenth && done != total)
+      return;
+    lastTenth = tenth;
+    llvm::errs() << (tty ? "\r" : "") << what << ": " << done << "/" << total << " ("
+                 << llvm::format("%.1f", secondsSince(t0)) << " s)" << (tty ? "" : "\n");
+    if (tty && done == total)
+      llvm::errs() << "\n";
+  }
+};
+
+llvm::Expected<std::map<std::string, std::vector<int64_t>>> parseShapes() {
+  std::map<std::string, std::vector<int64_t>> out;
+  for (const std::string &spec : inputShapes) {
+    auto [name, dims] = llvm::StringRef(spec).rsplit(':');
+    llvm::SmallVector<llvm::StringRef> parts;
+    dims.split(parts, 'x');
+    std::vector<int64_t> shape;
+    for (llvm::StringRef p : parts) {
+      int64_t d;
+      if (name.empty() || p.getAsInteger(10, d) || d <= 0)
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       "--input-shape=" + spec + ": expected NAME:AxBx...");
+      shape.push_back(d);
+    }
+    out[name.str()] = shape;
+  }
+  return out;
+}
+
+/// The calibration inputs of `shape` from the .npy files of the folder.
+llvm::Expected<std::vector<std::vector<float>>> readInputs(const std::vector<int64_t> &shape) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(calibDir, ec), end; it != end && !ec;
+       it.increment(ec))
+    if (llvm::StringRef(it->path()).ends_with(".npy"))
+      files.push_back(it->path());
+  if (ec)
+    return llvm::createStringError(ec, calibDir + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+  if (files.empty())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   calibDir + ": no .npy calibration inputs");
+  int64_t elements = 1;
+  for (int64_t d : shape)
+    elements *= d;
+  std::vector<std::vector<float>> inputs;
+  for (const std::string &f : files) {
+    npy::Array a;
+    std::string err = npy::read(f, a);
+    if (!err.empty())
+      return llvm::createStringError(llvm::inconvertibleErrorCode(), err);
+    bool single = a.shape == shape;
+    bool stack = a.shape.size() == shape.size() + 1 &&
+                 std::equal(shape.begin(), shape.end(), a.shape.begin() + 1);
+    if (a.descr != "<f4" || (!single && !stack)) {
+      std::string want, got;
+      for (int64_t d : shape)
+        want += (want.empty() ? "" : "x") + std::to_string(d);
+      for (int64_t d : a.shape)
+        got += (got.empty() ? "" : "x") + std::to_string(d);
+      return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                     f + ": " + a.descr + " " + got + ", expected <f4 " + want +
+                                         " (or a stack Nx" + want + ")");
+    }
+    int64_t count = single ? 1 : a.shape[0];
+    const float *p = reinterpret_cast<const float *>(a.data.data());
+    for (int64_t i = 0; i < count; ++i) {
+      if (calibLimit && inputs.size() == calibLimit)
+        return inputs;
+      inputs.emplace_back(p + i * elements, p + (i + 1) * elements);
+    }
+  }
+  return inputs;
+}
+
+std::string printModule(mlir::ModuleOp m) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  mlir::OpPrintingFlags flags;
+  m->print(os, flags.enableDebugInfo(true, /*prettyForm=*/false));
+  return text;
+}
+
+int run() {
+  if ((budgetBits > 0) == (budgetBytes > 0))
+    return fail("give one of --budget-bits and --budget-bytes (positive)");
+  if (calibDir.empty() && (sensitivity == mlir::lowbit::PrecisionSensitivity::Hessian ||
+                           quantizer == mlir::lowbit::PrecisionQuantizer::GPTQ))
+    return fail("--calib DIR is needed for --sensitivity hessian and --quantizer gptq");
+  llvm::Expected<std::map<std::string, std::vector<int64_t>>> shapes = parseShapes();
+  if (!shapes)
+    return fail(llvm::toString(shapes.takeError()));
+
+  mlir::DialectRegistry registry;
+  import::registerImportDialects(registry);
+  mlir::MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  // 1. Calibration.
+  auto t0 = std::chrono::steady_clock::now();
+  std::map<std::string, precision::InputHessian> hessians; // by node
+  if (!calibDir.empty()) {
+    import::ONNXImportOptions o;
+    o.inputShapes = *shapes;
+    o.calibrationTaps = true;
+    std::vector<import::WeightStat> stats;
+    llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> tapped =
+        import::importONNX(context, modelPath, o, &stats);
+    if (!tapped)
+      return fail(llvm::toString(tapped.takeError()));
+    rt::CompileOptions co;
+    co.sourceName = modelPath;
+    co.numThreads = threads;
+    std::string diagnostics;
+    if (!quiet)
+      llvm::errs() << "calibration: compiling " << modelPath << " with its taps\n";
+    std::shared_ptr<const rt::CompiledModule> m =
+        rt::compile(printModule(**tapped), co, diagnostics);
+    if (!m)
+      return fail("the calibration module does not compile:\n" + diagnostics);
+    const rt::FunctionSignature *sig = m->find("main");
+    if (!sig || sig->inputs.size() != 1)
+      return fail("calibration needs a model of one graph input (this one has " +
+                  llvm::Twine(sig ? sig->inputs.size() : 0) + ")");
+    if (!sig->inputs[0].isStatic())
+      return fail("the graph input has dynamic dimensions: give them with --input-shape");
+    llvm::Expected<std::vector<std::vector<float>>> inputs = readInputs(sig->inputs[0].shape);
+    if (!inputs)
+      return fail(llvm::toString(inputs.takeError()));
+    std::vector<const import::WeightStat *> tappedStats;
+    for (const import::WeightStat &s : stats)
+      if (s.tap >= 0) {
+        tappedStats.push_back(&s);
+        hessians.emplace(s.node, precision::InputHessian(s.k));
+      }
+    std::vector<std::vector<float>> outputs(sig->outputs.size());
+    for (size_t i = 0; i < outputs.size(); ++i)
+      outputs[i].resize(size_t(sig->outputs[i].numElements()));
+    Progress progress{"calibration", inputs->size()};
+    for (size_t i = 0; i < inputs->size(); ++i) {
+      std::vector<void *> buffers{(*inputs)[i].data()};
+      for (std::vector<float> &out : outputs)
+        buffers.push_back(out.data());
+      std::string err = m->invoke("main", buffers);
+      if (!err.empty())
+        return fail("calibration run: " + err);
+      // The layers' X^T X on the context's threads (independent sums).
+      mlir::parallelFor(&context, 0, tappedStats.size(), [&](size_t j) {
+        const import::WeightStat &s = *tappedStats[j];
+        const std::vector<float> &x = outputs[size_t(s.tap)];
+        hessians.at(s.node).accumulate(x.data(), int64_t(x.size()) / s.k);
+      });
+      progress.step(i + 1);
+    }
+  }
+  double calibrationSeconds = secondsSince(t0);
+
+  // 2. The f32 model with the statistics, and the allocation.
+  import::ONNXImportOptions o;
+  o.inputShapes = *shapes;
+  std::vector<import::WeightStat> stats;
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
+      import::importONNX(context, modelPath, o, &stats);
+  if (!module)
+    return fail(llvm::toString(module.takeError()));
+  double totalElements = 0, fixedBits = 0;
+  for (const import::WeightStat &s : stats) {
+    totalElements += double(s.elements);
+    if (s.k == 0)
+      fixedBits += double(s.bits); // not a product: stays as imported
+  }
+  mlir::Builder b(&context);
+  unsigned annotated = 0;
+  (*module)->walk([&](mlir::lowbit::MpGemmOp op) {
+    std::string name;
+    op.getLoc()->walk([&](mlir::Location l) {
+      if (auto n = mlir::dyn_cast<mlir::NameLoc>(l)) {
+        name = n.getName().str();
+        return mlir::WalkResult::interrupt();
+      }
+      return mlir::WalkResult::advance();
+    });
+    auto it = hessians.find(name);
+    if (it == hessians.end())
+      return;
+    const precision::InputHessian &h = it->second;
+    std::vector<double> mean = h.mean();
+    std::vector<float> f(mean.begin(), mean.end());
+    auto type = mlir::RankedTensorType::get({h.k(), h.k()}, b.getF32Type());
+    op->setAttr("lowbit.hessian", mlir::DenseElementsAttr::get(type, llvm::ArrayRef(f)));
+    op->setAttr("lowbit.calibration_rows", b.getI64IntegerAttr(h.rows()));
+    ++annotated;
+  });
+  if (!calibDir.empty() && annotated != hessians.size())
+    return fail("calibration recorded " + llvm::Twine(hessians.size()) +
+                " products, the model has " + llvm::Twine(annotated) + " (a bug: please report it)");
+
+  double budgetTotalBits = budgetBits > 0 ? budgetBits * totalElements : budgetBytes * 8;
+  double layerBits = budgetTotalBits - fixedBits;
+  if (layerBits <= 0)
+    return fail("the budget is below the bits of the weights that stay f32 (" +
+                llvm::formatv("{0:F4}", fixedBits / totalElements).str() +
+                " bits per weight)");
+  mlir::lowbit::LowbitAssignPrecisionOptions po;
+  po.budgetKind = mlir::lowbit::PrecisionBudget::Bytes;
+  po.budget = layerBits / 8;
+  po.candidates.assign(candidates.begin(), candidates.end());
+  po.sensitivity = sensitivity;
+  po.quantizer = quantizer;
+  po.relative = relative;
+  std::string tempConfig;
+  if (outputFile == "-") {
+    llvm::SmallString<128> path;
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("lowbit-config", "txt", path))
+      return fail("cannot create a temporary file: " + ec.message());
+    tempConfig = path.str().str();
+    po.configFile = tempConfig;
+  } else {
+    po.configFile = outputFile;
+  }
+  auto t1 = std::chrono::steady_clock::now();
+  mlir::PassManager pm(&context);
+  pm.addPass(mlir::lowbit::createLowbitAssignPrecision(po));
+  if (!quiet)
+    llvm::errs() << "allocation: " << stats.size() << " weights, budget "
+                 << llvm::format("%.4f", budgetTotalBits / totalElements) << " bits per weight\n";
+  if (mlir::failed(pm.run(**module)))
+    return 1; // the pass reported why
+  double allocationSeconds = secondsSince(t1);
+  if (!tempConfig.empty()) {
+    auto mb = llvm::MemoryBuffer::getFile(tempConfig);
+    if (mb)
+      llvm::outs() << (*mb)->getBuffer();
+    llvm::sys::fs::remove(tempConfig);
+  }
+
+  // The model's size as lowbit-import counts it.
+  double bits = fixedBits;
+  (*module)->walk([&](mlir::lowbit::MpGemmOp op) {
+    auto t = op.getB().getType();
+    if (mlir::lowbit::SchemeAttr s = op.getBSchemeAttr())
+      bits += double(mlir::lowbit::getStoredBits(s, t.getElementType(), t.getShape()));
+    else if (op.getB().getDefiningOp<mlir::arith::ConstantOp>())
+      bits += 32.0 * double(t.getNumElements());
+  });
+  if (!quiet)
+    llvm::errs() << "result: " << llvm::format("%.4f", bits / totalElements)
+                 << " bits per weight, " << llvm::format("%.0f", std::ceil(bits / 8))
+                 << " weight bytes; calibration " << llvm::format("%.1f", calibrationSeconds)
+                 << " s, sensitivity and allocation " << llvm::format("%.1f", allocationSeconds)
+                 << " s\n";
+  if (!emitMlir.empty()) {
+    std::error_code ec;
+    llvm::ToolOutputFile out(emitMlir, ec, llvm::sys::fs::OF_Text);
+    if (ec)
+      return fail(emitMlir + ": " + ec.message());
+    if (mlir::failed(mlir::verify(**module)))
+      return fail("the quantized module does not verify (a bug: please report it)");
+    mlir::OpPrintingFlags flags;
+    (*module)->print(out.os(), flags.enableDebugInfo(true, /*prettyForm=*/false));
+    out.keep();
+  }
+  return 0;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "lowbit-quantize-model: calibration, per-layer precision "
+                              "allocation under a budget, and quantization of an ONNX model\n");
+  if (!import::haveONNX())
+    return fail("this build has no ONNX importer (libonnx-dev was not found)");
+  return run();
+}
