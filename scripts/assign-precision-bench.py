@@ -14,6 +14,7 @@ Calibration lines are rendered with seed 1234, the held-out ones with seed 7
 --out, the table goes there and a plot (SVG) beside it.
 """
 import argparse
+import html
 import importlib.util
 import os
 import random
@@ -63,8 +64,10 @@ def weight_stats(tools, model, flags, work):
 def svg_plot(rows, path):
     """Exact match against bits per weight, one marker style per family."""
     W, H, L, B = 640, 400, 60, 50
-    xs = [r["bits"] for r in rows]
-    xmax = max(9.0, max(xs) + 0.5) if max(xs) < 20 else 33.0
+    # f32 (32 bits) is drawn as a reference line, not a point.
+    ref = [r for r in rows if r["bits"] > 16]
+    rows = [r for r in rows if r["bits"] <= 16]
+    xmax = max([9.0] + [r["bits"] + 0.5 for r in rows])
     def px(b):
         return L + (W - L - 20) * b / xmax
     def py(a):
@@ -76,7 +79,12 @@ def svg_plot(rows, path):
            '<rect width="100%" height="100%" fill="white"/>',
            '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>' % (L, H - B, W - 20, H - B),
            '<line x1="%d" y1="20" x2="%d" y2="%d" stroke="black"/>' % (L, L, H - B)]
-    for t in range(0, int(xmax) + 1, 2 if xmax < 20 else 4):
+    for r in ref:
+        out.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#888888" stroke-dasharray="4 3"/>'
+                   '<text x="%d" y="%.1f">%s (%.0f bits): %.1f%%</text>'
+                   % (L, py(r["exact"]), W - 20, py(r["exact"]), L + 5, py(r["exact"]) - 4,
+                      html.escape(r["name"]), r["bits"], 100 * r["exact"]))
+    for t in range(0, int(xmax) + 1):
         out.append('<text x="%.1f" y="%d" text-anchor="middle">%d</text>' % (px(t), H - B + 15, t))
     for a in range(0, 101, 20):
         out.append('<text x="%d" y="%.1f" text-anchor="end">%d%%</text>' % (L - 5, py(a / 100) + 4, a))
@@ -92,7 +100,8 @@ def svg_plot(rows, path):
     for r in rows:
         c = colors[r["family"]]
         out.append('<circle cx="%.1f" cy="%.1f" r="4" fill="%s"><title>%s: %.1f%% at %.3f bits</title>'
-                   '</circle>' % (px(r["bits"]), py(r["exact"]), c, r["name"], 100 * r["exact"], r["bits"]))
+                   '</circle>' % (px(r["bits"]), py(r["exact"]), c, html.escape(r["name"]), 100 * r["exact"],
+                                 r["bits"]))
     legend = [("uniform", "uniform formats"), ("hand", "hand config"),
               ("rtn", "allocation, RTN, relative"), ("gptq", "allocation, GPTQ, relative"),
               ("rtn-abs", "allocation, RTN, absolute"), ("gptq-abs", "allocation, GPTQ, absolute")]
@@ -105,6 +114,23 @@ def svg_plot(rows, path):
         f.write("\n".join(out) + "\n")
 
 
+def family(name):
+    if not name.startswith("allocation"):
+        return "hand" if name.startswith("hand") else "uniform"
+    q = "gptq" if "GPTQ" in name else "rtn"
+    return q + "-abs" if "absolute" in name else q
+
+
+def replot(md):
+    rows = []
+    for line in open(md):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 4 and cells[1].endswith("%") and cells[0] != "setting":
+            rows.append(dict(name=cells[0], family=family(cells[0]), exact=float(cells[1][:-1]) / 100,
+                             bits=float(cells[3])))
+    svg_plot(rows, os.path.splitext(md)[0] + ".svg")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model-dir", required=True)
@@ -115,10 +141,18 @@ def main():
     ap.add_argument("--lines", type=int, default=200)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-uniform", action="store_true", help="only the allocations")
+    ap.add_argument("--candidates", help="lowbit-quantize-model --candidates (default: its own)")
+    ap.add_argument("--measure-lines", type=int, default=0,
+                    help="lowbit-quantize-model --measure-lines (measured sensitivities)")
     ap.add_argument("--sensitivities", default="absolute,relative",
                     help="absolute: tr(dW H dW^T); relative: over tr(W H W^T)")
     ap.add_argument("--out", help="write the table (Markdown) here and the plot beside it")
+    ap.add_argument("--plot-only", action="store_true",
+                    help="redraw the plot from the table already in --out (no runs)")
     args = ap.parse_args()
+    if args.plot_only:
+        replot(args.out)
+        return
 
     model = os.path.join(args.model_dir, "ch_PP-OCRv4_rec_infer.onnx")
     with open(os.path.join(args.model_dir, "ppocr_keys_v1.txt"), encoding="utf-8") as f:
@@ -156,7 +190,7 @@ def main():
             flags = [fl.format(mixed=mixed) for fl in flags]
             mlir, nbytes, bits = weight_stats(args.tools, model, flags, work)
             exact, cer, cs, ms = evaluate(mlir, inputs, texts, chars, args.threads)
-            report(dict(name=name, family="hand" if name.startswith("hand") else "uniform",
+            report(dict(name=name, family=family(name),
                         exact=exact, cer=cer, bits=bits, bytes=nbytes, ms=ms))
 
     for quantizer, sens in [(q, s) for s in args.sensitivities.split(",")
@@ -168,16 +202,21 @@ def main():
             q = subprocess.run([os.path.join(args.tools, "lowbit-quantize-model"), model,
                                 "--input-shape=x:1x3x48x320", "--calib", calib_dir,
                                 "--budget-bits", budget, "--quantizer", quantizer, "-o", cfg,
-                                "--emit-mlir", mlir] + (["--relative"] if sens == "relative" else []),
+                                "--emit-mlir", mlir] + (["--relative"] if sens == "relative" else []) +
+                               (["--measure-lines", str(args.measure_lines)] if args.measure_lines else []) +
+                               (["--candidates=" + args.candidates] if args.candidates else []),
                                capture_output=True, text=True)
             if q.returncode != 0:
                 sys.exit("lowbit-quantize-model failed:\n" + q.stderr)
             result = [l for l in q.stderr.splitlines() if l.startswith("result:")][0].split()
             bits, nbytes = float(result[1]), int(result[5])
-            calib_s, alloc_s = float(result[9]), float(result[14])
+            calib_s, alloc_s = float(result[9]), float(result[14].rstrip(","))
+            if args.measure_lines:
+                alloc_s += float(result[-2])  # measuring is part of the sensitivity
             exact, cer, cs, ms = evaluate(mlir, inputs, texts, chars, args.threads)
             report(dict(name="allocation <= %s bits, %s, %s sensitivity" % (
-                            budget, "GPTQ" if quantizer == "gptq" else "round to nearest", sens),
+                            budget, "GPTQ" if quantizer == "gptq" else "round to nearest",
+                            "measured-scaled" if args.measure_lines else sens),
                         family=quantizer if sens == "relative" else quantizer + "-abs", exact=exact, cer=cer, bits=bits, bytes=nbytes, ms=ms,
                         calib_s=calib_s, alloc_s=alloc_s))
 

@@ -408,6 +408,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> Importer::run(const onnx::ModelProto &mode
   }
   auto fn = func::FuncOp::create(b, fileLoc, "main", FunctionType::get(&ctx, argTypes, {}));
   Block *body = fn.addEntryBlock();
+  mainBody = body;
   b.setInsertionPointToStart(body);
   for (size_t i = 0; i < argNames.size(); ++i)
     values[argNames[i]] = runtime(body->getArgument(unsigned(i)));
@@ -457,7 +458,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> Importer::run(const onnx::ModelProto &mode
     resultTypes.push_back(t.getType());
   }
   func::ReturnOp::create(b, fileLoc, results);
-  fn.setType(FunctionType::get(&ctx, argTypes, resultTypes));
+  fn.setType(FunctionType::get(&ctx, body->getArgumentTypes(), resultTypes));
   if (options.segmentOps)
     outlineSegments(*module, fn, options.segmentOps);
   return std::move(module);

@@ -154,6 +154,8 @@ private:
   /// The inputs of quantizable products, returned by main after the graph's
   /// outputs (ONNXImportOptions::calibrationTaps).
   llvm::SmallVector<mlir::Value> taps;
+  /// The entry block of main (weight arguments are added to it).
+  mlir::Block *mainBody = nullptr;
 };
 
 } // namespace lowbit::import::onnximport

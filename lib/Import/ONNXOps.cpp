@@ -218,6 +218,13 @@ llvm::Expected<Value> Importer::linear(Value x2d, const Known &w, llvm::StringRe
   if (!*scheme) {
     recordWeight(n * k, 32 * n * k, "");
     describe();
+    if (options.weightArguments) {
+      stats.back().argument = int(mainBody->getNumArguments());
+      Operation *constant = wf.getDefiningOp();
+      wf = mainBody->addArgument(RankedTensorType::get({n, k}, b.getF32Type()), loc);
+      if (constant && constant->use_empty())
+        constant->erase(); // this product's own copy (wv is local)
+    }
     return mlir::lowbit::MpGemmOp::create(b, loc, yt, x2d, ValueRange{}, wf, ValueRange{},
                                           mlir::lowbit::SchemeAttr(), mlir::lowbit::SchemeAttr(),
                                           b.getUnitAttr(), f32, mlir::lowbit::LayoutAttr())

@@ -31,6 +31,7 @@
 #include "lowbit/Import/Import.h"
 #include "lowbit/Import/ONNX.h"
 #include "lowbit/Precision/InputHessian.h"
+#include "lowbit/Numerics/TensorQuantization.h"
 #include "lowbit/Runtime/JIT.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -61,6 +62,7 @@
 
 namespace cl = llvm::cl;
 using namespace lowbit;
+namespace num = lowbit::num;
 
 namespace {
 cl::OptionCategory category("lowbit-quantize-model options");
@@ -115,6 +117,21 @@ cl::opt<std::string> emitMlir("emit-mlir", cl::desc("Also write the quantized mo
 cl::opt<unsigned> threads("kernel-threads", cl::desc("Kernel threads of the calibration runs (0: "
                                               "LOWBIT_NUM_THREADS, else every core)"),
                           cl::init(0), cl::cat(category));
+cl::opt<unsigned> measureLines(
+    "measure-lines",
+    cl::desc("Also measure each product's sensitivity on the model's output, on this many "
+             "calibration inputs (0: the proxies only): the model runs with only that "
+             "weight quantized to --measure-candidate, and the measured error over the "
+             "proxy scales the layer's proxies (lowbit.sensitivity_scale)"),
+    cl::init(0), cl::cat(category));
+cl::opt<std::string> measureCandidate("measure-candidate",
+                                      cl::desc("The format of the measured runs (default u3_g64)"),
+                                      cl::init("u3_g64"), cl::cat(category));
+cl::opt<std::string> sensitivityReport(
+    "sensitivity-report",
+    cl::desc("With --measure-lines: write each product's proxy, relative proxy and measured "
+             "error under --measure-candidate here (tab-separated)"),
+    cl::value_desc("file"), cl::cat(category));
 cl::opt<bool> quiet("quiet", cl::desc("No progress on stderr"), cl::cat(category));
 
 int fail(const llvm::Twine &msg) {
@@ -222,6 +239,184 @@ std::string printModule(mlir::ModuleOp m) {
   return text;
 }
 
+/// Ranks (0 = smallest; ties share their mean rank).
+std::vector<double> ranks(const std::vector<double> &v) {
+  std::vector<size_t> order(v.size());
+  for (size_t i = 0; i < v.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
+  std::vector<double> r(v.size());
+  for (size_t i = 0; i < order.size();) {
+    size_t j = i;
+    while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]])
+      ++j;
+    for (size_t t = i; t <= j; ++t)
+      r[order[t]] = 0.5 * double(i + j);
+    i = j + 1;
+  }
+  return r;
+}
+
+/// Spearman's rank correlation of two series.
+double spearman(const std::vector<double> &a, const std::vector<double> &b) {
+  std::vector<double> ra = ranks(a), rb = ranks(b);
+  double n = double(a.size()), ma = 0, mb = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    ma += ra[i] / n;
+    mb += rb[i] / n;
+  }
+  double sab = 0, saa = 0, sbb = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    sab += (ra[i] - ma) * (rb[i] - mb);
+    saa += (ra[i] - ma) * (ra[i] - ma);
+    sbb += (rb[i] - mb) * (rb[i] - mb);
+  }
+  return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;
+}
+
+/// The measured sensitivities: the model compiled once with its product
+/// weights as arguments, run on the first --measure-lines inputs with one
+/// weight at a time quantized (and dequantized: the same values the
+/// quantized product multiplies by); each layer of `module` gets
+/// lowbit.sensitivity_scale = measured output error / tr(dW H dW^T).
+int measure(mlir::MLIRContext &context, const std::map<std::string, std::vector<int64_t>> &shapes,
+            mlir::ModuleOp module, const std::map<std::string, precision::InputHessian> &hessians,
+            const std::vector<std::vector<float>> &calib) {
+  std::string error;
+  llvm::FailureOr<mlir::lowbit::SchemeAttr> cand =
+      mlir::lowbit::parsePrecisionCandidate(&context, measureCandidate, error);
+  if (mlir::failed(cand) || !*cand)
+    return fail("--measure-candidate: " + (error.empty() ? "f32 measures nothing" : error));
+  // The f32 weights and the layers, by node.
+  struct Layer {
+    mlir::lowbit::MpGemmOp op;
+    std::vector<float> w;
+    int64_t n = 0, k = 0;
+  };
+  std::map<std::string, Layer> layers;
+  module->walk([&](mlir::lowbit::MpGemmOp op) {
+    auto c = op.getB().getDefiningOp<mlir::arith::ConstantOp>();
+    auto dense = c ? mlir::dyn_cast<mlir::DenseFPElementsAttr>(c.getValue()) : nullptr;
+    std::string name;
+    if (auto n = mlir::dyn_cast<mlir::NameLoc>(op.getLoc()))
+      name = n.getName().str();
+    if (!dense || !op->hasAttr("lowbit.hessian") || name.empty())
+      return;
+    Layer l;
+    l.op = op;
+    l.n = op.getB().getType().getDimSize(0);
+    l.k = op.getB().getType().getDimSize(1);
+    auto v = dense.getValues<float>();
+    l.w.assign(v.begin(), v.end());
+    layers[name] = std::move(l);
+  });
+
+  import::ONNXImportOptions o;
+  o.inputShapes = shapes;
+  o.weightArguments = true;
+  std::vector<import::WeightStat> stats;
+  llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> withArgs =
+      import::importONNX(context, modelPath, o, &stats);
+  if (!withArgs)
+    return fail(llvm::toString(withArgs.takeError()));
+  rt::CompileOptions co;
+  co.sourceName = modelPath;
+  co.numThreads = threads;
+  std::string diagnostics;
+  if (!quiet)
+    llvm::errs() << "measuring: compiling " << modelPath << " with its weights as arguments\n";
+  std::shared_ptr<const rt::CompiledModule> m =
+      rt::compile(printModule(**withArgs), co, diagnostics);
+  if (!m)
+    return fail("the measuring module does not compile:\n" + diagnostics);
+  const rt::FunctionSignature *sig = m->find("main");
+  std::vector<const import::WeightStat *> args(sig->inputs.size(), nullptr);
+  for (const import::WeightStat &s : stats) {
+    if (s.argument < 0)
+      continue;
+    if (size_t(s.argument) >= args.size() || !layers.count(s.node))
+      return fail("weight argument of '" + s.node + "' does not match the model (a bug: please "
+                                                    "report it)");
+    args[size_t(s.argument)] = &s;
+  }
+  size_t lines = std::min<size_t>(measureLines, calib.size());
+  auto runAll = [&](const std::string *replaced, const std::vector<float> *weight,
+                    std::vector<std::vector<float>> &outs) -> std::string {
+    outs.assign(lines * sig->outputs.size(), {});
+    for (size_t i = 0; i < lines; ++i) {
+      std::vector<void *> buffers{const_cast<float *>(calib[i].data())};
+      for (size_t a = 1; a < args.size(); ++a) {
+        const Layer &l = layers.at(args[a]->node);
+        const std::vector<float> &w = replaced && *replaced == args[a]->node ? *weight : l.w;
+        buffers.push_back(const_cast<float *>(w.data()));
+      }
+      for (size_t j = 0; j < sig->outputs.size(); ++j) {
+        std::vector<float> &out = outs[i * sig->outputs.size() + j];
+        out.resize(size_t(sig->outputs[j].numElements()));
+        buffers.push_back(out.data());
+      }
+      std::string err = m->invoke("main", buffers);
+      if (!err.empty())
+        return err;
+    }
+    return "";
+  };
+  std::vector<std::vector<float>> reference, got;
+  if (std::string err = runAll(nullptr, nullptr, reference); !err.empty())
+    return fail("measuring run: " + err);
+
+  std::vector<std::string> names;
+  std::vector<double> proxy, relativeProxy, measured;
+  Progress progress{"measuring", layers.size()};
+  for (auto &[name, l] : layers) {
+    mlir::lowbit::SchemeAttr s = mlir::lowbit::fitSchemeToReduction(*cand, l.k);
+    num::TensorScheme ts = mlir::lowbit::getTensorScheme(s, s.getElementType(), {l.n, l.k});
+    std::vector<int64_t> shape{l.n, l.k};
+    std::vector<float> wq =
+        num::dequantizeTensor(ts, shape, num::quantizeTensor(ts, shape, l.w.data()));
+    if (std::string err = runAll(&name, &wq, got); !err.empty())
+      return fail("measuring run: " + err);
+    double e = 0;
+    for (size_t i = 0; i < got.size(); ++i)
+      for (size_t j = 0; j < got[i].size(); ++j) {
+        double d = double(got[i][j]) - double(reference[i][j]);
+        e += d * d;
+      }
+    e /= double(lines);
+    std::vector<double> h = hessians.at(name).mean();
+    std::vector<float> zeros(l.w.size(), 0.0f);
+    double p = precision::hessianProxy(h, l.k, l.w.data(), wq.data(), l.n);
+    double energy = precision::hessianProxy(h, l.k, l.w.data(), zeros.data(), l.n);
+    names.push_back(name);
+    proxy.push_back(p);
+    relativeProxy.push_back(energy > 0 ? p / energy : 0.0);
+    measured.push_back(e);
+    if (p > 0)
+      l.op->setAttr("lowbit.sensitivity_scale", mlir::Builder(&context).getF64FloatAttr(e / p));
+    progress.step(names.size());
+  }
+  if (!quiet)
+    llvm::errs() << "measured sensitivity (" << measureCandidate << ", " << lines
+                 << " inputs): Spearman rank correlation with tr(dW H dW^T) "
+                 << llvm::format("%.3f", spearman(measured, proxy)) << ", with the relative proxy "
+                 << llvm::format("%.3f", spearman(measured, relativeProxy)) << "\n";
+  if (!sensitivityReport.empty()) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(sensitivityReport, ec, llvm::sys::fs::OF_Text);
+    if (ec)
+      return fail(sensitivityReport + ": " + ec.message());
+    os << "# node\tproxy tr(dW H dW^T)\trelative proxy\tmeasured output error (" << measureCandidate
+       << ")\n";
+    for (size_t i = 0; i < names.size(); ++i)
+      os << names[i] << '\t' << llvm::format("%.6g", proxy[i]) << '\t'
+         << llvm::format("%.6g", relativeProxy[i]) << '\t' << llvm::format("%.6g", measured[i])
+         << '\n';
+    os << "# Spearman: proxy " << llvm::format("%.3f", spearman(measured, proxy)) << ", relative "
+       << llvm::format("%.3f", spearman(measured, relativeProxy)) << "\n";
+  }
+  return 0;
+}
+
 int run() {
   if ((budgetBits > 0) == (budgetBytes > 0))
     return fail("give one of --budget-bits and --budget-bytes (positive)");
@@ -240,6 +435,7 @@ int run() {
   // 1. Calibration.
   auto t0 = std::chrono::steady_clock::now();
   std::map<std::string, precision::InputHessian> hessians; // by node
+  std::vector<std::vector<float>> calibInputs;
   if (!calibDir.empty()) {
     import::ONNXImportOptions o;
     o.inputShapes = *shapes;
@@ -268,6 +464,7 @@ int run() {
     llvm::Expected<std::vector<std::vector<float>>> inputs = readInputs(sig->inputs[0].shape);
     if (!inputs)
       return fail(llvm::toString(inputs.takeError()));
+    calibInputs = *inputs;
     std::vector<const import::WeightStat *> tappedStats;
     for (const import::WeightStat &s : stats)
       if (s.tap >= 0) {
@@ -336,6 +533,16 @@ int run() {
     return fail("calibration recorded " + llvm::Twine(hessians.size()) +
                 " products, the model has " + llvm::Twine(annotated) + " (a bug: please report it)");
 
+  double measureSeconds = 0;
+  if (measureLines) {
+    auto tm = std::chrono::steady_clock::now();
+    if (calibInputs.empty())
+      return fail("--measure-lines needs --calib DIR");
+    if (int err = measure(context, *shapes, **module, hessians, calibInputs))
+      return err;
+    measureSeconds = secondsSince(tm);
+  }
+
   double budgetTotalBits = budgetBits > 0 ? budgetBits * totalElements : budgetBytes * 8;
   double layerBits = budgetTotalBits - fixedBits;
   if (layerBits <= 0)
@@ -389,7 +596,11 @@ int run() {
                  << " bits per weight, " << llvm::format("%.0f", std::ceil(bits / 8))
                  << " weight bytes; calibration " << llvm::format("%.1f", calibrationSeconds)
                  << " s, sensitivity and allocation " << llvm::format("%.1f", allocationSeconds)
-                 << " s\n";
+                 << " s";
+  if (!quiet && measureLines)
+    llvm::errs() << ", measuring " << llvm::format("%.1f", measureSeconds) << " s";
+  if (!quiet)
+    llvm::errs() << "\n";
   if (!emitMlir.empty()) {
     std::error_code ec;
     llvm::ToolOutputFile out(emitMlir, ec, llvm::sys::fs::OF_Text);

@@ -48,6 +48,11 @@ struct ONNXImportOptions {
   /// multiplies. WeightStat::tap names each one's result. Weights stay f32
   /// unless `quantize`/`quantizeConfig` say otherwise.
   bool calibrationTaps = false;
+  /// Weight arguments: the f32 weight of every product that stays f32 is
+  /// an argument of `main` after the graph's inputs (WeightStat::argument)
+  /// instead of a constant, so that one compiled module runs the model with
+  /// any weights (lowbit-quantize-model's measured sensitivities).
+  bool weightArguments = false;
 };
 
 /// A constant weight of a MatMul, Gemm or Conv as the module holds it.
@@ -62,6 +67,9 @@ struct WeightStat {
   /// With ONNXImportOptions::calibrationTaps: the result of `main` holding
   /// this product's input (-1 for none).
   int tap = -1;
+  /// With ONNXImportOptions::weightArguments: the argument of `main`
+  /// holding this weight (n x k f32; -1 for none).
+  int argument = -1;
 };
 
 /// Whether this build has the ONNX importer (libonnx was found).

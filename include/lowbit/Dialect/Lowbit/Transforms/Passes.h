@@ -31,6 +31,14 @@ enum class PrecisionQuantizer {
   GPTQ,           ///< inverse-Hessian updates where the scheme is an integer one
 };
 
+class SchemeAttr;
+
+/// A candidate of lowbit-assign-precision: a preset, `uB_gG`, `iB_channel`,
+/// a scheme body, or `f32`/`none` (a null scheme). Fails with the reason
+/// in `error` for text that is none of these or names no element format.
+FailureOr<SchemeAttr> parsePrecisionCandidate(MLIRContext *ctx, StringRef text,
+                                              std::string &error);
+
 #define GEN_PASS_DECL
 #include "lowbit/Dialect/Lowbit/Transforms/Passes.h.inc"
 

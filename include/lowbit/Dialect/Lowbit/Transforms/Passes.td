@@ -87,6 +87,12 @@ def LowbitAssignPrecision : Pass<"lowbit-assign-precision", "::mlir::ModuleOp"> 
     layer and for a copy of it scaled by any factor (folded batch norms
     scale convolutions arbitrarily).
 
+    A layer may carry `lowbit.sensitivity_scale` (a float): the model's
+    measured output error per unit of the proxy for that layer
+    (`lowbit-quantize-model --measure-lines`), which multiplies the proxy
+    instead of the relative normalization, so that layers whose errors the
+    rest of the model amplifies weigh more.
+
     Then it picks one candidate per layer minimizing the summed sensitivity
     with the stored size (codes, scales, zero points) within `budget`, by
     the exact multiple-choice knapsack of `lowbit/Precision/Allocation.h`
@@ -143,8 +149,9 @@ def LowbitAssignPrecision : Pass<"lowbit-assign-precision", "::mlir::ModuleOp"> 
            "The budget's value (bits per weight or bytes)">,
     ListOption<"candidates", "candidates", "std::string",
                "Schemes to choose from: presets, uB_gG (GPTQ-style B-bit groups of G), "
-               "iB_channel (absmax per channel), scheme bodies, f32 (default: 2..6-bit groups "
-               "of 32/64/128, 4/6/8-bit per channel, MXFP4/6/8, NVFP4, f32)">,
+               "iB_channel (absmax per channel), scheme bodies, f32 (default: 3..6-bit groups "
+               "of 32/64/128, 4/6/8-bit per channel, MXFP4/6/8, NVFP4, f32; 2-bit groups "
+               "only when named: policy no-2-bit-default)">,
     Option<"sensitivity", "sensitivity", "::mlir::lowbit::PrecisionSensitivity",
            /*default=*/"::mlir::lowbit::PrecisionSensitivity::Hessian",
            "The error measure of a layer's format", [{::llvm::cl::values(
