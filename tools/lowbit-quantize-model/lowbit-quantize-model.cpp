@@ -231,6 +231,12 @@ llvm::Expected<std::vector<std::vector<float>>> readInputs(const std::vector<int
   return inputs;
 }
 
+/// The ONNX node a product's location names (the importer's NameLoc), or "".
+std::string nodeName(mlir::Location loc) {
+  auto n = mlir::dyn_cast<mlir::NameLoc>(loc);
+  return n ? n.getName().str() : "";
+}
+
 std::string printModule(mlir::ModuleOp m) {
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -297,9 +303,7 @@ int measure(mlir::MLIRContext &context, const std::map<std::string, std::vector<
   module->walk([&](mlir::lowbit::MpGemmOp op) {
     auto c = op.getB().getDefiningOp<mlir::arith::ConstantOp>();
     auto dense = c ? mlir::dyn_cast<mlir::DenseFPElementsAttr>(c.getValue()) : nullptr;
-    std::string name;
-    if (auto n = mlir::dyn_cast<mlir::NameLoc>(op.getLoc()))
-      name = n.getName().str();
+    std::string name = nodeName(op.getLoc());
     if (!dense || !op->hasAttr("lowbit.hessian") || name.empty())
       return;
     Layer l;
@@ -510,15 +514,7 @@ int run() {
   mlir::Builder b(&context);
   unsigned annotated = 0;
   (*module)->walk([&](mlir::lowbit::MpGemmOp op) {
-    std::string name;
-    op.getLoc()->walk([&](mlir::Location l) {
-      if (auto n = mlir::dyn_cast<mlir::NameLoc>(l)) {
-        name = n.getName().str();
-        return mlir::WalkResult::interrupt();
-      }
-      return mlir::WalkResult::advance();
-    });
-    auto it = hessians.find(name);
+    auto it = hessians.find(nodeName(op.getLoc()));
     if (it == hessians.end())
       return;
     const precision::InputHessian &h = it->second;

@@ -133,8 +133,7 @@ struct Layer {
   /// lowbit.sensitivity_scale: the measured model-output error per unit of
   /// the proxy, replacing the relative normalization.
   std::optional<double> scale;
-  // Per candidate (those that apply to the layer).
-  std::vector<size_t> candidate;
+  // Per candidate that applies to the layer.
   std::vector<SchemeAttr> schemes; ///< fitted to k; null for f32
   std::vector<num::QuantizedTensor> quantized;
   std::vector<prec::Option> options;
@@ -227,10 +226,8 @@ struct LowbitAssignPrecisionPass
       if (!(energy > 0))
         energy = 1; // a silent layer: any error is 0 anyway
     }
-    for (size_t ci = 0; ci < cands.size(); ++ci) {
-      const Candidate &c = cands[ci];
+    for (const Candidate &c : cands) {
       if (!c.scheme) {
-        l.candidate.push_back(ci);
         l.schemes.push_back(SchemeAttr());
         l.quantized.emplace_back();
         l.options.push_back({32.0 * double(l.n * l.k), 0.0});
@@ -265,7 +262,6 @@ struct LowbitAssignPrecisionPass
       err = l.scale ? err * *l.scale : err / energy;
       if (!std::isfinite(err))
         continue; // a format that cannot hold the weight (overflow)
-      l.candidate.push_back(ci);
       l.schemes.push_back(s);
       l.quantized.push_back(std::move(q));
       l.options.push_back({double(getStoredBits(s, element, {l.n, l.k})), std::max(err, 0.0)});
