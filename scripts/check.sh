@@ -79,12 +79,22 @@ if [ -z "${LOWBIT_TESTS_ONLY:-}" ]; then
 fi
 # GoogleTest binaries run directly: lit's GoogleTest format drops cases that
 # call GTEST_SKIP from its results, and skips must be reported as skips.
+# Each binary runs as LOWBIT_TEST_JOBS (default 2, the cores) GoogleTest
+# shards at once, each with its own JIT cache, so one long binary (the
+# runtime's, with its emulated kernels) does not hold a core idle.
 lowbit_log "running the GoogleTest suites"
 gtest_status=0
+test_jobs=${LOWBIT_TEST_JOBS:-2}
 for bin in $(find "$LOWBIT_BUILD/unittests" -type f -name "${LOWBIT_TESTS_ONLY:-*Tests}" -perm -u+x | sort); do
-  LOWBIT_SOURCE_DIR="$LOWBIT_ROOT" "$bin" --gtest_brief=1 --gtest_filter="${LOWBIT_GTEST_FILTER:-*}" \
-    --gtest_output="json:$results/$(basename "$bin").json" >"$results/$(basename "$bin").log" 2>&1 ||
-    gtest_status=1
+  for ((shard = 0; shard < test_jobs; ++shard)); do
+    out="$results/$(basename "$bin").shard$shard"
+    GTEST_TOTAL_SHARDS=$test_jobs GTEST_SHARD_INDEX=$shard LOWBIT_CACHE_DIR="$LOWBIT_CACHE_DIR/$(basename "$out")" \
+      LOWBIT_SOURCE_DIR="$LOWBIT_ROOT" "$bin" --gtest_brief=1 --gtest_filter="${LOWBIT_GTEST_FILTER:-*}" \
+      --gtest_output="json:$out.json" >"$out.log" 2>&1 &
+  done
+  for ((shard = 0; shard < test_jobs; ++shard)); do
+    wait -n || gtest_status=1
+  done
 done
 # The Python package's tests (pytest, Debian's python3-pytest), on the
 # build tree's package; the sanitize preset builds no Python package.
@@ -134,12 +144,12 @@ else:
     failed += 1
     failures.append(("lit", "NO RESULTS", "lit wrote no results (exit %d)" % lit_status))
 
-binaries = sorted(glob.glob(os.path.join(results, "*Tests.json")))
+binaries = sorted(glob.glob(os.path.join(results, "*Tests.shard*.json")))
 if not binaries:
     failed += 1
     failures.append(("GoogleTest", "NO RESULTS", "no GoogleTest binary reported"))
 for path in binaries:
-    binary = os.path.basename(path)[:-5]
+    binary = os.path.basename(path).split(".shard")[0]
     for suite in json.load(open(path)).get("testsuites", []):
         for case in suite.get("testsuite", []):
             name = f"{binary} :: {suite['name']}.{case['name']}"
@@ -153,7 +163,7 @@ for path in binaries:
             elif case.get("result") == "COMPLETED":
                 passed += 1
 # A binary that crashed leaves a partial or no JSON file: count it.
-for log in sorted(glob.glob(os.path.join(results, "*Tests.log"))):
+for log in sorted(glob.glob(os.path.join(results, "*Tests.shard*.log"))):
     if not os.path.exists(log[:-4] + ".json"):
         failed += 1
         failures.append((os.path.basename(log)[:-4], "CRASH", open(log).read()[-4000:]))

@@ -154,6 +154,9 @@ Value Importer::materialize(Val &v) {
     auto t = RankedTensorType::get(k.shape, b.getF32Type());
     v.value = arith::ConstantOp::create(b, loc, t, DenseElementsAttr::get(t, llvm::ArrayRef(k.f)));
   } else {
+    // Computed tensors are f32: an operator handed an integer tensor it
+    // would compute with fails once it returns (see run()).
+    integerOperand = true;
     auto t = RankedTensorType::get(k.shape, b.getI64Type());
     v.value = arith::ConstantOp::create(b, loc, t, DenseElementsAttr::get(t, llvm::ArrayRef(k.i)));
   }
@@ -423,8 +426,12 @@ llvm::Expected<OwningOpRef<ModuleOp>> Importer::run(const onnx::ModelProto &mode
     loc = NameLoc::get(StringAttr::get(&ctx, nodeName), FileLineColLoc::get(&ctx, file, ++index, 1));
     if (!node.domain().empty() && node.domain() != "ai.onnx" && node.domain() != "com.microsoft")
       return fail("operator domain '" + node.domain() + "' is not supported");
+    integerOperand = false;
     if (llvm::Error e = lowerNode(node))
       return std::move(e);
+    if (integerOperand)
+      return fail("an integer tensor as the operand of a computation: integer tensors are "
+                  "supported as known values only (shape arithmetic)");
     // Computed tensors are never empty (slices, concatenations and
     // reshapes of empty tensors are not supported); known ones may be.
     for (const std::string &out : node.output()) {

@@ -154,6 +154,9 @@ private:
   /// The inputs of quantizable products, returned by main after the graph's
   /// outputs (ONNXImportOptions::calibrationTaps).
   llvm::SmallVector<mlir::Value> taps;
+  /// Set by materialize() on an integer Known value: the current node
+  /// computes with it, which the f32 graph does not support.
+  bool integerOperand = false;
   /// The entry block of main (weight arguments are added to it).
   mlir::Block *mainBody = nullptr;
 };

@@ -12,6 +12,7 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 
@@ -37,6 +38,18 @@ std::string writeFile(const std::string &path, const void *data, size_t bytes) {
   return {};
 }
 
+/// The seconds a linker or an emulated call may run before it is killed:
+/// LOWBIT_EMULATOR_TIMEOUT (0: no limit), default 600. An emulated kernel
+/// that loops (a miscompiled loop bound) must fail its test with a message,
+/// not hang the suite until CI's limit kills it without one.
+unsigned waitLimitSeconds() {
+  unsigned seconds = 600;
+  if (const char *env = std::getenv("LOWBIT_EMULATOR_TIMEOUT"))
+    if (llvm::StringRef(env).getAsInteger(10, seconds))
+      seconds = 600;
+  return seconds;
+}
+
 /// Runs `args` (args[0] a path) with stdout and stderr in `log`; returns an
 /// error text with the log's end where it fails.
 std::string execute(const std::vector<std::string> &args, const std::string &log,
@@ -45,9 +58,13 @@ std::string execute(const std::vector<std::string> &args, const std::string &log
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(log),
                                                 llvm::StringRef(log)};
   std::string error;
-  int rc = llvm::sys::ExecuteAndWait(args[0], refs, std::nullopt, redirects, 0, 0, &error);
+  unsigned limit = waitLimitSeconds();
+  int rc = llvm::sys::ExecuteAndWait(args[0], refs, std::nullopt, redirects, limit, 0, &error);
   if (rc == 0)
     return {};
+  if (rc == -2 && limit)
+    error = "killed after " + std::to_string(limit) +
+            " s (LOWBIT_EMULATOR_TIMEOUT sets the limit, 0 for none)";
   std::string text;
   if (auto buffer = llvm::MemoryBuffer::getFile(log))
     text = (*buffer)->getBuffer().rtrim().str();

@@ -10,9 +10,13 @@
 
 #include "lowbit/Import/Import.h"
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+
+#include "llvm/Support/raw_ostream.h"
 
 #include <memory>
 
@@ -33,6 +37,18 @@ inline mlir::MLIRContext &importContext() {
         context.get(), [](mlir::Diagnostic &) { return mlir::success(); });
   }
   return *context;
+}
+
+/// Traps (the fuzzer's finding) unless `module`, which an importer accepted,
+/// verifies; the verifier's messages go to stderr first, under an "ERROR:"
+/// that scripts/fuzz.sh keeps, so that a finding says what was invalid.
+inline void verifyOrTrap(mlir::ModuleOp module) {
+  mlir::ScopedDiagnosticHandler loud(module.getContext(), [](mlir::Diagnostic &d) {
+    llvm::errs() << "ERROR: an accepted input imported to invalid IR: " << d << "\n";
+    return mlir::success();
+  });
+  if (mlir::failed(mlir::verify(module)))
+    __builtin_trap();
 }
 
 } // namespace lowbit::fuzz

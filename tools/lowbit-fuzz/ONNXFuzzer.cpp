@@ -11,7 +11,6 @@
 #include "lowbit/Import/Import.h"
 #include "lowbit/Import/ONNX.h"
 
-#include "mlir/IR/Verifier.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -29,7 +28,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     llvm::consumeError(m.takeError());
     return 0;
   }
-  if (mlir::failed(mlir::verify(**m)))
-    __builtin_trap(); // an accepted model must import to valid IR
+  lowbit::fuzz::verifyOrTrap(**m); // an accepted model must import to valid IR
   return 0;
 }

@@ -17,3 +17,10 @@ g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g", [xs], [y])
 save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), out + "/symbolic.onnx")
 g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g", [x], [y])
 save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 8)]), out + "/opset.onnx")
+# Integer initializers as operands of a computation (a fuzzer finding: they
+# were materialized as i64 tensors, which the f32 ops do not take).
+iw = numpy_helper.from_array(np.ones((2, 4), np.int64), "iw")
+g = helper.make_graph([helper.make_node("Softmax", ["iw"], ["y"], name="sm")], "g", [x], [y], [iw])
+save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), out + "/int-softmax.onnx")
+g = helper.make_graph([helper.make_node("Concat", ["x", "iw"], ["y"], name="cat", axis=0)], "g", [x], [y], [iw])
+save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), out + "/int-concat.onnx")
