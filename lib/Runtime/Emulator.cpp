@@ -62,7 +62,9 @@ std::string execute(const std::vector<std::string> &args, const std::string &log
   int rc = llvm::sys::ExecuteAndWait(args[0], refs, std::nullopt, redirects, limit, 0, &error);
   if (rc == 0)
     return {};
-  if (rc == -2 && limit)
+  // -2 is a crash or a signal too (the signal's name in `error`); LLVM's
+  // Wait says "Child timed out" where it killed the child itself.
+  if (rc == -2 && limit && llvm::StringRef(error).starts_with("Child timed out"))
     error = "killed after " + std::to_string(limit) +
             " s (LOWBIT_EMULATOR_TIMEOUT sets the limit, 0 for none)";
   std::string text;
