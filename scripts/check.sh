@@ -55,6 +55,14 @@ if [ -z "${LOWBIT_LLAMA_CPP_DIR:-}" ] && command -v npm >/dev/null; then
     export LOWBIT_LLAMA_CPP_DIR=$dir
   fi
 fi
+# onnxruntime-node is the ONNX importer's second oracle (lit's onnxruntime
+# feature); fetched the same way, with the main job's model.
+if [ -z "${LOWBIT_ONNXRUNTIME_DIR:-}" ] && command -v npm >/dev/null; then
+  if dir=$("$LOWBIT_ROOT/scripts/fetch-ocr-model.sh" 2>/dev/null) &&
+     [ -d "$dir/node_modules/onnxruntime-node" ]; then
+    export LOWBIT_ONNXRUNTIME_DIR=$dir
+  fi
+fi
 lowbit_log "building"
 if [ -n "${LOWBIT_TESTS_ONLY:-}" ]; then
   lowbit_build "$LOWBIT_TESTS_ONLY"

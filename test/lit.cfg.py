@@ -70,6 +70,14 @@ if subprocess.call([config.python_executable, "-c", "import onnx, numpy"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
     config.available_features.add("python-onnx")
 
+# onnxruntime (npm onnxruntime-node, run by node): the ONNX importer's
+# second oracle, where check.sh could fetch it (LOWBIT_ONNXRUNTIME_DIR).
+ort_dir = os.environ.get("LOWBIT_ONNXRUNTIME_DIR", "")
+if (ort_dir and shutil.which("node")
+        and os.path.isdir(os.path.join(ort_dir, "node_modules", "onnxruntime-node"))):
+    config.available_features.add("onnxruntime")
+    config.substitutions.append(("%onnxruntime", ort_dir))
+
 # GPU execution tests need a CUDA driver and a device.
 if os.path.exists("/dev/nvidia0") or os.path.exists("/dev/nvidiactl"):
     config.available_features.add("cuda-gpu")

@@ -17,6 +17,9 @@
 #include "llvm/ADT/SetVector.h"
 #include "llvm/Support/MemoryBuffer.h"
 
+#include "lowbit/Numerics/Codec.h"
+#include "lowbit/Numerics/Format.h"
+
 #include <onnx/onnx_pb.h>
 
 using namespace mlir;
@@ -49,7 +52,22 @@ llvm::Error err(const llvm::Twine &msg) {
 }
 
 /// ONNX TensorProto data types the importer reads.
-enum DataType { FLOAT = 1, UINT8 = 2, INT8 = 3, INT32 = 6, INT64 = 7, BOOL = 9, DOUBLE = 11 };
+enum DataType {
+  FLOAT = 1, UINT8 = 2, INT8 = 3, UINT16 = 4, INT16 = 5, INT32 = 6, INT64 = 7, BOOL = 9, DOUBLE = 11,
+  FLOAT8E4M3FN = 17, FLOAT8E4M3FNUZ = 18, FLOAT8E5M2 = 19, FLOAT8E5M2FNUZ = 20, UINT4 = 21, INT4 = 22
+};
+
+/// The fp8 formats of the ONNX data types 17..20.
+::lowbit::num::BuiltinFloat fp8Format(int32_t dataType) {
+  using ::lowbit::num::BuiltinFloat;
+  switch (dataType) {
+  case FLOAT8E4M3FN: return BuiltinFloat::F8E4M3FN;
+  case FLOAT8E4M3FNUZ: return BuiltinFloat::F8E4M3FNUZ;
+  case FLOAT8E5M2: return BuiltinFloat::F8E5M2;
+  default: return BuiltinFloat::F8E5M2FNUZ;
+  }
+}
+
 
 template <class T> bool readRaw(const std::string &raw, size_t n, std::vector<T> &out) {
   if (raw.size() != n * sizeof(T))
@@ -57,6 +75,16 @@ template <class T> bool readRaw(const std::string &raw, size_t n, std::vector<T>
   out.resize(n);
   if (n)
     std::memcpy(out.data(), raw.data(), raw.size());
+  return true;
+}
+
+/// One byte per element (raw), or one per entry of int32_data.
+bool readBytes(const onnx::TensorProto &t, size_t n, std::vector<uint8_t> &out) {
+  if (!t.raw_data().empty() || t.int32_data_size() == 0)
+    return readRaw(t.raw_data(), n, out);
+  if (uint64_t(t.int32_data_size()) != n)
+    return false;
+  out.assign(t.int32_data().begin(), t.int32_data().end());
   return true;
 }
 } // namespace
@@ -120,10 +148,47 @@ llvm::Expected<Known> onnximport::knownFromProto(const onnx::TensorProto &t) {
     }
     break;
   }
+  case INT16: case UINT16: {
+    k.isFloat = false;
+    if (!raw.empty()) {
+      std::vector<uint16_t> v;
+      ok = readRaw(raw, n, v);
+      for (uint16_t x : v)
+        k.i.push_back(t.data_type() == INT16 ? int64_t(int16_t(x)) : int64_t(x));
+    } else if ((ok = uint64_t(t.int32_data_size()) == n)) {
+      k.i.assign(t.int32_data().begin(), t.int32_data().end());
+    }
+    break;
+  }
+  case INT4: case UINT4: {
+    // Two codes per byte, the first in the low nibble (raw_data, or one
+    // byte per entry of int32_data).
+    k.isFloat = false;
+    std::vector<uint8_t> bytes;
+    if ((ok = readBytes(t, size_t((n + 1) / 2), bytes)))
+      for (uint64_t e = 0; e < n; ++e) {
+        int64_t v = (bytes[size_t(e / 2)] >> (4 * (e % 2))) & 15;
+        k.i.push_back(t.data_type() == INT4 && v >= 8 ? v - 16 : v);
+      }
+    break;
+  }
+  case FLOAT8E4M3FN: case FLOAT8E4M3FNUZ: case FLOAT8E5M2: case FLOAT8E5M2FNUZ: {
+    // Kept as their (exact) f32 values; DequantizeLinear encodes them back.
+    k.isFloat = true;
+    std::vector<uint8_t> bytes;
+    if ((ok = readBytes(t, size_t(n), bytes))) {
+      auto f = ::lowbit::num::Format::builtin(fp8Format(t.data_type()));
+      for (uint8_t c : bytes)
+        k.f.push_back(::lowbit::num::decodeToF32(f, c));
+    }
+    break;
+  }
   default:
     return err("tensor '" + t.name() + "' has data type " + llvm::Twine(t.data_type()) +
-               " (float, double, int64, int32, int8, uint8 and bool are supported)");
+               " (float, double, int64, int32, int16, uint16, int8, uint8, int4, uint4, fp8 "
+               "and bool are supported)");
   }
+  k.dataType = t.data_type();
   if (!ok)
     return err("tensor '" + t.name() + "': its data does not match its shape");
   return k;
@@ -147,8 +212,13 @@ llvm::Error Importer::fail(const llvm::Twine &msg) const {
 }
 
 Value Importer::materialize(Val &v) {
-  if (v.value)
+  if (v.value) {
+    // QuantizeLinear's codes: only DequantizeLinear reads them (and not
+    // through here).
+    if (!cast<RankedTensorType>(v.value.getType()).getElementType().isF32())
+      integerOperand = true;
     return v.value;
+  }
   const Known &k = *v.known;
   if (k.isFloat) {
     auto t = RankedTensorType::get(k.shape, b.getF32Type());
@@ -431,7 +501,7 @@ llvm::Expected<OwningOpRef<ModuleOp>> Importer::run(const onnx::ModelProto &mode
       return std::move(e);
     if (integerOperand)
       return fail("an integer tensor as the operand of a computation: integer tensors are "
-                  "supported as known values only (shape arithmetic)");
+                  "supported as known values (shape arithmetic) and as codes DequantizeLinear reads");
     // Computed tensors are never empty (slices, concatenations and
     // reshapes of empty tensors are not supported); known ones may be.
     for (const std::string &out : node.output()) {

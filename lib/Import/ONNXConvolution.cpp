@@ -40,6 +40,7 @@ llvm::Error Importer::lowerConv(const onnx::NodeProto &node) {
   if (!(*wv)->known)
     return fail("the weight is computed in the graph (constant weights are supported)");
   Known w = *(*wv)->known;
+  const QuantizedCodes *quantized = (*wv)->quantized.get();
   if ((*xv)->rank() != 4 || w.shape.size() != 4)
     return fail("only 2-D convolutions (NCHW, 4-D weights) are supported");
   int64_t N = (*xv)->shape[0], C = (*xv)->shape[1], H = (*xv)->shape[2], W = (*xv)->shape[3];
@@ -80,6 +81,8 @@ llvm::Error Importer::lowerConv(const onnx::NodeProto &node) {
       p.push_back(&*it->second.known);
     }
     if (p.size() == 4) {
+      // The weights' codes no longer give them: the product reads f32.
+      quantized = nullptr;
       float eps = floatAttr(bn, "epsilon", 1e-5f);
       if (!hasBias) {
         bias.shape = {M};
@@ -146,7 +149,9 @@ llvm::Error Importer::lowerConv(const onnx::NodeProto &node) {
     Value patches = reshape(g.getResult(0), {N * OH * OW, C * kh * kw});
     Known w2 = w;
     w2.shape = {M, C * kh * kw};
-    llvm::Expected<Value> p = linear(patches, w2, "Conv");
+    int64_t K = C * kh * kw;
+    llvm::Expected<Value> p = linear(patches, w2, "Conv", quantized,
+                                     [K](int64_t n, int64_t k) { return n * K + k; });
     if (!p)
       return p.takeError();
     Value nhwc = reshape(*p, {N, OH, OW, M});

@@ -15,6 +15,7 @@
 #include <functional>
 #include <initializer_list>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,10 @@ struct Known {
   bool isFloat = true;
   std::vector<float> f;
   std::vector<int64_t> i;
+  /// The ONNX data type the values were read as (TensorProto::DataType;
+  /// 0 for values the importer computed): which code format a
+  /// DequantizeLinear of them has.
+  int32_t dataType = 0;
   int64_t size() const { return numElements(shape); }
   double at(int64_t k) const { return isFloat ? double(f[size_t(k)]) : double(i[size_t(k)]); }
 };
@@ -61,12 +66,46 @@ int64_t normAxis(int64_t a, int64_t rank);
 /// Appends element `i` of `src` to `dst` (of the same kind).
 void appendElement(Known &dst, const Known &src, int64_t i);
 
+/// A weight that arrives quantized (a DequantizeLinear of constants, a
+/// MatMulNBits): element e of the tensor is
+/// (codes[e] - zeros[scaleOf[e]]) * scales[scaleOf[e]] in f32.
+struct QuantizedCodes {
+  unsigned bits = 8;
+  bool isSigned = true;
+  std::vector<int64_t> codes;   ///< row-major, the tensor's shape
+  std::vector<int64_t> scaleOf; ///< per element, the index of its scale
+  std::vector<float> scales;
+  std::vector<int64_t> zeros;   ///< per scale; empty: all zero
+  /// Run lengths the file groups the elements in (DequantizeLinear's
+  /// block_size, MatMulNBits' block_size); 0 for none.
+  int64_t blockSize = 0;
+};
+
+/// Which elements of a QuantizeLinear/DequantizeLinear's input share a
+/// scale: all (axis -1), those with one index along `axis` (block 0), or
+/// runs of `block` along it.
+struct ScaleLayout {
+  int64_t axis = -1;
+  int64_t block = 0;
+};
+
+struct Val;
+/// The inputs of a QuantizeLinear/DequantizeLinear: x, its constant f32
+/// scale and constant zero point (null if absent), and their layout.
+struct QuantizationOperands {
+  Val *x = nullptr, *scale = nullptr, *zero = nullptr;
+  ScaleLayout layout;
+};
+
 /// A value of the graph: an MLIR tensor, or a Known one (made an MLIR
 /// constant when an op needs it).
 struct Val {
   mlir::Value value;
   std::vector<int64_t> shape;
   std::optional<Known> known;
+  /// Where `known` is a dequantized weight: its codes, for a product that
+  /// reads the weight (ONNXQuantization.cpp).
+  std::shared_ptr<const QuantizedCodes> quantized;
   int64_t rank() const { return int64_t(shape.size()); }
 };
 
@@ -120,6 +159,18 @@ private:
   llvm::Error lowerGather(const onnx::NodeProto &node);
   llvm::Error lowerCast(const onnx::NodeProto &node);
 
+  // ONNXQuantization.cpp: QuantizeLinear, DequantizeLinear, MatMulNBits.
+  llvm::Expected<QuantizationOperands> quantizationOperands(const onnx::NodeProto &node);
+  llvm::Error lowerQuantizeLinear(const onnx::NodeProto &node);
+  llvm::Error lowerDequantizeLinear(const onnx::NodeProto &node);
+  llvm::Error lowerMatMulNBits(const onnx::NodeProto &node);
+  /// x W^T on the codes of a weight that arrived quantized, W[n][k] being
+  /// element flat(n, k) of `q`; null where no lowbit scheme holds its
+  /// scales (the caller then computes with the f32 values).
+  llvm::Expected<mlir::Value> linearOnCodes(mlir::Value x2d, const QuantizedCodes &q, int64_t n,
+                                            int64_t k,
+                                            llvm::function_ref<int64_t(int64_t, int64_t)> flat);
+
   // Helpers (ONNXOps.cpp).
   using Body = std::function<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
   /// out[i...] = body(inputs broadcast to `shape`), numpy broadcasting.
@@ -130,7 +181,14 @@ private:
   mlir::Value zeros(llvm::ArrayRef<int64_t> shape, float fill = 0.0f);
   /// The product x W^T with W known [N, K] (row per output): lowbit.mpgemm
   /// on W's codes where the node's weights are quantized, else on f32 W.
-  llvm::Expected<mlir::Value> linear(mlir::Value x2d, const Known &w, llvm::StringRef what);
+  /// `q`, if given, holds W's codes (see linearOnCodes), which the product
+  /// reads where a lowbit scheme can hold them (W's values otherwise).
+  llvm::Expected<mlir::Value>
+  linear(mlir::Value x2d, const Known &w, llvm::StringRef what, const QuantizedCodes *q = nullptr,
+         llvm::function_ref<int64_t(int64_t, int64_t)> flat = nullptr);
+  /// The shape and calibration tap of the product whose weight `stats`
+  /// recorded last.
+  void describeProduct(int64_t n, int64_t k, mlir::Value x2d);
   /// Records a constant weight of the current node in `stats`.
   void recordWeight(int64_t elements, int64_t bits, const std::string &scheme);
   /// The scheme for this node's constant weight, or null (f32).

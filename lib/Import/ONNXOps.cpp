@@ -195,8 +195,26 @@ llvm::Expected<Attribute> Importer::weightScheme() {
   return a;
 }
 
-llvm::Expected<Value> Importer::linear(Value x2d, const Known &w, llvm::StringRef what) {
+void Importer::describeProduct(int64_t n, int64_t k, Value x2d) {
+  stats.back().n = n;
+  stats.back().k = k;
+  if (options.calibrationTaps) {
+    stats.back().tap = int(taps.size());
+    taps.push_back(x2d);
+  }
+}
+
+llvm::Expected<Value> Importer::linear(Value x2d, const Known &w, llvm::StringRef what,
+                                       const QuantizedCodes *codes,
+                                       llvm::function_ref<int64_t(int64_t, int64_t)> flat) {
   int64_t n = w.shape[0], k = w.shape[1];
+  // A weight that arrived quantized keeps its codes (--quantize applies to
+  // f32 weights).
+  if (codes) {
+    llvm::Expected<Value> y = linearOnCodes(x2d, *codes, n, k, flat);
+    if (!y || *y)
+      return y;
+  }
   auto xt = cast<RankedTensorType>(x2d.getType());
   auto yt = RankedTensorType::get({xt.getDimSize(0), n}, b.getF32Type());
   llvm::Expected<Attribute> scheme = weightScheme();
@@ -207,14 +225,7 @@ llvm::Expected<Value> Importer::linear(Value x2d, const Known &w, llvm::StringRe
   auto f32 = TypeAttr::get(b.getF32Type());
   // Every return below records the weight first; the product's shape and
   // its calibration tap go on that record.
-  auto describe = [&] {
-    stats.back().n = n;
-    stats.back().k = k;
-    if (options.calibrationTaps) {
-      stats.back().tap = int(taps.size());
-      taps.push_back(x2d);
-    }
-  };
+  auto describe = [&] { describeProduct(n, k, x2d); };
   if (!*scheme) {
     recordWeight(n * k, 32 * n * k, "");
     describe();
@@ -290,6 +301,12 @@ llvm::Error Importer::lowerNode(const onnx::NodeProto &node) {
     return lowerGather(node);
   if (op == "Cast")
     return lowerCast(node);
+  if (op == "QuantizeLinear")
+    return lowerQuantizeLinear(node);
+  if (op == "DequantizeLinear")
+    return lowerDequantizeLinear(node);
+  if (op == "MatMulNBits" && node.domain() == "com.microsoft")
+    return lowerMatMulNBits(node);
   static const char *elementwiseOps[] = {
       "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Relu", "Sigmoid", "Sqrt", "Exp",
       "Tanh", "Neg", "Abs", "Reciprocal", "Clip", "HardSigmoid", "HardSwish", "LeakyRelu",

@@ -51,7 +51,8 @@ llvm::Error Importer::lowerMatMul(const onnx::NodeProto &node) {
       for (int64_t k = 0; k < K; ++k)
         wt.f.push_back(float(B.known->at(k * N + n)));
     Value x2d = reshape(materialize(A), {numElements(A.shape) / K, K});
-    llvm::Expected<Value> y = linear(x2d, wt, "MatMul");
+    llvm::Expected<Value> y = linear(x2d, wt, "MatMul", B.quantized.get(),
+                                     [N](int64_t n, int64_t k) { return k * N + n; });
     if (!y)
       return y.takeError();
     define(node, 0, runtime(reshape(*y, outShape)));
@@ -89,7 +90,10 @@ llvm::Error Importer::lowerGemm(const onnx::NodeProto &node) {
   for (int64_t n = 0; n < N; ++n)
     for (int64_t k = 0; k < K; ++k)
       wt.f.push_back(float(transB ? B.known->at(n * K + k) : B.known->at(k * N + n)));
-  llvm::Expected<Value> y = linear(materialize(A), wt, "Gemm");
+  llvm::Expected<Value> y =
+      linear(materialize(A), wt, "Gemm", B.quantized.get(), [transB, N, K](int64_t n, int64_t k) {
+        return transB ? n * K + k : k * N + n;
+      });
   if (!y)
     return y.takeError();
   Value r = *y;

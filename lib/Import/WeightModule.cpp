@@ -2,6 +2,8 @@
 
 #include "lowbit/Import/Import.h"
 
+#include "CodeConstants.h"
+
 #include "lowbit/Dialect/Lowbit/IR/LowbitAttrs.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitDialect.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
@@ -32,13 +34,6 @@ llvm::Error err(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
 
-/// Types whose tensors arith.constant holds as they are; every other code
-/// type goes through lowbit.constant as raw patterns.
-bool isPlainBuiltin(Type t) {
-  return t.isF32() || t.isF16() || t.isBF16() || t.isSignlessInteger(8) ||
-         t.isSignlessInteger(16) || t.isSignlessInteger(32);
-}
-
 class WeightBuilder {
 public:
   WeightBuilder(MLIRContext &ctx, ModuleOp module, llvm::StringRef source)
@@ -49,8 +44,6 @@ public:
   llvm::Error add(const ImportedTensor &t);
 
 private:
-  llvm::Expected<Value> constant(OpBuilder &fb, Location loc, const CodeTensor &c,
-                                 const std::string &tensor);
   /// out[i, j] = in[i, perm[j]]: a linalg.generic reading `in` at the
   /// columns a constant index table gives.
   Value permuteColumns(OpBuilder &fb, Location loc, Value in, llvm::ArrayRef<int64_t> perm);
@@ -60,35 +53,6 @@ private:
   ModuleOp module;
   std::string source;
 };
-
-llvm::Expected<Value> WeightBuilder::constant(OpBuilder &fb, Location loc, const CodeTensor &c,
-                                        const std::string &tensor) {
-  Type et = parseType(c.type, &ctx);
-  if (!et)
-    return err("tensor '" + tensor + "': '" + c.type + "' is not a type");
-  auto tt = RankedTensorType::get(c.shape, et);
-  ArrayRef<char> raw(reinterpret_cast<const char *>(c.data.data()), c.data.size());
-  if (isPlainBuiltin(et)) {
-    bool splat = false;
-    if (!DenseElementsAttr::isValidRawBuffer(tt, raw, splat))
-      return err("tensor '" + tensor + "': " + llvm::Twine(c.data.size()) +
-                 " bytes do not match its shape");
-    return arith::ConstantOp::create(fb, loc, tt, DenseElementsAttr::getFromRawBuffer(tt, raw))
-        .getResult();
-  }
-  std::optional<::lowbit::num::Format> f = mlir::lowbit::getFormat(et);
-  if (!f)
-    return err("tensor '" + tensor + "': '" + c.type + "' has no number format");
-  unsigned bytes = (f->bits() + 7) / 8;
-  if (c.bytes != bytes || int64_t(c.data.size()) != c.elements() * bytes)
-    return err("tensor '" + tensor + "': codes of " + c.type + " must be " + llvm::Twine(bytes) +
-               " bytes each");
-  auto rawType = RankedTensorType::get(
-      c.shape, IntegerType::get(&ctx, f->bits(), IntegerType::Unsigned));
-  auto attr = DenseElementsAttr::getFromRawBuffer(rawType, raw);
-  auto op = mlir::lowbit::ConstantOp::create(fb, loc, tt, attr);
-  return op.getResult();
-}
 
 Value WeightBuilder::permuteColumns(OpBuilder &fb, Location loc, Value in, llvm::ArrayRef<int64_t> perm) {
   auto inType = cast<RankedTensorType>(in.getType());
@@ -135,14 +99,14 @@ llvm::Error WeightBuilder::add(const ImportedTensor &t) {
   // Builds the weight's constants in a function body: codes, then params.
   auto weights = [&](OpBuilder &fb) -> llvm::Expected<SmallVector<Value>> {
     SmallVector<Value> v;
-    llvm::Expected<Value> codes = constant(fb, loc, t.codes, t.name);
+    llvm::Expected<Value> codes = buildCodeConstant(fb, loc, t.codes, t.name);
     if (!codes)
       return codes.takeError();
     v.push_back(*codes);
     for (const CodeTensor *p : {&t.scales, &t.zeros}) {
       if (!scheme || p->type.empty())
         continue;
-      llvm::Expected<Value> c = constant(fb, loc, *p, t.name);
+      llvm::Expected<Value> c = buildCodeConstant(fb, loc, *p, t.name);
       if (!c)
         return c.takeError();
       v.push_back(*c);

@@ -35,6 +35,52 @@ def softmax(x, axis):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def quantize(x, scale, zero, lo, hi):
+    """ONNX QuantizeLinear: saturate(round(x / scale) + zero), the quotient
+    in f32, ties to even; NaN gives the lowest code (onnxruntime on x86)."""
+    t = np.rint(np.float32(x) / np.float32(scale)) + zero
+    return np.where(np.isnan(t), lo, np.clip(t, lo, hi))
+
+
+def dequantize(q, scale, zero):
+    """ONNX DequantizeLinear: (q - zero) * scale in f32."""
+    return (q.astype(np.float64) - zero).astype(np.float32) * np.float32(scale)
+
+
+def int4_tensor(name, codes, signed):
+    """An INT4 (22) / UINT4 (21) initializer: two codes per byte, the first
+    in the low nibble (onnx 1.12's helpers predate the types)."""
+    from onnx import TensorProto
+    flat = (codes.reshape(-1).astype(np.int64) & 15).astype(np.uint8)
+    if flat.size % 2:
+        flat = np.append(flat, np.uint8(0))
+    t = TensorProto()
+    t.name = name
+    t.data_type = 22 if signed else 21
+    t.dims.extend(codes.shape)
+    t.raw_data = (flat[0::2] | (flat[1::2] << 4)).astype(np.uint8).tobytes()
+    return t
+
+
+def e4m3fn_values(codes):
+    """The values of OCP E4M3FN codes (no NaN among them)."""
+    c = codes.astype(np.int64)
+    sign = np.where(c & 0x80, -1.0, 1.0)
+    e, m = (c >> 3) & 15, c & 7
+    mag = np.where(e == 0, m / 8.0 * 2.0 ** -6, (1 + m / 8.0) * 2.0 ** (e - 7))
+    return sign * mag
+
+
+def pack_bits(codes, bits):
+    """Codes packed LSB first, 8 / bits per byte (MatMulNBits' blobs)."""
+    per = 8 // bits
+    c = codes.reshape(-1, per).astype(np.uint16)
+    out = np.zeros(c.shape[0], np.uint16)
+    for i in range(per):
+        out |= c[:, i] << (i * bits)
+    return out.astype(np.uint8)
+
+
 def build(case, rng):
     from onnx import TensorProto, helper, numpy_helper
     f32 = lambda *s: rng.uniform(-1, 1, s).astype(np.float32)
@@ -128,11 +174,97 @@ def build(case, rng):
         h = x.astype(np.float64).reshape(1, 4, 2, 4)
         q, k = h.transpose(0, 2, 1, 3), h.transpose(0, 2, 3, 1)
         y = softmax(q @ k, 3) @ q
+    elif case == "qdq":
+        # Quantized activations (Q -> DQ) and weights in every DequantizeLinear
+        # form: per axis, per tensor with a zero point, int4 blocks, uint4
+        # blocks that do not divide K, per input row with int8 zero points,
+        # fp8 per tensor.
+        opset = 21
+        x = f32(3, 16)
+        ri = lambda lo, hi, s, t: rng.integers(lo, hi + 1, s).astype(t)
+        pos = lambda *s: rng.uniform(0.01, 0.1, s).astype(np.float32)
+        w1, s1 = ri(-128, 127, (16, 24), np.int8), pos(24)
+        w2, s2, z2 = ri(0, 255, (10, 24), np.uint8), np.float32(0.02), np.uint8(7)
+        w3, s3 = ri(-8, 7, (24, 8), np.int8), pos(3, 8)
+        w4, s4, z4 = ri(0, 15, (24, 8), np.uint8), pos(2, 8), ri(0, 15, (2, 8), np.uint8)
+        w5, s5, z5 = ri(-128, 127, (24, 8), np.int8), pos(24), ri(-20, 20, (24,), np.int8)
+        w6 = rng.choice([c for c in range(256) if c & 0x7f != 0x7f], (24, 4)).astype(np.uint8)
+        s6 = np.float32(0.5)
+        w7, s7 = f32(24, 4), pos(4)  # an f32 weight quantized in the graph
+        from onnx import TensorProto as TP
+        fp8 = TP()
+        fp8.name, fp8.data_type, fp8.raw_data = "w6", 17, w6.tobytes()
+        fp8.dims.extend(w6.shape)
+        inits += [int4_tensor("w3", w3, True), int4_tensor("w4", w4, False), int4_tensor("z4", z4, False), fp8]
+        nodes += [helper.make_node("QuantizeLinear", ["x", const("xs", np.float32(0.01)), const("xz", np.uint8(128))], ["xq"]),
+                  helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"]),
+                  helper.make_node("DequantizeLinear", [const("w1", w1), const("s1", s1)], ["d1"], axis=1),
+                  helper.make_node("MatMul", ["xd", "d1"], ["m1"], name="mm1"),
+                  helper.make_node("DequantizeLinear", [const("w2", w2), const("s2", s2), const("z2", z2)], ["d2"]),
+                  helper.make_node("Gemm", ["m1", "d2"], ["g"], transB=1, name="gemm2"),
+                  helper.make_node("DequantizeLinear", ["w3", const("s3", s3)], ["d3"], axis=0, block_size=8),
+                  helper.make_node("MatMul", ["m1", "d3"], ["m3"], name="mm3"),
+                  helper.make_node("DequantizeLinear", ["w4", const("s4", s4), "z4"], ["d4"], axis=0, block_size=16),
+                  helper.make_node("MatMul", ["m1", "d4"], ["m4"], name="mm4"),
+                  helper.make_node("DequantizeLinear", [const("w5", w5), const("s5", s5), const("z5", z5)], ["d5"], axis=0),
+                  helper.make_node("MatMul", ["m1", "d5"], ["m5"], name="mm5"),
+                  helper.make_node("DequantizeLinear", ["w6", const("s6", s6)], ["d6"]),
+                  helper.make_node("MatMul", ["m1", "d6"], ["m6"], name="mm6"),
+                  helper.make_node("QuantizeLinear", [const("w7", w7), const("s7", s7), const("z7", np.zeros(4, np.int8))], ["q7"], axis=1),
+                  helper.make_node("DequantizeLinear", ["q7", "s7", "z7"], ["d7"], axis=1),
+                  helper.make_node("MatMul", ["m1", "d7"], ["m7"], name="mm7"),
+                  helper.make_node("Concat", ["g", "m3", "m4", "m5", "m6", "m7"], ["y"], axis=1)]
+        xd = dequantize(quantize(x, 0.01, 128, 0, 255), np.float32(0.01), 128).astype(np.float64)
+        m1 = xd @ dequantize(w1, s1, 0)
+        g = m1 @ dequantize(w2, s2, z2).T
+        m3 = m1 @ dequantize(w3, np.repeat(s3, 8, axis=0), 0)
+        m4 = m1 @ dequantize(w4, np.repeat(s4, 16, axis=0)[:24], np.repeat(z4, 16, axis=0)[:24])
+        m5 = m1 @ dequantize(w5, s5[:, None], z5[:, None].astype(np.float64))
+        m6 = m1 @ (e4m3fn_values(w6).astype(np.float32) * s6)
+        m7 = m1 @ dequantize(quantize(w7, s7, 0, -128, 127), s7, 0)
+        y = np.concatenate([g, m3, m4, m5, m6, m7], axis=1)
+    elif case == "qdqconv":
+        x = f32(1, 4, 7, 9)
+        w = rng.integers(-128, 128, (6, 4, 3, 3)).astype(np.int8)
+        ws, b = rng.uniform(0.005, 0.02, 6).astype(np.float32), f32(6)
+        nodes += [helper.make_node("QuantizeLinear", ["x", const("xs", np.float32(0.008)), const("xz", np.int8(-3))], ["xq"]),
+                  helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"]),
+                  helper.make_node("DequantizeLinear", [const("w", w), const("ws", ws)], ["wd"], axis=0),
+                  helper.make_node("Conv", ["xd", "wd", const("b", b)], ["c"], pads=[1, 1, 1, 1], name="conv"),
+                  helper.make_node("Relu", ["c"], ["y"])]
+        xd = dequantize(quantize(x, 0.008, -3, -128, 127), np.float32(0.008), -3).astype(np.float64)
+        y = np.maximum(conv2d(xd, dequantize(w, ws.reshape(-1, 1, 1, 1), 0), b, (1, 1), (1, 1, 1, 1), 1), 0)
+    elif case == "nbits":
+        # com.microsoft.MatMulNBits: 4-bit with packed zero points, 8-bit
+        # without (zero 128) and a bias.
+        x = f32(2, 3, 64)
+        N, K, bs = 12, 64, 32
+        q4 = rng.integers(0, 16, (N, K)).astype(np.uint8)
+        s4 = rng.uniform(0.01, 0.1, (N, K // bs)).astype(np.float32)
+        z4 = rng.integers(0, 16, (N, K // bs)).astype(np.uint8)
+        q8 = rng.integers(0, 256, (N, N)).astype(np.uint8)
+        s8, b8 = rng.uniform(0.001, 0.01, (N, 1)).astype(np.float32), f32(N)
+        blob4 = pack_bits(q4, 4).reshape(N, K // bs, bs // 2)
+        zp4 = pack_bits(z4, 4).reshape(N)  # two blocks per row: one byte
+        nodes += [helper.make_node("MatMulNBits", ["x", const("b4", blob4), const("s4", s4.reshape(-1)), const("z4", zp4)],
+                                   ["h"], domain="com.microsoft", K=K, N=N, bits=4, block_size=bs, name="nb4"),
+                  helper.make_node("MatMulNBits", ["h", const("b8", q8.reshape(N, 1, N)), const("s8", s8.reshape(-1)), "", "",
+                                                   const("bias", b8)],
+                                   ["y"], domain="com.microsoft", K=N, N=N, bits=8, block_size=16, name="nb8")]
+        # K = 12 in blocks of 16: one block, padded (the f32 path).
+        q8p = np.zeros((N, 16), np.uint8)
+        q8p[:, :N] = q8
+        inits[-3] = numpy_helper.from_array(q8p.reshape(N, 1, 16), "b8")
+        h = x.astype(np.float64) @ dequantize(q4, np.repeat(s4, bs, axis=1), np.repeat(z4, bs, axis=1).astype(np.float64)).T
+        y = h @ dequantize(q8, s8, 128).T + b8
     else:
         sys.exit("unknown case " + case)
     graph = helper.make_graph(nodes, case, [helper.make_tensor_value_info("x", TensorProto.FLOAT, x.shape)],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    opsets = [helper.make_opsetid("", opset)]
+    if any(n.domain == "com.microsoft" for n in nodes):
+        opsets.append(helper.make_opsetid("com.microsoft", 1))
+    model = helper.make_model(graph, opset_imports=opsets)
     return model, x, y
 
 
