@@ -66,27 +66,31 @@ int64_t normAxis(int64_t a, int64_t rank);
 /// Appends element `i` of `src` to `dst` (of the same kind).
 void appendElement(Known &dst, const Known &src, int64_t i);
 
-/// A weight that arrives quantized (a DequantizeLinear of constants, a
-/// MatMulNBits): element e of the tensor is
-/// (codes[e] - zeros[scaleOf[e]]) * scales[scaleOf[e]] in f32.
-struct QuantizedCodes {
-  unsigned bits = 8;
-  bool isSigned = true;
-  std::vector<int64_t> codes;   ///< row-major, the tensor's shape
-  std::vector<int64_t> scaleOf; ///< per element, the index of its scale
-  std::vector<float> scales;
-  std::vector<int64_t> zeros;   ///< per scale; empty: all zero
-  /// Run lengths the file groups the elements in (DequantizeLinear's
-  /// block_size, MatMulNBits' block_size); 0 for none.
-  int64_t blockSize = 0;
-};
-
 /// Which elements of a QuantizeLinear/DequantizeLinear's input share a
 /// scale: all (axis -1), those with one index along `axis` (block 0), or
 /// runs of `block` along it.
 struct ScaleLayout {
   int64_t axis = -1;
   int64_t block = 0;
+};
+
+/// The index into the scales (of shape `scale`) of element e of a tensor
+/// of shape `x`.
+int64_t scaleIndex(int64_t e, llvm::ArrayRef<int64_t> x, llvm::ArrayRef<int64_t> scale,
+                   const ScaleLayout &layout);
+
+/// A weight that arrives quantized (a DequantizeLinear of constants, a
+/// MatMulNBits): element e of the tensor is
+/// (codes[e] - zeros[scaleOf(e)]) * scales[scaleOf(e)] in f32.
+struct QuantizedCodes {
+  unsigned bits = 8;
+  bool isSigned = true;
+  std::vector<int32_t> codes; ///< row-major, of shape `shape`
+  Shape shape, scaleShape;
+  ScaleLayout layout;
+  std::vector<float> scales;
+  std::vector<int64_t> zeros; ///< per scale; empty: all zero
+  int64_t scaleOf(int64_t e) const { return scaleIndex(e, shape, scaleShape, layout); }
 };
 
 struct Val;

@@ -109,33 +109,6 @@ std::string scaleLayout(llvm::ArrayRef<int64_t> x, llvm::ArrayRef<int64_t> scale
   return "";
 }
 
-/// The index into the scales of every element of x.
-std::vector<int64_t> scaleIndices(llvm::ArrayRef<int64_t> x, llvm::ArrayRef<int64_t> scale,
-                                  const ScaleLayout &l) {
-  int64_t n = numElements(x);
-  std::vector<int64_t> out(size_t(n), 0);
-  if (l.axis < 0)
-    return out;
-  Shape xs = stridesOf(x);
-  if (l.block == 0) {
-    for (int64_t e = 0; e < n; ++e)
-      out[size_t(e)] = (e / xs[size_t(l.axis)]) % x[size_t(l.axis)];
-    return out;
-  }
-  Shape ss = stridesOf(scale);
-  for (int64_t e = 0; e < n; ++e) {
-    int64_t idx = 0;
-    for (size_t d = 0; d < x.size(); ++d) {
-      int64_t c = (e / xs[d]) % x[d];
-      if (int64_t(d) == l.axis)
-        c /= l.block;
-      idx += c * ss[d];
-    }
-    out[size_t(e)] = idx;
-  }
-  return out;
-}
-
 /// A scale or zero-point tensor shaped to broadcast against x (numpy
 /// rules): per tensor a scalar, per axis 1 everywhere but the axis.
 Known broadcastable(const Known &k, int64_t rank, const ScaleLayout &l, int64_t axisSize) {
@@ -149,6 +122,25 @@ Known broadcastable(const Known &k, int64_t rank, const ScaleLayout &l, int64_t 
   return r;
 }
 } // namespace
+
+int64_t onnximport::scaleIndex(int64_t e, llvm::ArrayRef<int64_t> x,
+                               llvm::ArrayRef<int64_t> scale, const ScaleLayout &l) {
+  if (l.axis < 0)
+    return 0;
+  int64_t idx = 0, stride = 1;
+  for (size_t d = x.size(); d-- > 0;) {
+    int64_t c = e % x[d];
+    e /= x[d];
+    if (int64_t(d) == l.axis) {
+      if (l.block == 0)
+        return c; // per axis: the scale is this index
+      c /= l.block;
+    }
+    idx += c * stride;
+    stride *= scale[d];
+  }
+  return idx;
+}
 
 //===----------------------------------------------------------------------===//
 // Products on codes
@@ -171,7 +163,7 @@ llvm::Expected<Value> Importer::linearOnCodes(Value x2d, const QuantizedCodes &q
       {"tensor", 1, 1, [](int64_t, int64_t) { return int64_t(0); }},
       {"channel, axis = 1", n, 1, [](int64_t i, int64_t) { return i; }},
       {"channel, axis = 0", 1, k, [](int64_t, int64_t j) { return j; }}};
-  int64_t g = q.blockSize;
+  int64_t g = q.layout.block;
   if (g > 1 && g < k && k % g == 0)
     grids.push_back({"group = " + std::to_string(g), n, k / g,
                      [g, k](int64_t i, int64_t j) { return i * (k / g) + j / g; }});
@@ -189,7 +181,7 @@ llvm::Expected<Value> Importer::linearOnCodes(Value x2d, const QuantizedCodes &q
     bool fits = true;
     for (int64_t i = 0; i < n && fits; ++i)
       for (int64_t j = 0; j < k && fits; ++j) {
-        int64_t s = q.scaleOf[size_t(flat(i, j))];
+        int64_t s = q.scaleOf(flat(i, j));
         int64_t &r = rep[size_t(gr.cell(i, j))];
         if (r < 0)
           r = s;
@@ -322,12 +314,11 @@ llvm::Error Importer::lowerDequantizeLinear(const onnx::NodeProto &node) {
         zero = zp->known->i;
       }
     }
-    std::vector<int64_t> at = scaleIndices(x.shape, sp->shape, layout);
     Known out;
     out.shape = x.shape;
     out.f.resize(size_t(codes.size()));
     for (int64_t e = 0; e < codes.size(); ++e) {
-      int64_t s = at[size_t(e)];
+      int64_t s = scaleIndex(e, x.shape, sp->shape, layout);
       float v = codes.isFloat ? codes.f[size_t(e)]
                               : float(codes.i[size_t(e)] - (zero.empty() ? 0 : zero[size_t(s)]));
       out.f[size_t(e)] = v * scale[size_t(s)];
@@ -337,14 +328,15 @@ llvm::Error Importer::lowerDequantizeLinear(const onnx::NodeProto &node) {
       auto q = std::make_shared<QuantizedCodes>();
       q->bits = f->bits;
       q->isSigned = f->isSigned;
-      q->codes = codes.i;
-      q->scaleOf = std::move(at);
-      q->scales = scale;
-      q->zeros = std::move(zero);
-      q->blockSize = layout.block;
-      for (int64_t c : q->codes)
+      for (int64_t c : codes.i)
         if (c < f->lo() || c > f->hi())
           return fail("code " + llvm::Twine(c) + " is outside its type's range");
+      q->codes.assign(codes.i.begin(), codes.i.end());
+      q->shape = x.shape;
+      q->scaleShape = sp->shape;
+      q->layout = layout;
+      q->scales = scale;
+      q->zeros = std::move(zero);
       r.quantized = std::move(q);
     }
     define(node, 0, std::move(r));
@@ -407,13 +399,12 @@ llvm::Error Importer::lowerQuantizeLinear(const onnx::NodeProto &node) {
       return fail("QuantizeLinear of integers (its input must be float)");
     if (llvm::Error e = checkSize(x.shape, true))
       return e;
-    std::vector<int64_t> at = scaleIndices(x.shape, sp->shape, layout);
     Known out;
     out.shape = x.shape;
     out.isFloat = false;
     out.dataType = dt;
     for (int64_t e = 0; e < x.known->size(); ++e) {
-      int64_t s = at[size_t(e)];
+      int64_t s = scaleIndex(e, x.shape, sp->shape, layout);
       float t = std::nearbyint(x.known->f[size_t(e)] / scale[size_t(s)]);
       t += zp ? float(zp->known->i[size_t(s)]) : 0.0f;
       out.i.push_back(std::isnan(t) ? f->lo() : int64_t(std::fmin(std::fmax(t, lo), hi)));
@@ -510,13 +501,14 @@ llvm::Error Importer::lowerMatMulNBits(const onnx::NodeProto &node) {
   auto q = std::make_shared<QuantizedCodes>();
   q->bits = unsigned(bits);
   q->isSigned = false;
-  q->blockSize = bs;
+  q->shape = {N, K};
+  q->scaleShape = {N, blocks};
+  q->layout = {1, bs};
   q->scales = sp->known->f;
   q->zeros = zero;
   Known w;
   w.shape = {N, K};
   q->codes.resize(size_t(N * K));
-  q->scaleOf.resize(size_t(N * K));
   w.f.resize(size_t(N * K));
   const std::vector<int64_t> &bytes = bp->known->i;
   for (int64_t n = 0; n < N; ++n)
@@ -524,8 +516,7 @@ llvm::Error Importer::lowerMatMulNBits(const onnx::NodeProto &node) {
       int64_t g = k / bs, pos = (k % bs) * bits;
       int64_t c = (bytes[size_t((n * blocks + g) * blob + pos / 8)] >> (pos % 8)) & ((1 << bits) - 1);
       int64_t s = n * blocks + g;
-      q->codes[size_t(n * K + k)] = c;
-      q->scaleOf[size_t(n * K + k)] = s;
+      q->codes[size_t(n * K + k)] = int32_t(c);
       w.f[size_t(n * K + k)] = float(c - zero[size_t(s)]) * q->scales[size_t(s)];
     }
   Shape outShape(ap->shape.begin(), ap->shape.end() - 1);
