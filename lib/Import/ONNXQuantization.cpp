@@ -127,15 +127,18 @@ int64_t onnximport::scaleIndex(int64_t e, llvm::ArrayRef<int64_t> x,
                                llvm::ArrayRef<int64_t> scale, const ScaleLayout &l) {
   if (l.axis < 0)
     return 0;
+  if (l.block == 0) { // per axis (a 1-D scale): the index along the axis
+    for (size_t d = x.size() - 1; int64_t(d) > l.axis; --d)
+      e /= x[d];
+    return e % x[size_t(l.axis)];
+  }
+  // Blocked: the scale has x's rank.
   int64_t idx = 0, stride = 1;
   for (size_t d = x.size(); d-- > 0;) {
     int64_t c = e % x[d];
     e /= x[d];
-    if (int64_t(d) == l.axis) {
-      if (l.block == 0)
-        return c; // per axis: the scale is this index
+    if (int64_t(d) == l.axis)
       c /= l.block;
-    }
     idx += c * stride;
     stride *= scale[d];
   }
