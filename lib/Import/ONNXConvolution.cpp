@@ -41,6 +41,7 @@ llvm::Error Importer::lowerConv(const onnx::NodeProto &node) {
     return fail("the weight is computed in the graph (constant weights are supported)");
   Known w = *(*wv)->known;
   const QuantizedCodes *quantized = (*wv)->quantized.get();
+  std::shared_ptr<QuantizedCodes> foldedCodes; // with a BatchNormalization's factors
   if ((*xv)->rank() != 4 || w.shape.size() != 4)
     return fail("only 2-D convolutions (NCHW, 4-D weights) are supported");
   int64_t N = (*xv)->shape[0], C = (*xv)->shape[1], H = (*xv)->shape[2], W = (*xv)->shape[3];
@@ -81,9 +82,8 @@ llvm::Error Importer::lowerConv(const onnx::NodeProto &node) {
       p.push_back(&*it->second.known);
     }
     if (p.size() == 4) {
-      // The weights' codes no longer give them: the product reads f32.
-      quantized = nullptr;
       float eps = floatAttr(bn, "epsilon", 1e-5f);
+      std::vector<float> factor(static_cast<size_t>(M));
       if (!hasBias) {
         bias.shape = {M};
         bias.f.assign(size_t(M), 0.0f);
@@ -92,9 +92,32 @@ llvm::Error Importer::lowerConv(const onnx::NodeProto &node) {
       int64_t per = Cg * kh * kw;
       for (int64_t m = 0; m < M; ++m) {
         float a = float(p[0]->at(m)) / std::sqrt(float(p[3]->at(m)) + eps);
+        factor[size_t(m)] = a;
         for (int64_t j = 0; j < per; ++j)
           w.f[size_t(m * per + j)] *= a;
         bias.f[size_t(m)] = (bias.f[size_t(m)] - float(p[2]->at(m))) * a + float(p[1]->at(m));
+      }
+      // Codes with one scale per output channel (or per tensor) keep their
+      // codes, the factor going into the scales (as into the f32 weights:
+      // the same rounding policy); any other grid reads the f32 weights.
+      if (quantized) {
+        const ScaleLayout &l = quantized->layout;
+        if (l.axis < 0 || (l.axis == 0 && l.block == 0)) {
+          auto q = std::make_shared<QuantizedCodes>(*quantized);
+          q->layout = {0, 0};
+          q->scaleShape = {M};
+          q->scales.resize(size_t(M));
+          if (!q->zeros.empty()) {
+            int64_t z0 = q->zeros[0]; // per tensor: the same for all channels
+            q->zeros.resize(size_t(M), z0);
+          }
+          for (int64_t m = 0; m < M; ++m)
+            q->scales[size_t(m)] = quantized->scales[size_t(l.axis < 0 ? 0 : m)] * factor[size_t(m)];
+          foldedCodes = std::move(q);
+          quantized = foldedCodes.get();
+        } else {
+          quantized = nullptr;
+        }
       }
       values[bn.output(0)] = Val(); // defined below, when the Conv is
       foldedOutput = bn.output(0);

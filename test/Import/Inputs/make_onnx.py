@@ -227,13 +227,25 @@ def build(case, rng):
         x = f32(1, 4, 7, 9)
         w = rng.integers(-128, 128, (6, 4, 3, 3)).astype(np.int8)
         ws, b = rng.uniform(0.005, 0.02, 6).astype(np.float32), f32(6)
+        w2 = rng.integers(0, 256, (5, 6, 1, 1)).astype(np.uint8)
+        gamma, beta, mean = f32(5), f32(5), f32(5)
+        var = rng.uniform(0.5, 2, 5).astype(np.float32)
         nodes += [helper.make_node("QuantizeLinear", ["x", const("xs", np.float32(0.008)), const("xz", np.int8(-3))], ["xq"]),
                   helper.make_node("DequantizeLinear", ["xq", "xs", "xz"], ["xd"]),
                   helper.make_node("DequantizeLinear", [const("w", w), const("ws", ws)], ["wd"], axis=0),
                   helper.make_node("Conv", ["xd", "wd", const("b", b)], ["c"], pads=[1, 1, 1, 1], name="conv"),
-                  helper.make_node("Relu", ["c"], ["y"])]
+                  helper.make_node("Relu", ["c"], ["r"]),
+                  # uint8 codes per tensor with a zero point, then a
+                  # BatchNormalization that folds into the scales.
+                  helper.make_node("DequantizeLinear", [const("w2", w2), const("ws2", np.float32(0.01)), const("wz2", np.uint8(120))], ["wd2"]),
+                  helper.make_node("Conv", ["r", "wd2"], ["c2"], name="conv_bn"),
+                  helper.make_node("BatchNormalization", ["c2", const("g", gamma), const("be", beta), const("mu", mean),
+                                                          const("var", var)], ["y"], epsilon=1e-5)]
         xd = dequantize(quantize(x, 0.008, -3, -128, 127), np.float32(0.008), -3).astype(np.float64)
-        y = np.maximum(conv2d(xd, dequantize(w, ws.reshape(-1, 1, 1, 1), 0), b, (1, 1), (1, 1, 1, 1), 1), 0)
+        r = np.maximum(conv2d(xd, dequantize(w, ws.reshape(-1, 1, 1, 1), 0), b, (1, 1), (1, 1, 1, 1), 1), 0)
+        c2 = conv2d(r, dequantize(w2, np.float32(0.01), 120), np.zeros(5), (1, 1), (0, 0, 0, 0), 1)
+        y = (c2 - mean.reshape(1, -1, 1, 1)) / np.sqrt(var.reshape(1, -1, 1, 1) + 1e-5) * gamma.reshape(1, -1, 1, 1) \
+            + beta.reshape(1, -1, 1, 1)
     elif case == "nbits":
         # com.microsoft.MatMulNBits: 4-bit with packed zero points, 8-bit
         # without (zero 128) and a bias.
