@@ -331,9 +331,15 @@ llvm::Error Importer::lowerDequantizeLinear(const onnx::NodeProto &node) {
       auto q = std::make_shared<QuantizedCodes>();
       q->bits = f->bits;
       q->isSigned = f->isSigned;
+      // Codes and zero points of one type (ONNX's rule): the product's
+      // unsigned codes and zero points are built from them.
       for (int64_t c : codes.i)
         if (c < f->lo() || c > f->hi())
           return fail("code " + llvm::Twine(c) + " is outside its type's range");
+      for (int64_t z : zero)
+        if (z < f->lo() || z > f->hi())
+          return fail("zero point " + llvm::Twine(z) + " is outside the codes' range [" +
+                      llvm::Twine(f->lo()) + ", " + llvm::Twine(f->hi()) + "]");
       q->codes.assign(codes.i.begin(), codes.i.end());
       q->shape = x.shape;
       q->scaleShape = sp->shape;

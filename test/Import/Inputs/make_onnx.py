@@ -223,6 +223,23 @@ def build(case, rng):
         m6 = m1 @ (e4m3fn_values(w6).astype(np.float32) * s6)
         m7 = m1 @ dequantize(quantize(w7, s7, 0, -128, 127), s7, 0)
         y = np.concatenate([g, m3, m4, m5, m6, m7], axis=1)
+    elif case == "qruntime":
+        # QuantizeLinear of a computed tensor to int16 and to uint4 (per
+        # axis), read back by DequantizeLinear; saturation, ties, NaN.
+        opset = 21
+        x = np.concatenate([f32(2, 6) * 3, np.array([[1e6, -1e6, 0.375, 0.125, np.nan, 0.625]], np.float32)])
+        s16, z16 = np.float32(0.25), np.int16(-5)
+        s4 = rng.uniform(0.1, 0.3, 6).astype(np.float32)
+        z4 = rng.integers(0, 16, 6).astype(np.uint8)
+        inits.append(int4_tensor("z4", z4, False))
+        nodes += [helper.make_node("QuantizeLinear", ["x", const("s16", s16), const("z16", z16)], ["q16"]),
+                  helper.make_node("DequantizeLinear", ["q16", "s16", "z16"], ["d16"]),
+                  helper.make_node("QuantizeLinear", ["x", const("s4", s4), "z4"], ["q4"], axis=1),
+                  helper.make_node("DequantizeLinear", ["q4", "s4", "z4"], ["d4"], axis=1),
+                  helper.make_node("Concat", ["d16", "d4"], ["y"], axis=1)]
+        d16 = dequantize(quantize(x, s16, z16, -32768, 32767), s16, z16)
+        d4 = dequantize(quantize(x, s4, z4, 0, 15), s4, z4.astype(np.float64))
+        y = np.concatenate([d16, d4], axis=1)
     elif case == "qdqconv":
         x = f32(1, 4, 7, 9)
         w = rng.integers(-128, 128, (6, 4, 3, 3)).astype(np.int8)

@@ -47,3 +47,7 @@ blob = numpy_helper.from_array(np.zeros((4, 1, 8), np.uint8), "blob")
 gi = numpy_helper.from_array(np.zeros(4, np.int32), "gi")
 q_model([helper.make_node("MatMulNBits", ["x", "blob", "sc", "", "gi"], ["y"], name="nbg", domain="com.microsoft",
                           K=4, N=4, bits=4, block_size=16)], "nbits-gidx", [blob, sc, gi])
+# int8 codes with a uint8 zero point of 200 (ONNX wants one type for both).
+zb = numpy_helper.from_array(np.array(200, np.uint8), "zb")
+q_model([helper.make_node("DequantizeLinear", ["wq", "s", "zb"], ["d"], name="dqz"),
+         helper.make_node("MatMul", ["x", "d"], ["y"])], "dq-zero-range", [wq, zb])
