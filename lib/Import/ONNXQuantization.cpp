@@ -161,15 +161,20 @@ llvm::Expected<Value> Importer::linearOnCodes(Value x2d, const QuantizedCodes &q
     std::string granularity;
     int64_t rows, cols;
     std::function<int64_t(int64_t, int64_t)> cell;
+    bool padsK = false; ///< groups along K over K padded to kp
   };
   std::vector<Grid> grids{
       {"tensor", 1, 1, [](int64_t, int64_t) { return int64_t(0); }},
       {"channel, axis = 1", n, 1, [](int64_t i, int64_t) { return i; }},
       {"channel, axis = 0", 1, k, [](int64_t, int64_t j) { return j; }}};
+  // Groups along K; where they do not divide K (MatMulNBits and blocked
+  // DequantizeLinear allow a short last block), K is padded to kp, the
+  // codes with their block's zero point (value 0) and x with zeros.
   int64_t g = q.layout.block;
-  if (g > 1 && g < k && k % g == 0)
-    grids.push_back({"group = " + std::to_string(g), n, k / g,
-                     [g, k](int64_t i, int64_t j) { return i * (k / g) + j / g; }});
+  int64_t kp = g > 1 ? (k + g - 1) / g * g : k;
+  if (g > 1 && g < kp)
+    grids.push_back({"group = " + std::to_string(g), n, kp / g,
+                     [g, kp](int64_t i, int64_t j) { return i * (kp / g) + j / g; }, kp != k});
   if (g > 1 && g < n && n % g == 0)
     grids.push_back({"group = " + std::to_string(g) + ", axis = 0", n / g, k,
                      [g, k](int64_t i, int64_t j) { return (i / g) * k + j; }});
@@ -199,6 +204,12 @@ llvm::Expected<Value> Importer::linearOnCodes(Value x2d, const QuantizedCodes &q
   }
   if (!grid)
     return Value();
+  bool padded = grid->padsK;
+  if (padded)
+    for (int64_t i = 0; i < n; ++i)
+      if (!std::isfinite(q.scales[size_t(rep[size_t(i * grid->cols + grid->cols - 1)])]))
+        return Value(); // 0 * inf: the padding would not be 0
+  int64_t kc = padded ? kp : k; // the codes' K
 
   // Signed codes without zero points are the symmetric rule; otherwise the
   // codes and zero points are made unsigned (x + 2^(bits-1) on both sides
@@ -208,11 +219,13 @@ llvm::Expected<Value> Importer::linearOnCodes(Value x2d, const QuantizedCodes &q
   IntCodes codeFormat{q.bits, symmetric};
   CodeTensor codes, scales, zeros;
   codes.type = codeFormat.type();
-  codes.shape = {n, k};
-  codes.data.resize(size_t(n * k));
+  codes.shape = {n, kc};
+  codes.data.resize(size_t(n * kc));
   for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < k; ++j)
-      codes.data[size_t(i * k + j)] = uint8_t(q.codes[size_t(flat(i, j))] + shift);
+    for (int64_t j = 0; j < kc; ++j)
+      codes.data[size_t(i * kc + j)] =
+          j < k ? uint8_t(q.codes[size_t(flat(i, j))] + shift)
+                : uint8_t(zeroOf(rep[size_t(grid->cell(i, j))]) + shift);
   scales.type = "f32";
   scales.bytes = 4;
   scales.shape = {grid->rows, grid->cols};
@@ -247,14 +260,22 @@ llvm::Expected<Value> Importer::linearOnCodes(Value x2d, const QuantizedCodes &q
   std::string text;
   llvm::raw_string_ostream os(text);
   os << schemeAttr;
+  // The stored bits count the padding (per the weight's n x k elements).
   recordWeight(n * k,
                mlir::lowbit::getStoredBits(schemeAttr, cast<RankedTensorType>(c->getType()).getElementType(),
-                                           {n, k}),
+                                           {n, kc}),
                text);
   describeProduct(n, k, x2d);
   auto xt = cast<RankedTensorType>(x2d.getType());
   auto yt = RankedTensorType::get({xt.getDimSize(0), n}, b.getF32Type());
-  return mlir::lowbit::MpGemmOp::create(b, loc, yt, x2d, ValueRange{}, *c, params,
+  Value x = x2d;
+  if (padded) {
+    int64_t m = xt.getDimSize(0);
+    x = tensor::InsertSliceOp::create(b, loc, x2d, this->zeros({m, kp}), ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0)},
+                                      ArrayRef<OpFoldResult>{b.getIndexAttr(m), b.getIndexAttr(k)},
+                                      ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+  }
+  return mlir::lowbit::MpGemmOp::create(b, loc, yt, x, ValueRange{}, *c, params,
                                         mlir::lowbit::SchemeAttr(), schemeAttr, b.getUnitAttr(),
                                         TypeAttr::get(b.getF32Type()), mlir::lowbit::LayoutAttr())
       .getResult();
