@@ -44,6 +44,8 @@ llvm::Error Importer::lowerConv(const onnx::NodeProto &node) {
   std::shared_ptr<QuantizedCodes> foldedCodes; // with a BatchNormalization's factors
   if ((*xv)->rank() != 4 || w.shape.size() != 4)
     return fail("only 2-D convolutions (NCHW, 4-D weights) are supported");
+  if (numElements((*xv)->shape) == 0 || w.size() == 0)
+    return fail("a convolution of an empty tensor (a dimension of 0) is not supported");
   int64_t N = (*xv)->shape[0], C = (*xv)->shape[1], H = (*xv)->shape[2], W = (*xv)->shape[3];
   int64_t M = w.shape[0], Cg = w.shape[1], kh = w.shape[2], kw = w.shape[3];
   int64_t group = intAttr(node, "group", 1);

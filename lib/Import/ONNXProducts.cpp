@@ -37,6 +37,8 @@ llvm::Error Importer::lowerMatMul(const onnx::NodeProto &node) {
   Val &A = *a, &B = *bp;
   if (A.rank() < 2 || B.rank() < 2)
     return fail("1-D MatMul operands are not supported");
+  if (numElements(A.shape) == 0 || numElements(B.shape) == 0)
+    return fail("a product of an empty tensor (a dimension of 0) is not supported");
   int64_t K = A.shape.back();
   if (B.shape[B.shape.size() - 2] != K)
     return fail("inner dimensions differ");
@@ -77,6 +79,8 @@ llvm::Error Importer::lowerGemm(const onnx::NodeProto &node) {
   Val &A = *a, &B = *bp;
   if (A.rank() != 2 || B.rank() != 2 || !B.known)
     return fail("Gemm needs a 2-D input and a constant 2-D weight");
+  if (numElements(A.shape) == 0 || numElements(B.shape) == 0)
+    return fail("a product of an empty tensor (a dimension of 0) is not supported");
   if (intAttr(node, "transA", 0))
     return fail("transA is not supported");
   bool transB = intAttr(node, "transB", 0);
@@ -132,6 +136,8 @@ llvm::Error Importer::lowerSoftmax(const onnx::NodeProto &node) {
   if (axis < 0 || axis >= rank)
     return fail("axis out of range");
   Shape shape = (*xv)->shape;
+  if (numElements(shape) == 0)
+    return fail("Softmax of an empty tensor (a dimension of 0) is not supported");
   // Before opset 13 the input is seen as 2-D [prod(shape[:axis]), rest];
   // from 13 the axis is one dimension (the last one is supported).
   int64_t rows, cols;

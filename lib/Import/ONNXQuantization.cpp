@@ -509,6 +509,8 @@ llvm::Error Importer::lowerMatMulNBits(const onnx::NodeProto &node) {
     return fail("g_idx is not supported");
   if (ap->rank() < 1 || ap->shape.back() != K)
     return fail("A's last dimension is not K");
+  if (numElements(ap->shape) == 0)
+    return fail("a product of an empty tensor (a dimension of 0) is not supported");
   int64_t zbytes = (blocks * bits + 7) / 8;
   std::vector<int64_t> zero(size_t(N * blocks), int64_t(1) << (bits - 1));
   if (hasInput(node, 3)) {

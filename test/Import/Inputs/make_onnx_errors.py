@@ -51,3 +51,7 @@ q_model([helper.make_node("MatMulNBits", ["x", "blob", "sc", "", "gi"], ["y"], n
 zb = numpy_helper.from_array(np.array(200, np.uint8), "zb")
 q_model([helper.make_node("DequantizeLinear", ["wq", "s", "zb"], ["d"], name="dqz"),
          helper.make_node("MatMul", ["x", "d"], ["y"])], "dq-zero-range", [wq, zb])
+# Softmax of an empty constant (a fuzzer finding: a division by zero).
+ez = numpy_helper.from_array(np.zeros((2, 0), np.float32), "ez")
+g = helper.make_graph([helper.make_node("Softmax", ["ez"], ["y"], name="sm0")], "g", [x], [y], [ez])
+save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), out + "/softmax-empty.onnx")
