@@ -321,7 +321,9 @@ llvm::Error Importer::lowerDequantizeLinear(const onnx::NodeProto &node) {
   int64_t rank = x.rank();
 
   if (x.known) {
-    if (llvm::Error e = checkSize(x.shape, true))
+    // No larger than its input, which the file holds: the runtime bound,
+    // not that of values the importer computes.
+    if (llvm::Error e = checkSize(x.shape, false))
       return e;
     const Known &codes = *x.known;
     int32_t dt = codes.dataType ? codes.dataType : zp ? zp->known->dataType : 0;
@@ -427,7 +429,7 @@ llvm::Error Importer::lowerQuantizeLinear(const onnx::NodeProto &node) {
   if (x.known) {
     if (!x.known->isFloat)
       return fail("QuantizeLinear of integers (its input must be float)");
-    if (llvm::Error e = checkSize(x.shape, true))
+    if (llvm::Error e = checkSize(x.shape, false)) // as in DequantizeLinear
       return e;
     Known out;
     out.shape = x.shape;
@@ -496,7 +498,7 @@ llvm::Error Importer::lowerMatMulNBits(const onnx::NodeProto &node) {
     return fail(llvm::Twine(bits) + "-bit MatMulNBits is not supported (2, 4 and 8 are)");
   if (bs < 16 || (bs & (bs - 1)))
     return fail("block_size must be a power of 2, at least 16");
-  if (llvm::Error e = checkSize({N, K}, true))
+  if (llvm::Error e = checkSize({N, K}, false)) // the file holds its codes
     return e;
   int64_t blocks = (K + bs - 1) / bs, blob = bs * bits / 8;
   if (!bp->known || bp->known->isFloat || bp->shape != Shape{N, blocks, blob})
