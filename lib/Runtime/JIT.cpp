@@ -48,8 +48,11 @@ struct JITState {
   std::unique_ptr<mlir::ExecutionEngine> engine;
 };
 
-/// lib/AOTRuntime/MemrefCopy.c (the same definition AOT objects link).
+/// lib/AOTRuntime/MemrefCopy.c and BufferPool.c (the same definitions AOT
+/// objects link).
 extern "C" void memrefCopy(int64_t elemSize, void *src, void *dst);
+extern "C" void *_mlir_memref_to_llvm_alloc(size_t bytes);
+extern "C" void _mlir_memref_to_llvm_free(void *ptr);
 
 namespace {
 std::string printed(mlir::Type t) {
@@ -312,13 +315,20 @@ lowbit::rt::compile(const std::string &source, const CompileOptions &options,
   }
   state->engine = std::move(*engine);
   // The runtime pieces generated code calls: the wide-format codec
-  // (WideCodec.h) and memrefCopy (memref.copy from tensor.pad and friends;
-  // the C definition AOT objects link, lib/AOTRuntime, in place of MLIR's
-  // runner utilities).
+  // (WideCodec.h), memrefCopy (memref.copy from tensor.pad and friends)
+  // and the buffer pool's alloc and free (every memref.alloc); the C
+  // definitions AOT objects link (lib/AOTRuntime), in place of MLIR's
+  // runner utilities.
   state->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
     llvm::orc::SymbolMap symbols;
     symbols[interner("memrefCopy")] = {llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
                                        llvm::JITSymbolFlags::Exported};
+    symbols[interner("_mlir_memref_to_llvm_alloc")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&_mlir_memref_to_llvm_alloc),
+        llvm::JITSymbolFlags::Exported};
+    symbols[interner("_mlir_memref_to_llvm_free")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&_mlir_memref_to_llvm_free),
+        llvm::JITSymbolFlags::Exported};
     symbols[interner("lowbit_rt_decode")] = {
         llvm::orc::ExecutorAddr::fromPtr(&lowbit_rt_decode), llvm::JITSymbolFlags::Exported};
     symbols[interner("lowbit_rt_encode")] = {
