@@ -11,10 +11,10 @@
 |* kept here by size class (quarter steps between powers of two: at most 25%  *|
 |* slack) and handed to the next allocation of their class, so a function     *|
 |* called again reuses the pages it touched before. What is kept is bounded   *|
-|* (LOWBIT_BUFFER_POOL_MB, default 1024, 0 under AddressSanitizer; 0 keeps
-|* nothing); above the bound a  *|
-|* freed buffer goes back to libc. Smaller buffers are plain malloc. Blocks   *|
-|* are 64-byte aligned (a cache line, a zmm vector). Thread-safe: one spin    *|
+|* (LOWBIT_BUFFER_POOL_MB, default 1024, 0 under AddressSanitizer; 0 keeps    *|
+|* nothing); above the bound a freed buffer goes back to libc. Smaller        *|
+|* buffers are plain malloc. Blocks are 64-byte aligned (a cache line, a zmm  *|
+|* vector). Thread-safe: one spin                                             *|
 |* lock (taken for a list push or pop only; allocations happen outside the    *|
 |* kernels' parallel loops).                                                  *|
 |*                                                                            *|

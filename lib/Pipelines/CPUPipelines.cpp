@@ -251,14 +251,13 @@ struct VectorizableLoopOrder
     return d;
   }
   void runOnOperation() override {
-    SmallVector<linalg::LinalgOp> ops;
+    SmallVector<std::pair<linalg::LinalgOp, unsigned>> ops;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (innermostParallel(op))
-        ops.push_back(op);
+      if (std::optional<unsigned> d = innermostParallel(op))
+        ops.push_back({op, *d});
     });
     IRRewriter rewriter(&getContext());
-    for (linalg::LinalgOp op : ops) {
-      unsigned d = *innermostParallel(op);
+    for (auto [op, d] : ops) {
       rewriter.setInsertionPoint(op);
       auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
       if (!generic) {
