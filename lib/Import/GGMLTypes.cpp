@@ -33,15 +33,15 @@ const GGMLTypeInfo kTypes[] = {
     {GGMLType::F32, "f32", 1, 4, true},
     {GGMLType::F16, "f16", 1, 2, true},
     {GGMLType::Q4_0, "q4_0", 32, 18, true},
-    {GGMLType::Q4_1, "q4_1", 32, 20, false},
+    {GGMLType::Q4_1, "q4_1", 32, 20, true},
     {GGMLType::Q5_0, "q5_0", 32, 22, true},
-    {GGMLType::Q5_1, "q5_1", 32, 24, false},
+    {GGMLType::Q5_1, "q5_1", 32, 24, true},
     {GGMLType::Q8_0, "q8_0", 32, 34, true},
     {GGMLType::Q8_1, "q8_1", 32, 36, false},
-    {GGMLType::Q2_K, "q2_K", QK_K, 84, false},
+    {GGMLType::Q2_K, "q2_K", QK_K, 84, true},
     {GGMLType::Q3_K, "q3_K", QK_K, 110, true},
-    {GGMLType::Q4_K, "q4_K", QK_K, 144, false},
-    {GGMLType::Q5_K, "q5_K", QK_K, 176, false},
+    {GGMLType::Q4_K, "q4_K", QK_K, 144, true},
+    {GGMLType::Q5_K, "q5_K", QK_K, 176, true},
     {GGMLType::Q6_K, "q6_K", QK_K, 210, true},
     {GGMLType::Q8_K, "q8_K", QK_K, 292, false},
     {GGMLType::IQ2_XXS, "iq2_xxs", QK_K, 66, false},
@@ -149,16 +149,33 @@ void q3kScales(const uint8_t *s, int8_t out[16]) {
   }
 }
 
+/// The 6-bit scales and minima of Q4_K and Q5_K: 8 pairs in 12 bytes
+/// (pair j < 4: low 6 bits of bytes j and j + 4; pair j >= 4: the nibbles
+/// of byte j + 4, their high 2 bits the top bits of bytes j - 4 and j), as
+/// ggml's get_scale_min_k4 reads them.
+void k4ScalesAndMins(const uint8_t *q, uint8_t sc[8], uint8_t mn[8]) {
+  for (int j = 0; j < 8; ++j) {
+    if (j < 4) {
+      sc[j] = q[j] & 63;
+      mn[j] = q[j + 4] & 63;
+    } else {
+      sc[j] = static_cast<uint8_t>((q[j + 4] & 0xF) | (q[j - 4] >> 6) << 4);
+      mn[j] = static_cast<uint8_t>((q[j + 4] >> 4) | (q[j] >> 6) << 4);
+    }
+  }
+}
+
 /// How a block type becomes lowbit codes and scales.
 struct BlockFormat {
   GGMLType type;
   const char *element;   ///< lowbit element type of the codes
   const char *scheme;    ///< scheme body (group and formats)
-  const char *scaleType; ///< the scale tensor's element type
+  const char *scaleType; ///< the scale tensor's element type (the offsets' too)
   unsigned scaleBytes;
   uint32_t group;        ///< elements per scale
   std::vector<FieldSpec> fields;
   uint32_t codeXor;      ///< offset binary -> two's complement
+  bool offsets = false;  ///< rule min_offset: a float offset per group too
 };
 
 const std::vector<BlockFormat> &blockFormats() {
@@ -170,6 +187,14 @@ const std::vector<BlockFormat> &blockFormats() {
       // {f16 d; u32 qh; u8 qs[16]}: Q4_0's nibbles plus bit e of qh as bit 4.
       {GGMLType::Q5_0, "!lowbit.int<5>", "rule = absmax, group = 32, scale = f16", "f16", 2, 32,
        {{6, 4, 0, "(4,(16,2)):(1,(8,4))"}, {2, 1, 4, "(1,32):(1,1)"}}, 16},
+      // {f16 d; f16 m; u8 qs[16]}: Q4_0's nibbles, value q d + m.
+      {GGMLType::Q4_1, "!lowbit.int<4, unsigned>",
+       "rule = min_offset, group = 32, scale = f16, offset = f16", "f16", 2, 32,
+       {{4, 4, 0, "(4,(16,2)):(1,(8,4))"}}, 0, true},
+      // {f16 d; f16 m; u32 qh; u8 qs[16]}: Q5_0's bits, value q d + m.
+      {GGMLType::Q5_1, "!lowbit.int<5, unsigned>",
+       "rule = min_offset, group = 32, scale = f16, offset = f16", "f16", 2, 32,
+       {{8, 4, 0, "(4,(16,2)):(1,(8,4))"}, {4, 1, 4, "(1,32):(1,1)"}}, 0, true},
       // {f16 d; i8 qs[32]}: value q d.
       {GGMLType::Q8_0, "i8", "rule = absmax, group = 32, scale = f16", "f16", 2, 32,
        {{2, 8, 0, "(8,32):(1,8)"}}, 0},
@@ -195,6 +220,22 @@ const std::vector<BlockFormat> &blockFormats() {
       {GGMLType::Q6_K, "!lowbit.int<6>", "rule = absmax, group = 16, scale = f32", "f32", 4, 16,
        {{0, 4, 0, "(4,(32,2,2,2)):(1,(8,256,4,512))"}, {128, 2, 4, "(2,(32,2,2,2)):(1,(8,2,4,256))"}},
        32},
+      // {u8 scales[16]; u8 qs[64]; f16 d; f16 dmin}: Q3_K's low bits;
+      // value q d (s & 15) - dmin (s >> 4) per 16.
+      {GGMLType::Q2_K, "!lowbit.int<2, unsigned>",
+       "rule = min_offset, group = 16, scale = f32, offset = f32", "f32", 4, 16,
+       {{16, 2, 0, "(2,(16,2,4,2)):(1,(8,128,2,256))"}}, 0, true},
+      // {f16 d; f16 dmin; u8 scales[12]; u8 qs[128]}: element 64 c + 32 h +
+      // l in nibble h of qs[32 c + l]; value q d s - dmin m per 32.
+      {GGMLType::Q4_K, "!lowbit.int<4, unsigned>",
+       "rule = min_offset, group = 32, scale = f32, offset = f32", "f32", 4, 32,
+       {{16, 4, 0, "(4,(32,2,4)):(1,(8,4,256))"}}, 0, true},
+      // {f16 d; f16 dmin; u8 scales[12]; u8 qh[32]; u8 qs[128]}: Q4_K's
+      // nibbles plus bit 2 c + h of qh[l] as bit 4.
+      {GGMLType::Q5_K, "!lowbit.int<5, unsigned>",
+       "rule = min_offset, group = 32, scale = f32, offset = f32", "f32", 4, 32,
+       {{48, 4, 0, "(4,(32,2,4)):(1,(8,4,256))"}, {16, 1, 4, "(1,(32,2,4)):(1,(8,1,2))"}}, 0,
+       true},
   };
   return formats;
 }
@@ -325,6 +366,8 @@ lowbit::import::decodeGGMLTensor(llvm::StringRef name, uint32_t typeId,
   t.scales.shape = t.codes.shape;
   t.scales.shape.back() /= f->group;
   t.scales.data.resize(size_t(n / f->group) * f->scaleBytes);
+  if (f->offsets)
+    t.zeros = t.scales; // same type and grid; the data is overwritten below
 
   const uint32_t be = info->blockElements, bb = info->blockBytes;
   for (uint64_t b = 0; b < blocks; ++b) {
@@ -371,6 +414,29 @@ lowbit::import::decodeGGMLTensor(llvm::StringRef name, uint32_t typeId,
       float d = f16ToF32(blk + 208);
       for (int j = 0; j < 16; ++j)
         putF32(t.scales.data, 16 * b + j, d * float(int8_t(blk[192 + j])));
+      break;
+    }
+    case GGMLType::Q4_1: case GGMLType::Q5_1:
+      std::memcpy(&t.scales.data[2 * b], blk, 2);
+      std::memcpy(&t.zeros.data[2 * b], blk + 2, 2);
+      break;
+    case GGMLType::Q2_K: {
+      // Offsets are -(dmin m): ggml's `- ml`, negated exactly.
+      float d = f16ToF32(blk + 80), dmin = f16ToF32(blk + 82);
+      for (int j = 0; j < 16; ++j) {
+        putF32(t.scales.data, 16 * b + j, d * float(blk[j] & 0xF));
+        putF32(t.zeros.data, 16 * b + j, -(dmin * float(blk[j] >> 4)));
+      }
+      break;
+    }
+    case GGMLType::Q4_K: case GGMLType::Q5_K: {
+      uint8_t sc[8], mn[8];
+      k4ScalesAndMins(blk + 4, sc, mn);
+      float d = f16ToF32(blk), dmin = f16ToF32(blk + 2);
+      for (int j = 0; j < 8; ++j) {
+        putF32(t.scales.data, 8 * b + j, d * float(sc[j]));
+        putF32(t.zeros.data, 8 * b + j, -(dmin * float(mn[j])));
+      }
       break;
     }
     default:

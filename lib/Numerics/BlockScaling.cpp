@@ -335,6 +335,12 @@ GroupScale lowbit::num::quantizeGroup(const Format &f, IntScaleRule rule,
     range = std::fmax(mx - mn, kMinRange);
   }
   s.scale = range / qmax;
+  if (rule == IntScaleRule::MinOffset) {
+    s.offset = mn;
+    for (size_t i = 0; i < n; ++i)
+      codes[i] = quantizeGroupValue(f, rule, s, x[i]);
+    return s;
+  }
   float zero = std::clamp(roundEven(-mn / s.scale), 0.0f, qmax);
   s.zero = static_cast<int32_t>(zero);
   for (size_t i = 0; i < n; ++i)
@@ -353,6 +359,8 @@ uint8_t lowbit::num::quantizeGroupValue(const Format &f, IntScaleRule rule, Grou
     return static_cast<uint8_t>(static_cast<int>(q)) & f.codeMask();
   }
   float qmax = static_cast<float>((1 << f.bits()) - 1);
+  if (rule == IntScaleRule::MinOffset)
+    return static_cast<uint8_t>(std::clamp(roundEven((x - s.offset) / s.scale), 0.0f, qmax));
   float q = std::clamp(roundEven(x / s.scale) + static_cast<float>(s.zero), 0.0f, qmax);
   return static_cast<uint8_t>(q);
 }
@@ -360,6 +368,18 @@ uint8_t lowbit::num::quantizeGroupValue(const Format &f, IntScaleRule rule, Grou
 float lowbit::num::dequantizeGroupValue(const Format &f, GroupScale s, uint8_t code) {
   float q = static_cast<float>(decode(f, code));
   return (q - static_cast<float>(s.zero)) * s.scale;
+}
+
+float lowbit::num::dequantizeOffsetGroupValue(const Format &f, GroupScale s, uint8_t code) {
+#pragma clang fp contract(off) // two roundings, never one FMA
+  float product = static_cast<float>(decode(f, code)) * s.scale;
+  return product + s.offset;
+}
+
+float lowbit::num::dequantizeGroupValue(const Format &f, IntScaleRule rule, GroupScale s,
+                                        uint8_t code) {
+  return rule == IntScaleRule::MinOffset ? dequantizeOffsetGroupValue(f, s, code)
+                                         : dequantizeGroupValue(f, s, code);
 }
 
 void lowbit::num::quantizeGroups(const Format &f, IntScaleRule rule, const float *x,

@@ -48,6 +48,7 @@ namespace {
 IntScaleRule intRule(SchemeRule r) {
   return r == SchemeRule::AbsMax       ? IntScaleRule::AbsMax
          : r == SchemeRule::GptqMinMax ? IntScaleRule::GptqMinMax
+         : r == SchemeRule::MinOffset  ? IntScaleRule::MinOffset
                                        : IntScaleRule::AwqMinMax;
 }
 
@@ -146,7 +147,9 @@ QuantizedTensor lowbit::num::quantizeTensor(const TensorScheme &s,
                                     m.size(), codes.data());
       q.scales[g] = static_cast<uint32_t>(encodeF32(s.scale, gs.scale));
       if (s.zero)
-        q.zeroPoints[g] = static_cast<uint32_t>(encode(*s.zero, double(gs.zero)));
+        q.zeroPoints[g] = static_cast<uint32_t>(
+            s.rule == SchemeRule::MinOffset ? encodeF32(*s.zero, gs.offset)
+                                            : encode(*s.zero, double(gs.zero)));
       break;
     }
     }
@@ -169,6 +172,11 @@ float lowbit::num::dequantizeElement(const TensorScheme &s, const QuantizedTenso
   default: {
     GroupScale gs;
     gs.scale = static_cast<float>(decode(s.scale, q.scales[g]));
+    if (s.rule == SchemeRule::MinOffset) {
+      gs.zero = 0;
+      gs.offset = static_cast<float>(decode(*s.zero, q.zeroPoints[g]));
+      return dequantizeOffsetGroupValue(s.element, gs, static_cast<uint8_t>(q.codes[i]));
+    }
     gs.zero = s.zero ? static_cast<int32_t>(decode(*s.zero, q.zeroPoints[g])) : 0;
     return dequantizeGroupValue(s.element, gs, static_cast<uint8_t>(q.codes[i]));
   }

@@ -83,7 +83,7 @@ std::string lowbit::precision::checkGptqScheme(const num::TensorScheme &s, int64
                                                int64_t k) {
   if (s.rule != num::SchemeRule::AbsMax && s.rule != num::SchemeRule::GptqMinMax &&
       s.rule != num::SchemeRule::AwqMinMax)
-    return "GPTQ needs an integer rule (absmax, gptq or awq), not MX or NVFP4";
+    return "GPTQ needs an integer rule (absmax, gptq or awq), not MX, NVFP4 or min_offset";
   if (s.extents.size() != 2)
     return "GPTQ quantizes 2-D weights";
   if (!(s.extents[0] == 1 || s.extents[0] >= n))

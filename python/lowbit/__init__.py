@@ -97,7 +97,8 @@ class QuantizedTensor:
     """Codes and scales of a tensor quantized by a scheme, in the storage
     form calls take: `codes` (uint8 for formats of at most 8 bits, else
     uint16/uint32), `scales` over the scale grid (float16/float32 for f16/f32
-    scales, uint8 codes for E8M0/E4M3), `zero_points` (codes, or None) and
+    scales, uint8 codes for E8M0/E4M3), `zero_points` (codes; for rule
+    min_offset its float offsets, stored as the scales are; or None) and
     `tensor_scale` (NVFP4's, or None); `mlir_types` the MLIR spelling of
     the scheme attribute and of the element, scale and zero-point types
     ({'scheme', 'element', 'scale', 'zero'}), for programs that take them

@@ -383,7 +383,10 @@ py::array_t<float> dequantize(const std::string &schemeText, const std::string &
   if (ts.zero) {
     if (zeroPoints.is_none())
       throw py::value_error("scheme '" + schemeText + "' has zero points: give zero_points=");
-    q.zeroPoints = codesOf(zeroPoints.cast<py::array>(), "zero_points", groups);
+    // min_offset's offsets are floats, stored as its scales are.
+    q.zeroPoints = ts.rule == num::SchemeRule::MinOffset
+                       ? scaleCodesOf(*ts.zero, zeroPoints.cast<py::array>(), groups)
+                       : codesOf(zeroPoints.cast<py::array>(), "zero_points", groups);
   }
   if (ts.rule == num::SchemeRule::NvFp4) {
     if (tensorScale.is_none())

@@ -159,17 +159,24 @@ func.func @quantize(%w: tensor<32x128xf32>) -> (tensor<32x128xf4E2M1FN>, tensor<
 """
 
 
+MIN_OFFSET = "rule = min_offset, group = 32, scale = f16, offset = f16"
+
+
 @pytest.mark.parametrize("scheme", ["mxfp4", "nvfp4", "mxfp8_e4m3", "gptq_u4_g128",
-                                    "int8_per_channel"])
+                                    "int8_per_channel", MIN_OFFSET])
 def test_quantize_dequantize_round_trip(scheme):
     x = np.random.default_rng(3).uniform(-1, 1, (8, 256)).astype(np.float32)
-    q = lowbit.quantize(x, scheme)
+    q = lowbit.quantize(x, scheme, "int<4, unsigned>" if scheme == MIN_OFFSET else None)
     assert q.codes.shape == x.shape and q.codes.dtype == np.uint8
     # Scales in the storage form a call takes: float16/float32 for f16/f32
     # scales (they were uint16/uint32 bit patterns), uint8 for E8M0/E4M3.
-    assert q.scales.dtype == {"gptq_u4_g128": np.float16, "int8_per_channel": np.float32}.get(
-        scheme, np.uint8)
-    assert (q.zero_points is not None) == (scheme == "gptq_u4_g128")
+    assert q.scales.dtype == {"gptq_u4_g128": np.float16, "int8_per_channel": np.float32,
+                              MIN_OFFSET: np.float16}.get(scheme, np.uint8)
+    assert (q.zero_points is not None) == (scheme in ("gptq_u4_g128", MIN_OFFSET))
+    if scheme == MIN_OFFSET:
+        # The offsets are floats (the groups' minima, rounded to f16).
+        assert q.zero_points.dtype == np.float16
+        assert np.array_equal(q.zero_points, x.reshape(8, 8, 32).min(axis=2).astype(np.float16))
     assert (q.tensor_scale is not None) == (scheme == "nvfp4")
     y = lowbit.dequantize(q)
     assert y.dtype == np.float32 and y.shape == x.shape

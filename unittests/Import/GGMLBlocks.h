@@ -32,7 +32,7 @@ inline uint16_t finiteF16(std::mt19937 &rng) {
 inline std::vector<unsigned> f16Fields(GGMLType t) {
   switch (t) {
   case GGMLType::Q4_0: case GGMLType::Q5_0: case GGMLType::Q8_0: return {0};
-  case GGMLType::Q4_1: return {0, 2};
+  case GGMLType::Q4_1: case GGMLType::Q5_1: return {0, 2};
   case GGMLType::Q3_K: return {108};
   case GGMLType::Q6_K: return {208};
   case GGMLType::TQ1_0: return {52};

@@ -19,6 +19,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <optional>
+
 using namespace lowbit::import;
 using namespace lowbit::import::test;
 namespace num = lowbit::num;
@@ -26,33 +29,46 @@ namespace num = lowbit::num;
 namespace {
 
 // The types the importer decodes into lowbit codes and scales.
-const GGMLType kBlockTypes[] = {GGMLType::Q4_0, GGMLType::Q5_0, GGMLType::Q8_0,
-                                GGMLType::MXFP4, GGMLType::TQ1_0, GGMLType::TQ2_0,
-                                GGMLType::Q3_K, GGMLType::Q6_K};
+const GGMLType kBlockTypes[] = {GGMLType::Q4_0, GGMLType::Q4_1, GGMLType::Q5_0,
+                                GGMLType::Q5_1, GGMLType::Q8_0, GGMLType::MXFP4,
+                                GGMLType::TQ1_0, GGMLType::TQ2_0, GGMLType::Q2_K,
+                                GGMLType::Q3_K, GGMLType::Q4_K, GGMLType::Q5_K,
+                                GGMLType::Q6_K};
 
 std::string typeName(GGMLType t) { return ggmlTypeInfo(static_cast<uint32_t>(t))->name; }
 
+/// Element s of a scale (or offset) tensor as f32.
+float scaleValue(const CodeTensor &c, size_t s) {
+  if (c.type == "f16")
+    return num::decodeToF32(num::Format::builtin(num::BuiltinFloat::F16),
+                            uint16_t(c.data[2 * s] | c.data[2 * s + 1] << 8));
+  if (c.type == "f8E8M0FNU")
+    return num::decodeToF32(num::Format::builtin(num::BuiltinFloat::F8E8M0FNU), c.data[s]);
+  float v;
+  std::memcpy(&v, &c.data[4 * s], 4);
+  return v;
+}
+
 /// The value of a decoded element, from the ImportedTensor alone: the
-/// code's value (Numerics) times its group's scale, in f32.
+/// code's value (Numerics) times its group's scale, in f32, plus the
+/// group's offset (rule min_offset) in a second rounding.
 float libraryValue(const ImportedTensor &t, size_t row, size_t col) {
   size_t k = size_t(t.codes.shape.back());
   size_t groups = size_t(t.scales.shape.back()), group = k / groups;
   uint8_t code = t.codes.data[row * k + col];
-  num::Format f = t.codes.type == "f4E2M1FN" ? num::Format::builtin(num::BuiltinFloat::F4E2M1FN)
-                  : t.codes.type == "i8"     ? num::Format::integer(8)
-                                             : num::Format::integer(unsigned(
-                                               t.codes.type[std::string("!lowbit.int<").size()] - '0'));
-  float v = num::decodeToF32(f, code);
+  std::string error;
+  std::string formatText = t.codes.type.rfind("!lowbit.", 0) == 0
+                               ? t.codes.type.substr(std::string("!lowbit.").size())
+                               : t.codes.type;
+  std::optional<num::Format> f = formatText == "i8" ? num::Format::integer(8)
+                                : num::Format::parse(formatText, error);
+  EXPECT_TRUE(f) << t.codes.type << ": " << error;
+  if (!f)
+    return NAN;
+  float v = num::decodeToF32(*f, code);
   size_t s = row * groups + col / group;
-  float scale;
-  if (t.scales.type == "f16")
-    scale = num::decodeToF32(num::Format::builtin(num::BuiltinFloat::F16),
-                             uint16_t(t.scales.data[2 * s] | t.scales.data[2 * s + 1] << 8));
-  else if (t.scales.type == "f8E8M0FNU")
-    scale = num::decodeToF32(num::Format::builtin(num::BuiltinFloat::F8E8M0FNU), t.scales.data[s]);
-  else
-    std::memcpy(&scale, &t.scales.data[4 * s], 4);
-  return v * scale;
+  float product = v * scaleValue(t.scales, s);
+  return t.zeros.type.empty() ? product : product + scaleValue(t.zeros, s);
 }
 
 TEST(GGMLTypes, TableMatchesGGML) {
@@ -156,10 +172,10 @@ TEST(GGMLTypes, ErrorsNameTheTensorAndBlock) {
   t = decodeGGMLTensor("t", uint32_t(GGMLType::TQ2_0), {256}, tq);
   ASSERT_FALSE(bool(t));
   EXPECT_NE(llvm::toString(t.takeError()).find("TQ2_0 code 3 at element 0"), std::string::npos);
-  t = decodeGGMLTensor("q", uint32_t(GGMLType::Q4_K), {256}, std::vector<uint8_t>(144));
+  t = decodeGGMLTensor("q", uint32_t(GGMLType::Q8_1), {32}, std::vector<uint8_t>(36));
   ASSERT_FALSE(bool(t));
   EXPECT_EQ(llvm::toString(t.takeError()),
-            "tensor 'q': ggml type q4_K is not imported (see docs/importing.md for the supported "
+            "tensor 'q': ggml type q8_1 is not imported (see docs/importing.md for the supported "
             "types)");
   t = decodeGGMLTensor("q", uint32_t(GGMLType::Q8_0), {48}, std::vector<uint8_t>(34));
   ASSERT_FALSE(bool(t));

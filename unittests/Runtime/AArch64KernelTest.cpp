@@ -45,7 +45,7 @@ using namespace lowbit::test;
 const char *kArmTargets[] = {"aarch64", "aarch64+i8mm"};
 
 bool grouped(const Weight &w) {
-  return w.scheme && std::string(w.scheme).find("g128") != std::string::npos;
+  return groupedScheme(w);
 }
 
 std::string caseFunction(size_t shape, const std::string &variant) {

@@ -359,6 +359,12 @@ const SchemeCase kSchemeCases[] = {
      "tensor<3x5xf16>", "6x40"},
     {"gptq_u2_g8_zero_u8", "rule = gptq, group = 8, scale = f32, zero = !lowbit.int<8, unsigned>",
      "!lowbit.int<2, unsigned>", "tensor<6x5xf32>, tensor<6x5x!lowbit.int<8, unsigned>>", "6x40"},
+    {"min_offset_u4_g32_f16", "rule = min_offset, group = 32, scale = f16, offset = f16",
+     "!lowbit.int<4, unsigned>", "tensor<6x2xf16>, tensor<6x2xf16>", "6x64"},
+    {"min_offset_u5_g16_bf16_f32", "rule = min_offset, group = 16, scale = bf16, offset = f32",
+     "!lowbit.int<5, unsigned>", "tensor<6x3xbf16>, tensor<6x3xf32>", "6x48"},
+    {"min_offset_u2_channel_axis0", "rule = min_offset, channel, axis = 0, scale = f32, offset = f32",
+     "!lowbit.int<2, unsigned>", "tensor<1x40xf32>, tensor<1x40xf32>", "6x40"},
     {"mx_custom_e3m3_g16_axis0", "rule = mx, group = 16, axis = 0, scale = f8E8M0FNU",
      "!lowbit.float<e3m3>", "tensor<3x40xf8E8M0FNU>", "40x40"},
 };

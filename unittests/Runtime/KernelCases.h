@@ -61,7 +61,17 @@ inline const Weight kWeights[] = {
     {"posit8_es2", "!lowbit.posit<8, 2>", nullptr, 1000.0, false, false, true},
     {"mxfp8_e4m3", "f8E4M3FN", "mxfp8_e4m3", 1.0, false, false, true},
     {"mxfp8_e5m2", "f8E5M2", "mxfp8_e5m2", 1.0, false, false, true},
+    // llama.cpp's Q4_1 block: value q d + m (a float offset, no preset).
+    {"min_offset_u4_g32", "!lowbit.int<4, unsigned>",
+     "rule = min_offset, group = 32, scale = f16, offset = f16", 1.0},
 };
+
+/// Whether the weight's scheme has groups along K that K must fill whole
+/// (and that an i32 sum cannot span).
+inline bool groupedScheme(const Weight &w) {
+  std::string s = w.scheme ? w.scheme : "";
+  return s.find("g128") != std::string::npos || s.find("group =") != std::string::npos;
+}
 
 struct Shape {
   int64_t m, n, k;
@@ -113,8 +123,9 @@ inline std::string program(const Weight &w, const char *act, const Shape &s, con
   } else {
     std::string preset = w.scheme;
     bool mx = preset.rfind("mxfp", 0) == 0;
+    bool minOffset = preset.find("rule = min_offset, group = 32, scale = f16, offset = f16") == 0;
     int64_t g = preset == "int8_per_channel" ? s.k : preset == "nvfp4" ? 16
-                : mx                         ? 32 : 128;
+                : mx || minOffset            ? 32 : 128;
     std::string scaleElem = mx                  ? "f8E8M0FNU"
                             : preset == "nvfp4" ? "f8E4M3FN"
                             : preset == "int8_per_channel" ? "f32" : "f16";
@@ -122,7 +133,8 @@ inline std::string program(const Weight &w, const char *act, const Shape &s, con
     std::string extraT = preset == "nvfp4" ? std::string("tensor<f32>")
                          : (preset == "gptq_u4_g128" || preset == "awq_u4_g128")
                              ? tensor(s.n, (s.k + g - 1) / g, w.type)
-                             : "";
+                         : minOffset ? tensor(s.n, (s.k + g - 1) / g, "f16")
+                                     : "";
     std::string ex = extraT.empty() ? "" : ", %x";
     std::string types = st + (extraT.empty() ? "" : ", " + extraT);
     os << "  %w, %s" << ex << " = lowbit.quantize %wf {scheme = #lowbit.scheme<" << preset

@@ -101,7 +101,7 @@ constexpr auto caseName = lowbit::test::targetFormatName<Weight>;
 /// runCase over the shapes (grouped schemes: K in whole groups) and the
 /// activation types, stopping at a skip or a fatal failure.
 void runShapesAndActivations(const char *target, const Weight &w, const char *tuning = nullptr) {
-  bool grouped = w.scheme && std::string(w.scheme).find("g128") != std::string::npos;
+  bool grouped = groupedScheme(w);
   for (const Shape &s : grouped ? kGroupShapes : kShapes)
     for (const char *act : kActivations) {
       SCOPED_TRACE(std::string(target) + " " + w.name + " " + act + " " + std::to_string(s.m) +
@@ -171,7 +171,7 @@ TEST_P(X86ExactLutKernel, BitIdenticalToByteDot) {
   auto t = lowbit::target::parseCPUTarget(target);
   if (std::string e = lowbit::target::checkRunnableOnHost(*t); !e.empty())
     GTEST_SKIP() << e;
-  bool grouped = w.scheme && std::string(w.scheme).find("g128") != std::string::npos;
+  bool grouped = groupedScheme(w);
   struct Variant {
     const char *act, *acc;
     bool aScheme;

@@ -8,11 +8,15 @@
 // read through byte tables built from the layouts once per type
 // (GGMLTypes.cpp), so that the layout algebra, not a decoder per type, says
 // what the packing is. Two things are not layouts and are written out:
-// TQ1_0's base-3 digits and the K-quants' 6-bit sub-block scales.
+// TQ1_0's base-3 digits and the K-quants' 4- and 6-bit sub-block scales.
 //
 // Named policies (docs/importing.md):
 // * K-quant two-level scales (Q3_K, Q6_K) become one f32 scale per
-//   sub-block, `d * sub_scale` (exact in f32: an 11-bit by 8-bit product).
+//   sub-block, `d * sub_scale` (exact in f32: an 11-bit by 8-bit product);
+//   those with a minimum (Q2_K, Q4_K, Q5_K) also one f32 offset,
+//   `-(dmin * sub_min)`, under rule min_offset (value = q * scale +
+//   offset, ggml's `d1 * q - m1` bit for bit). Q4_1 and Q5_1 keep their
+//   f16 scale and minimum as min_offset's scale and offset.
 // * MXFP4: code 8 (E2M1's -0, which ggml's table reads as +0) is imported
 //   as code 0; a block scale 0xFF (NaN in OCP MX, 2^127 in ggml) is an
 //   error.

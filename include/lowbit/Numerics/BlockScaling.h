@@ -19,6 +19,11 @@
 //    0, and an all-zero group uses [-1, 1]). Each step is one f32 operation
 //    rounded to nearest-even, round() is half-to-even, and x / scale is a
 //    true f32 division, as PyTorch computes them.
+//  * IntScaleRule::MinOffset: llama.cpp's "type-1" blocks (Q4_1, Q5_1 and
+//    the K-quants with a minimum): a float offset instead of an integer
+//    zero point, value = q * scale + offset (two f32 roundings, in ggml's
+//    order), quantized with offset = min, scale = max(max - min, 1e-5) /
+//    qmax, q = round((x - offset) / scale).
 //
 //===----------------------------------------------------------------------===//
 #ifndef LOWBIT_NUMERICS_BLOCKSCALING_H
@@ -80,11 +85,12 @@ float nvfp4Quantize(const float *x, size_t n, NvFp4Rule rule, uint8_t *scales,
 // Integer group quantization
 //===----------------------------------------------------------------------===//
 
-enum class IntScaleRule : uint8_t { AbsMax, AwqMinMax, GptqMinMax };
+enum class IntScaleRule : uint8_t { AbsMax, AwqMinMax, GptqMinMax, MinOffset };
 
 struct GroupScale {
   float scale;
-  int32_t zero; ///< 0 for symmetric rules
+  int32_t zero;       ///< 0 for symmetric rules and MinOffset
+  float offset = 0.f; ///< MinOffset's offset (the group's minimum); else 0
 };
 
 /// Empty if `f` can hold group-quantized codes under `rule` (an integer of
@@ -99,6 +105,12 @@ GroupScale quantizeGroup(const Format &f, IntScaleRule rule, const float *x,
 uint8_t quantizeGroupValue(const Format &f, IntScaleRule rule, GroupScale s, float x);
 /// (q - zero) * scale, in f32 as the reference frameworks compute it.
 float dequantizeGroupValue(const Format &f, GroupScale s, uint8_t code);
+/// MinOffset: q * scale + offset, each operation rounded to f32 (ggml's
+/// dequantize_row_q4_1 and _q4_K order; where q * scale is exact, as for
+/// every ggml block, this equals one fused multiply-add).
+float dequantizeOffsetGroupValue(const Format &f, GroupScale s, uint8_t code);
+/// The value of a code under any rule of integer groups.
+float dequantizeGroupValue(const Format &f, IntScaleRule rule, GroupScale s, uint8_t code);
 /// A rows x k row-major matrix in groups of `group` along k (group == k is
 /// per channel; rows == 1, group == k is per tensor). k must be a multiple
 /// of group. scales/zeros get rows * (k / group) entries.

@@ -13,7 +13,9 @@
 // PyTorch does); a scheme with f16 or bf16 scales stores it rounded to
 // nearest-even ("stored-scale rounding", docs/schemes.md) and dequantizes
 // with the stored value, while the codes stay those chosen with the f32
-// scale. Zero points are stored as codes of the zero format.
+// scale. Zero points are stored as codes of the zero format; MinOffset's
+// float offsets (in `zero`, a float format) are rounded to it as the scales
+// are.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LOWBIT_NUMERICS_TENSORQUANTIZATION_H
@@ -28,7 +30,7 @@
 
 namespace lowbit::num {
 
-enum class SchemeRule : uint8_t { MX, NvFp4, AbsMax, GptqMinMax, AwqMinMax };
+enum class SchemeRule : uint8_t { MX, NvFp4, AbsMax, GptqMinMax, AwqMinMax, MinOffset };
 
 struct TensorScheme {
   SchemeRule rule = SchemeRule::MX;
@@ -43,7 +45,7 @@ struct TensorScheme {
 struct QuantizedTensor {
   std::vector<uint32_t> codes;      ///< one per element, row-major
   std::vector<uint32_t> scales;     ///< one per group, row-major scale grid
-  std::vector<uint32_t> zeroPoints; ///< empty unless the rule has them
+  std::vector<uint32_t> zeroPoints; ///< empty unless the rule has them (MinOffset: the offsets)
   float tensorScale = 1.0f;         ///< NVFP4's per-tensor scale
 };
 
@@ -62,7 +64,7 @@ QuantizedTensor quantizeTensor(const TensorScheme &s, const std::vector<int64_t>
 
 /// The f32 value of element i of a quantized tensor whose group is g: MX and
 /// NVFP4 compute value(code) x scale exactly and round once; the integer
-/// rules compute (q - zero) x scale in f32.
+/// rules compute (q - zero) x scale in f32, MinOffset q x scale + offset.
 float dequantizeElement(const TensorScheme &s, const QuantizedTensor &q, size_t i,
                         size_t g);
 

@@ -48,7 +48,8 @@ struct Quantization {
   float qmaxSigned = 0, qmaxUnsigned = 0;
 
   bool minMax() const {
-    return rule == ScaleRule::GptqMinMax || rule == ScaleRule::AwqMinMax;
+    return rule == ScaleRule::GptqMinMax || rule == ScaleRule::AwqMinMax ||
+           rule == ScaleRule::MinOffset;
   }
   Value storageConst(OpBuilder &b, Location l, int64_t c) const {
     return arith::ConstantOp::create(b, l, b.getIntegerAttr(codeStorage, c));
@@ -246,7 +247,8 @@ SmallVector<Value> absMaxGroup(OpBuilder &b, Location l, const Quantization &qz,
   return {stored, f32};
 }
 
-/// quantizeGroup, GPTQ/AWQ min/max. Aux: the f32 scale and zero point.
+/// quantizeGroup, GPTQ/AWQ min/max. Aux: the f32 scale and zero point
+/// (MinOffset: the f32 scale and offset).
 SmallVector<Value> minMaxGroup(OpBuilder &b, Location l, const Quantization &qz,
                                ValueRange args) {
   Value mn = args[0], mx = args[1];
@@ -269,11 +271,16 @@ SmallVector<Value> minMaxGroup(OpBuilder &b, Location l, const Quantization &qz,
                                      constF32(b, l, 1e-5f));
   }
   Value s = arith::DivFOp::create(b, l, range, constF32(b, l, qz.qmaxUnsigned));
+  Value bad = arith::OrIOp::create(b, l, nonFinite(b, l, args[0]), nonFinite(b, l, args[1]));
+  if (qz.rule == ScaleRule::MinOffset) { // the offset is the minimum (0 where NaN)
+    Value offset = arith::SelectOp::create(b, l, bad, zero, mn);
+    auto [stored, f32] = scaleOrNaN(b, l, qz, bad, s);
+    return {stored, qz.zeroCodes->encode(b, l, f64Of(b, l, offset)), f32, offset};
+  }
   Value z = clampF32(b, l,
                      math::RoundEvenOp::create(
                          b, l, arith::DivFOp::create(b, l, arith::NegFOp::create(b, l, mn), s)),
                      0.0f, qz.qmaxUnsigned);
-  Value bad = arith::OrIOp::create(b, l, nonFinite(b, l, args[0]), nonFinite(b, l, args[1]));
   z = arith::SelectOp::create(b, l, bad, zero, z);
   auto [stored, f32] = scaleOrNaN(b, l, qz, bad, s);
   return {stored, qz.zeroCodes->encode(b, l, f64Of(b, l, z)), f32, z};
@@ -331,11 +338,19 @@ Value absMaxCode(OpBuilder &b, Location l, const Quantization &qz, Value v, Valu
   return toStorageInt(b, l, qi, qz.codeStorage);
 }
 
-/// quantizeGroup, min/max: clamp(round(x / s) + zero, 0, qmax).
+/// quantizeGroup, min/max: clamp(round(x / s) + zero, 0, qmax); MinOffset:
+/// clamp(round((x - offset) / s), 0, qmax).
 Value minMaxCode(OpBuilder &b, Location l, const Quantization &qz, Value v, Value scale,
                  Value zero) {
-  Value r = arith::AddFOp::create(
-      b, l, math::RoundEvenOp::create(b, l, arith::DivFOp::create(b, l, v, scale)), zero);
+  Value r =
+      qz.rule == ScaleRule::MinOffset
+          ? math::RoundEvenOp::create(
+                b, l, arith::DivFOp::create(b, l, arith::SubFOp::create(b, l, v, zero), scale))
+                .getResult()
+          : arith::AddFOp::create(
+                b, l, math::RoundEvenOp::create(b, l, arith::DivFOp::create(b, l, v, scale)),
+                zero)
+                .getResult();
   Value q = zeroWhereNaN(b, l, scale, clampF32(b, l, r, 0.0f, qz.qmaxUnsigned));
   return toStorageInt(b, l, arith::FPToUIOp::create(b, l, b.getI32Type(), q), qz.codeStorage);
 }

@@ -125,6 +125,11 @@ FailureOr<GroupScales> groupScales(MpGemmOp op, int64_t n, std::string &whyNot) 
   g.groupK = oneGroup ? 0 : extents[kDim];
   g.numGroups = oneGroup ? 1 : scaleShape[kDim];
   if (!scales || (q.zeroPoints && !zeros) || (q.tensorScale && !tensorScale)) {
+    if (scheme.hasOffset()) {
+      whyNot = "min_offset weights need constant scales and offsets (their zero point, "
+               "-offset / scale, is computed at compile time)";
+      return failure();
+    }
     // Read at run time, per row tile and scale group.
     if (!transposed) {
       whyNot = "run-time weight scales need the weights stored N x K (transpose_b)";
@@ -158,6 +163,19 @@ FailureOr<GroupScales> groupScales(MpGemmOp op, int64_t n, std::string &whyNot) 
       case ScaleRule::NvFp4:
         s *= (*tensorScale)[0];
         break;
+      case ScaleRule::MinOffset: {
+        // q * s + o = s * (q - z) with z = -o / s: the kernel's form, one
+        // more rounding than the reference (named policy: docs/schemes.md).
+        s = static_cast<float>(s);
+        double o = (*zeros)[flat];
+        if (s == 0 || !std::isfinite(s) || !std::isfinite(o)) {
+          whyNot = "a min_offset group with a zero or non-finite scale or offset has no "
+                   "zero point";
+          return failure();
+        }
+        g.z[row * g.numGroups + grp] = -o / s;
+        break;
+      }
       default: // (q - zero) * scale, the scale as f32
         s = static_cast<float>(s);
         if (zeros)

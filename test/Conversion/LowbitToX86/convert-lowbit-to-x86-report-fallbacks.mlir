@@ -62,3 +62,26 @@ func.func @fp8_activations(%a: tensor<1x64xf8E4M3FN>) -> tensor<1x16xf32> {
   %c = lowbit.mpgemm %a, %w {acc_type = f32, transpose_b} : tensor<1x64xf8E4M3FN>, tensor<16x64x!lowbit.int<4>> -> tensor<1x16xf32>
   return %c : tensor<1x16xf32>
 }
+
+// -----
+
+// min_offset weights take the kernels through the zero point -offset / scale,
+// computed at compile time: run-time scales or offsets cannot give one.
+func.func @min_offset_runtime_offsets(%a: tensor<1x64xf32>, %s: tensor<16x2xf16>, %o: tensor<16x2xf16>) -> tensor<1x16xf32> {
+  %w = lowbit.constant dense<3> : tensor<16x64xui4> -> tensor<16x64x!lowbit.int<4, unsigned>>
+  // expected-remark @+1 {{min_offset weights need constant scales and offsets (their zero point, -offset / scale, is computed at compile time)}}
+  %c = lowbit.mpgemm %a, %w [%s, %o] {b_scheme = #lowbit.scheme<rule = min_offset, group = 32, scale = f16, offset = f16>, acc_type = f32, transpose_b} : tensor<1x64xf32>, tensor<16x64x!lowbit.int<4, unsigned>> [tensor<16x2xf16>, tensor<16x2xf16>] -> tensor<1x16xf32>
+  return %c : tensor<1x16xf32>
+}
+
+// -----
+
+// A group of scale 0 has no zero point (its values are the offset).
+func.func @min_offset_zero_scale(%a: tensor<1x64xf32>) -> tensor<1x16xf32> {
+  %w = lowbit.constant dense<3> : tensor<16x64xui4> -> tensor<16x64x!lowbit.int<4, unsigned>>
+  %s = arith.constant dense<0.0> : tensor<16x2xf16>
+  %o = arith.constant dense<1.0> : tensor<16x2xf16>
+  // expected-remark @+1 {{a min_offset group with a zero or non-finite scale or offset has no zero point}}
+  %c = lowbit.mpgemm %a, %w [%s, %o] {b_scheme = #lowbit.scheme<rule = min_offset, group = 32, scale = f16, offset = f16>, acc_type = f32, transpose_b} : tensor<1x64xf32>, tensor<16x64x!lowbit.int<4, unsigned>> [tensor<16x2xf16>, tensor<16x2xf16>] -> tensor<1x16xf32>
+  return %c : tensor<1x16xf32>
+}

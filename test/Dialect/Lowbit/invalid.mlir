@@ -87,7 +87,7 @@ func.func private @f() attributes {s = #lowbit.scheme<mxfp5>}
 
 // -----
 
-// expected-error @below {{unknown scale rule 'minmax'; expected mx, nvfp4, absmax, gptq or awq}}
+// expected-error @below {{unknown scale rule 'minmax'; expected mx, nvfp4, absmax, gptq, awq or min_offset}}
 func.func private @f() attributes {s = #lowbit.scheme<rule = minmax, group = 4>}
 
 // -----
@@ -478,7 +478,7 @@ func.func private @block_one() attributes {s = #lowbit.scheme<rule = absmax, blo
 
 // -----
 
-// expected-error @+1 {{scheme needs a rule (rule = mx|nvfp4|absmax|gptq|awq)}}
+// expected-error @+1 {{scheme needs a rule (rule = mx|nvfp4|absmax|gptq|awq|min_offset)}}
 func.func private @no_rule() attributes {s = #lowbit.scheme<group = 32, scale = f32>}
 
 // -----
@@ -726,3 +726,44 @@ func.func @pack_rank3(%q: tensor<2x4x8x!lowbit.int<4>>) {
 
 // expected-error @+1 {{a layout encodes a static vector or matrix of codes}}
 func.func private @encoding_rank3(tensor<2x4x8x!lowbit.int<4>, #lowbit.layout<bits<lsb_first, 4>>>)
+
+// -----
+
+// expected-error @+1 {{rule 'min_offset' needs an offset format (offset = T)}}
+func.func private @min_offset_no_offset() attributes {s = #lowbit.scheme<rule = min_offset, group = 32, scale = f16>}
+
+// -----
+
+// expected-error @+1 {{rule 'min_offset' needs f32, f16 or bf16 offsets, not '!lowbit.int<4, unsigned>'}}
+func.func private @min_offset_int_offset() attributes {s = #lowbit.scheme<rule = min_offset, group = 32, scale = f16, offset = !lowbit.int<4, unsigned>>}
+
+// -----
+
+// expected-error @+1 {{rule 'min_offset' stores a float offset (offset = T), not a zero point}}
+func.func private @min_offset_zero() attributes {s = #lowbit.scheme<rule = min_offset, group = 32, scale = f16, zero = f16>}
+
+// -----
+
+// expected-error @+1 {{only rule 'min_offset' has an offset (offset = T)}}
+func.func private @gptq_offset() attributes {s = #lowbit.scheme<rule = gptq, group = 32, scale = f16, offset = f16>}
+
+// -----
+
+// expected-error @+1 {{a scheme has a zero point or an offset, not both}}
+func.func private @zero_and_offset() attributes {s = #lowbit.scheme<rule = min_offset, group = 32, scale = f16, offset = f16, zero = f16>}
+
+// -----
+
+func.func @min_offset_offsets_type(%q: tensor<4x64x!lowbit.int<4, unsigned>>, %s: tensor<4x2xf16>, %o: tensor<4x2xf32>) -> tensor<4x64xf32> {
+  // expected-error @+1 {{offsets}}
+  %e = lowbit.dequantize %q, %s, %o {scheme = #lowbit.scheme<rule = min_offset, group = 32, scale = f16, offset = f16>} : tensor<4x64x!lowbit.int<4, unsigned>>, tensor<4x2xf16>, tensor<4x2xf32> -> tensor<4x64xf32>
+  return %e : tensor<4x64xf32>
+}
+
+// -----
+
+func.func @min_offset_i32_acc(%a: tensor<?x64xi8>, %sa: tensor<?x1xf32>, %w: tensor<16x64x!lowbit.int<4, unsigned>>, %s: tensor<16x1xf16>, %o: tensor<16x1xf16>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{an i32 accumulator cannot hold B's values: rule 'min_offset' adds a float offset to every code}}
+  %d = lowbit.mpgemm %a [%sa], %w [%s, %o] {a_scheme = #lowbit.scheme<rule = absmax, channel, axis = 1, scale = f32>, b_scheme = #lowbit.scheme<rule = min_offset, channel, axis = 1, scale = f16, offset = f16>, acc_type = i32, transpose_b} : tensor<?x64xi8> [tensor<?x1xf32>], tensor<16x64x!lowbit.int<4, unsigned>> [tensor<16x1xf16>, tensor<16x1xf16>] -> tensor<?x16xf32>
+  return %d : tensor<?x16xf32>
+}

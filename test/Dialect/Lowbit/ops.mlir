@@ -21,6 +21,8 @@ func.func @quantize(%w: tensor<64x128xf32>, %h: tensor<3x256xf16>) {
   %p:2 = lowbit.quantize %w {scheme = #lowbit.scheme<rule = absmax, channel, axis = 0>} : tensor<64x128xf32> -> tensor<64x128x!lowbit.int<3>>, tensor<1x128xf32>
   // CHECK: {scheme = #lowbit.scheme<rule = absmax, tensor, scale = f32>}
   %t:2 = lowbit.quantize %w {scheme = #lowbit.scheme<rule = absmax, tensor>} : tensor<64x128xf32> -> tensor<64x128x!lowbit.int<4>>, tensor<1x1xf32>
+  // CHECK: {scheme = #lowbit.scheme<rule = min_offset, group = 32, scale = f16, offset = f16>} : tensor<64x128xf32> -> tensor<64x128x!lowbit.int<4, unsigned>>, tensor<64x4xf16>, tensor<64x4xf16>
+  %m:3 = lowbit.quantize %w {scheme = #lowbit.scheme<rule = min_offset, group = 32, scale = f16, offset = f16>} : tensor<64x128xf32> -> tensor<64x128x!lowbit.int<4, unsigned>>, tensor<64x4xf16>, tensor<64x4xf16>
   // CHECK: {scheme = #lowbit.scheme<mxint8>}
   %i:2 = lowbit.quantize %w {scheme = #lowbit.scheme<mxint8>} : tensor<64x128xf32> -> tensor<64x128xi8>, tensor<64x4xf8E8M0FNU>
   return

@@ -15,3 +15,10 @@ func.func @absmax(%w: tensor<1x128xf32>) -> (tensor<1x128x!lowbit.int<8>>, tenso
       : tensor<1x128x!lowbit.int<8>>, tensor<1x1xf32> -> tensor<1x128xf32>
   return %q, %s, %d : tensor<1x128x!lowbit.int<8>>, tensor<1x1xf32>, tensor<1x128xf32>
 }
+func.func @min_offset(%w: tensor<1x128xf32>) -> (tensor<1x128x!lowbit.int<4, unsigned>>, tensor<1x4xf16>, tensor<1x4xf16>, tensor<1x128xf32>) {
+  %q, %s, %o = lowbit.quantize %w {scheme = #lowbit.scheme<rule = min_offset, group = 32, scale = f16, offset = f16>}
+      : tensor<1x128xf32> -> tensor<1x128x!lowbit.int<4, unsigned>>, tensor<1x4xf16>, tensor<1x4xf16>
+  %d = lowbit.dequantize %q, %s, %o {scheme = #lowbit.scheme<rule = min_offset, group = 32, scale = f16, offset = f16>}
+      : tensor<1x128x!lowbit.int<4, unsigned>>, tensor<1x4xf16>, tensor<1x4xf16> -> tensor<1x128xf32>
+  return %q, %s, %o, %d : tensor<1x128x!lowbit.int<4, unsigned>>, tensor<1x4xf16>, tensor<1x4xf16>, tensor<1x128xf32>
+}

@@ -89,7 +89,8 @@ struct OperandReader {
     if (!r.scales)
       return op->emitOpError() << error, failure();
     if (scheme.getZeroType()) {
-      r.zeros = Decoder::get(b, loc, scheme.getZeroType(), true, error);
+      r.zeros = Decoder::get(b, loc, scheme.getZeroType(), /*wantInt=*/!scheme.hasOffset(),
+                             error);
       if (!r.zeros)
         return op->emitOpError() << error, failure();
     }
@@ -115,6 +116,12 @@ struct OperandReader {
       Value st = castFloat(b, loc, tensorScale, b.getF64Type());
       Value v = arith::MulFOp::create(b, loc, arith::MulFOp::create(b, loc, e, sb), st);
       return castFloat(b, loc, v, b.getF32Type());
+    }
+    case ScaleRule::MinOffset: { // dequantizeOffsetGroupValue: q * scale + offset
+      // Two f32 operations without `contract`: LLVM keeps both roundings.
+      Value q = codes->f32(b, loc, code);
+      Value v = arith::MulFOp::create(b, loc, q, scales->f32(b, loc, scale));
+      return arith::AddFOp::create(b, loc, v, zeros->f32(b, loc, zero));
     }
     default: { // dequantizeGroupValue: (q - zero) * scale in f32
       Value q = codes->f32(b, loc, code);

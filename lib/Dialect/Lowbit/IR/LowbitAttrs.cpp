@@ -154,8 +154,11 @@ SmallVector<int64_t> SchemeAttr::getScaleShape(ArrayRef<int64_t> shape) const {
 }
 
 bool SchemeAttr::hasZeroPoint() const {
-  return getRule() == ScaleRule::GptqMinMax || getRule() == ScaleRule::AwqMinMax;
+  return getRule() == ScaleRule::GptqMinMax || getRule() == ScaleRule::AwqMinMax ||
+         getRule() == ScaleRule::MinOffset;
 }
+
+bool SchemeAttr::hasOffset() const { return getRule() == ScaleRule::MinOffset; }
 
 bool SchemeAttr::hasTensorScale() const { return getRule() == ScaleRule::NvFp4; }
 
@@ -185,6 +188,8 @@ std::string SchemeAttr::checkElementType(Type element) const {
     return num::checkGroupFormat(*f, num::IntScaleRule::GptqMinMax);
   case ScaleRule::AwqMinMax:
     return num::checkGroupFormat(*f, num::IntScaleRule::AwqMinMax);
+  case ScaleRule::MinOffset:
+    return num::checkGroupFormat(*f, num::IntScaleRule::MinOffset);
   }
   return {};
 }
@@ -218,10 +223,20 @@ LogicalResult SchemeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "rule 'nvfp4' needs f8E4M3FN scales, not " << scaleType;
   }
   bool intRule = rule == ScaleRule::AbsMax || rule == ScaleRule::GptqMinMax ||
-                 rule == ScaleRule::AwqMinMax;
+                 rule == ScaleRule::AwqMinMax || rule == ScaleRule::MinOffset;
   if (intRule && !isRealScaleType(scaleType))
     return emitError() << "rule '" << ruleName
                        << "' needs f32, f16 or bf16 scales, not " << scaleType;
+  if (rule == ScaleRule::MinOffset) {
+    if (!zeroType)
+      return emitError() << "rule 'min_offset' needs an offset format (offset = T)";
+    if (!isRealScaleType(zeroType))
+      return emitError() << "rule 'min_offset' needs f32, f16 or bf16 offsets, not "
+                         << zeroType;
+    if (elementType && !getFormat(elementType))
+      return emitError() << "element type " << elementType << " has no number format";
+    return success();
+  }
   bool wantsZero = rule == ScaleRule::GptqMinMax || rule == ScaleRule::AwqMinMax;
   if (wantsZero && !zeroType)
     return emitError() << "rule '" << ruleName << "' needs a zero-point format (zero = T)";
@@ -296,7 +311,7 @@ Attribute SchemeAttr::parse(AsmParser &parser, Type) {
       rule = symbolizeScaleRule(name);
       if (!rule) {
         parser.emitError(nameLoc) << "unknown scale rule '" << name
-                                  << "'; expected mx, nvfp4, absmax, gptq or awq";
+                                  << "'; expected mx, nvfp4, absmax, gptq, awq or min_offset";
         return {};
       }
     } else if (key == "group") {
@@ -315,7 +330,13 @@ Attribute SchemeAttr::parse(AsmParser &parser, Type) {
     } else if (key == "scale") {
       if (parser.parseType(scaleType))
         return {};
-    } else if (key == "zero") {
+    } else if (key == "zero" || key == "offset") {
+      // Both fill the second per-group tensor's type; which key a rule
+      // takes is checked once the rule is known.
+      if (seen.count(key == "zero" ? "offset" : "zero")) {
+        parser.emitError(loc) << "a scheme has a zero point or an offset, not both";
+        return {};
+      }
       if (parser.parseType(zeroType))
         return {};
     } else if (key == "element") {
@@ -324,7 +345,7 @@ Attribute SchemeAttr::parse(AsmParser &parser, Type) {
     } else {
       parser.emitError(loc) << "unknown scheme entry '" << key
                             << "'; expected rule, tensor, channel, group, block, "
-                               "axis, scale, zero or element";
+                               "axis, scale, zero, offset or element";
       return {};
     }
     if (succeeded(parser.parseOptionalGreater()))
@@ -333,7 +354,16 @@ Attribute SchemeAttr::parse(AsmParser &parser, Type) {
       return {};
   }
   if (!rule) {
-    parser.emitError(start) << "scheme needs a rule (rule = mx|nvfp4|absmax|gptq|awq)";
+    parser.emitError(start)
+        << "scheme needs a rule (rule = mx|nvfp4|absmax|gptq|awq|min_offset)";
+    return {};
+  }
+  bool offsetRule = *rule == ScaleRule::MinOffset;
+  if (auto it = seen.find(offsetRule ? "zero" : "offset"); it != seen.end()) {
+    parser.emitError(it->second)
+        << (offsetRule ? "rule 'min_offset' stores a float offset (offset = T), not a "
+                         "zero point"
+                       : "only rule 'min_offset' has an offset (offset = T)");
     return {};
   }
   if (!scaleType)
@@ -370,7 +400,7 @@ void SchemeAttr::print(AsmPrinter &printer) const {
     printer << ", axis = " << getAxis();
   printer << ", scale = " << getScaleType();
   if (getZeroType())
-    printer << ", zero = " << getZeroType();
+    printer << (hasOffset() ? ", offset = " : ", zero = ") << getZeroType();
   if (getElementType())
     printer << ", element = " << getElementType();
   printer << ">";

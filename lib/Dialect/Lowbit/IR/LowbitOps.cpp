@@ -53,6 +53,7 @@ num::TensorScheme mlir::lowbit::getTensorScheme(SchemeAttr scheme, Type elementT
   case ScaleRule::AbsMax: s.rule = num::SchemeRule::AbsMax; break;
   case ScaleRule::GptqMinMax: s.rule = num::SchemeRule::GptqMinMax; break;
   case ScaleRule::AwqMinMax: s.rule = num::SchemeRule::AwqMinMax; break;
+  case ScaleRule::MinOffset: s.rule = num::SchemeRule::MinOffset; break;
   }
   s.element = *getFormat(elementType);
   s.scale = *getFormat(scheme.getScaleType());
@@ -167,7 +168,9 @@ LogicalResult verifyQuantized(Operation *op, StringRef what, RankedTensorType co
   if (params.size() != expected)
     return op->emitOpError() << what << ": scheme needs " << expected
                              << " parameter tensors (scales"
-                             << (scheme.hasZeroPoint() ? ", zero points" : "")
+                             << (scheme.hasOffset()      ? ", offsets"
+                                 : scheme.hasZeroPoint() ? ", zero points"
+                                                         : "")
                              << (scheme.hasTensorScale() ? ", tensor scale" : "")
                              << "), got " << params.size();
   SmallVector<int64_t> gridShape = scheme.getScaleShape(shape);
@@ -183,7 +186,8 @@ LogicalResult verifyQuantized(Operation *op, StringRef what, RankedTensorType co
   if (failed(check(params[0], "scales", scheme.getScaleType(), gridShape)))
     return failure();
   if (scheme.hasZeroPoint() &&
-      failed(check(params[1], "zero points", scheme.getZeroType(), gridShape)))
+      failed(check(params[1], scheme.hasOffset() ? "offsets" : "zero points",
+                   scheme.getZeroType(), gridShape)))
     return failure();
   if (scheme.hasTensorScale() &&
       failed(check(params[1], "tensor scale", Float32Type::get(op->getContext()), {})))
@@ -330,7 +334,9 @@ SmallVector<Attribute> mlir::lowbit::getQuantizedAttrs(SchemeAttr scheme, Type e
   SmallVector<Attribute> results;
   results.push_back(codesAttr(shape, ts.element.bits(), q.codes, ctx));
   results.push_back(scalesAttr(grid, scheme.getScaleType(), q.scales, ctx));
-  if (scheme.hasZeroPoint())
+  if (scheme.hasOffset())
+    results.push_back(scalesAttr(grid, scheme.getZeroType(), q.zeroPoints, ctx));
+  else if (scheme.hasZeroPoint())
     results.push_back(codesAttr(grid, ts.zero->bits(), q.zeroPoints, ctx));
   if (scheme.hasTensorScale())
     results.push_back(DenseElementsAttr::get(
@@ -547,6 +553,12 @@ LogicalResult MpGemmOp::verify() {
       return emitOpError() << "an i32 accumulator needs integer codes on both sides, "
                               "got "
                            << a.getElementType() << " and " << b.getElementType();
+    for (auto [side, s] : {std::pair<StringRef, SchemeAttr>{"A", getASchemeAttr()},
+                           {"B", getBSchemeAttr()}})
+      if (s && s.hasOffset())
+        return emitOpError() << "an i32 accumulator cannot hold " << side
+                             << "'s values: rule 'min_offset' adds a float offset "
+                                "to every code";
     auto constantAlongK = [&](SchemeAttr s, RankedTensorType t, int64_t kAxis) {
       return !s || s.getGroupExtents(t.getShape())[kAxis] >= k;
     };

@@ -16,7 +16,8 @@ def Lowbit_ScaleRule : I32EnumAttr<"ScaleRule", "how a group's scale is chosen",
     I32EnumAttrCase<"NvFp4", 1, "nvfp4">,
     I32EnumAttrCase<"AbsMax", 2, "absmax">,
     I32EnumAttrCase<"GptqMinMax", 3, "gptq">,
-    I32EnumAttrCase<"AwqMinMax", 4, "awq">]> {
+    I32EnumAttrCase<"AwqMinMax", 4, "awq">,
+    I32EnumAttrCase<"MinOffset", 5, "min_offset">]> {
   let cppNamespace = "::mlir::lowbit";
   let genSpecializedAttr = 0;
 }
@@ -171,9 +172,13 @@ def Lowbit_SchemeAttr : AttrDef<Lowbit_Dialect, "Scheme"> {
       `nvfp4` (E4M3 block scale and an f32 per-tensor scale, every stored
       quantity rounded once from exact values), `absmax` (symmetric:
       scale = amax / qmax), `gptq` and `awq` (asymmetric min/max with an
-      integer zero point; GPTQ's range always includes 0);
+      integer zero point, value = (q - zero) * scale; GPTQ's range always
+      includes 0), `min_offset` (asymmetric with a float offset, value =
+      q * scale + offset: llama.cpp's Q4_1, Q5_1 and K-quant blocks with a
+      minimum; quantized with offset = min);
     * `scale`: the scale format (`f8E8M0FNU`, `f8E4M3FN`, `f16`, `bf16`,
-      `f32`), `zero`: the zero-point format (integer rules `gptq`/`awq`);
+      `f32`), `zero`: the zero-point format (integer rules `gptq`/`awq`),
+      `offset`: the offset format of `min_offset` (`f16`, `bf16`, `f32`);
     * `element`: the code format the scheme is made for, if it fixes one
       (the presets do).
 
@@ -192,6 +197,7 @@ def Lowbit_SchemeAttr : AttrDef<Lowbit_Dialect, "Scheme"> {
     #g = #lowbit.scheme<rule = gptq, group = 64, scale = f32, zero = !lowbit.int<4, unsigned>>
     #c = #lowbit.scheme<rule = absmax, channel, axis = 1, scale = f32>
     #b = #lowbit.scheme<rule = absmax, block = [32, 32], scale = bf16>
+    #q4_1 = #lowbit.scheme<rule = min_offset, group = 32, scale = f16, offset = f16>
     ```
   }];
   let parameters = (ins
@@ -221,8 +227,11 @@ def Lowbit_SchemeAttr : AttrDef<Lowbit_Dialect, "Scheme"> {
     /// (group extent 1), 1 where the group spans the axis, dynamic too for
     /// groups of a fixed size (which the op verifiers refuse there).
     ::llvm::SmallVector<int64_t> getScaleShape(::llvm::ArrayRef<int64_t> shape) const;
-    /// Whether the rule stores an integer zero point per group.
+    /// Whether the rule stores a second tensor per group, after the scales:
+    /// an integer zero point (gptq, awq) or a float offset (min_offset).
     bool hasZeroPoint() const;
+    /// Whether that tensor is min_offset's float offset.
+    bool hasOffset() const;
     /// Whether the rule stores a second-level f32 scale for the tensor.
     bool hasTensorScale() const;
     /// Whether the last group along an axis may be shorter than the others.
