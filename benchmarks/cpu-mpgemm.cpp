@@ -109,6 +109,11 @@ const Format kFormats[] = {
      "tensor<NxGxf16>, tensor<NxGx!lowbit.int<4, unsigned>>", 4, 2, 128, 1},
     {"W4 g128, lookup tables", "!lowbit.int<4, unsigned>", kW4.c_str(),
      "tensor<NxGxf16>, tensor<NxGx!lowbit.int<4, unsigned>>", 4, 2, 128, 1, false, "kernel = \"lut\""},
+    // llama.cpp's Q4_1 form (value q d + m, rule min_offset): the kernels
+    // take it as the zero point -m / d, computed at compile time.
+    {"W4 g32 min_offset (Q4_1's form)", "!lowbit.int<4, unsigned>",
+     "rule = min_offset, group = 32, scale = f16, offset = f16",
+     "tensor<NxGxf16>, tensor<NxGxf16>", 4, 2, 32, 1},
     {"ternary", "!lowbit.ternary", nullptr, "", 2, 0, 0, 1.5},
     // Uniform random weights give every 32-block the same E8M0 exponent, so
     // the kernel folds the scale into one constant: no table is read.
@@ -478,7 +483,8 @@ int main(int argc, char **argv) {
     std::ofstream md(out);
     md << "# x86 mpGEMM kernels\n\n"
        << "`build/bin/lowbit-bench-cpu-mpgemm" << (quick ? " --quick" : "")
-       << " --out docs/benchmarks/cpu-mpgemm.md` on " << lowbit::bench::cpuName()
+       << (only.empty() ? std::string() : " --format \"" + only + "\"") << " --out " << out
+       << "` on " << lowbit::bench::cpuName()
        << ", 1 and 2 threads (OpenMP; OpenBLAS with as many), " << repeats
        << " repeats (each library's calls in a phase of their own, alternating with the read "
           "loop, 300 ms apart so that idle thread pools stop spinning: with 2 threads a "

@@ -159,10 +159,11 @@ def run_lines(fn, inputs, texts, chars):
     return probs, preds, exact, cer, times
 
 
-def run_onnxruntime(ort_dir, model, inputs, threads, workdir):
-    """f32 reference: onnxruntime-node on every input; returns (probs, ms per image)."""
+def run_onnxruntime(ort_dir, model, inputs, threads, workdir, level="all"):
+    """f32 reference: onnxruntime-node on every input, at a graph optimization
+    level (all, extended, basic, disabled); returns (probs, ms per image)."""
     xin = os.path.join(workdir, "inputs.bin")
-    yout = os.path.join(workdir, "ort-outputs.bin")
+    yout = os.path.join(workdir, "ort-outputs-%s.bin" % level)
     np.concatenate(inputs).astype(np.float32).tofile(xin)
     script = os.path.join(workdir, "ort.js")
     with open(script, "w") as f:
@@ -170,9 +171,9 @@ def run_onnxruntime(ort_dir, model, inputs, threads, workdir):
 const ort = require(%s);
 const fs = require('fs');
 (async () => {
-  const [model, input, output, n, threads] = process.argv.slice(2);
+  const [model, input, output, n, threads, level] = process.argv.slice(2);
   const s = await ort.InferenceSession.create(model,
-      {intraOpNumThreads: Number(threads), interOpNumThreads: 1});
+      {intraOpNumThreads: Number(threads), interOpNumThreads: 1, graphOptimizationLevel: level});
   const buf = fs.readFileSync(input);
   const all = new Float32Array(buf.buffer, buf.byteOffset, buf.length / 4);
   const per = 3 * 48 * 320, out = fs.openSync(output, 'w'), times = [];
@@ -189,7 +190,7 @@ const fs = require('fs');
 })();
 """ % json.dumps(os.path.join(ort_dir, "node_modules", "onnxruntime-node")))
     env = dict(os.environ, NODE_PATH=ort_dir)
-    res = subprocess.run(["node", script, model, xin, yout, str(len(inputs)), str(threads)],
+    res = subprocess.run(["node", script, model, xin, yout, str(len(inputs)), str(threads), level],
                          capture_output=True, text=True, env=env)
     if res.returncode != 0:
         print("onnxruntime: failed: " + res.stderr.strip().splitlines()[-1] if res.stderr else "?",
@@ -223,6 +224,9 @@ def main():
     ap.add_argument("--onnxruntime", help="folder holding node_modules/onnxruntime-node")
     ap.add_argument("--out", help="also write the table (Markdown) here")
     ap.add_argument("--settings", help="comma-separated setting numbers (1 = f32)")
+    ap.add_argument("--onnxruntime-levels", action="store_true",
+                    help="also run onnxruntime with its graph optimizations at basic and "
+                         "disabled, and compare its results across levels")
     ap.add_argument("--no-f64", action="store_true",
                     help="skip the float64 evaluation of the graph (about 0.25 s per line)")
     args = ap.parse_args()
@@ -277,6 +281,13 @@ def main():
                         % (args.threads, "" if args.threads == 1 else "s", ort_ms, 100 * ort_exact,
                            diff, same, len(texts)))
             print("  " + ort_line)
+            if args.onnxruntime_levels:
+                for level in ("basic", "disabled"):
+                    other, _ = run_onnxruntime(args.onnxruntime, model, inputs, args.threads, work, level)
+                    if other is not None:
+                        ort_line += ("; onnxruntime all vs %s: max %.2e"
+                                     % (level, float(np.abs(ort_probs - other).max())))
+                print("  " + ort_line)
 
     f64_line = None
     if f32_probs is not None and not args.no_f64:
