@@ -137,6 +137,10 @@ def main():
     ap.add_argument("--tools", required=True, help="folder of lowbit-import and lowbit-quantize-model")
     ap.add_argument("--budgets", default="3,4,5,6,8")
     ap.add_argument("--quantizers", default="rtn,gptq")
+    ap.add_argument("--budgets-ms", default="",
+                    help="also allocate under these latency budgets (ms of matrix products per "
+                         "image, lowbit-quantize-model --budget-ms), with --cost-table")
+    ap.add_argument("--cost-table", help="lowbit-quantize-model --cost-table (for --budgets-ms)")
     ap.add_argument("--calib-lines", type=int, default=64)
     ap.add_argument("--lines", type=int, default=200)
     ap.add_argument("--threads", type=int, default=1)
@@ -193,29 +197,39 @@ def main():
             report(dict(name=name, family=family(name),
                         exact=exact, cer=cer, bits=bits, bytes=nbytes, ms=ms))
 
+    if args.budgets_ms and not args.cost_table:
+        sys.exit("--budgets-ms needs --cost-table")
+    budgets = [("bits", b) for b in args.budgets.split(",") if b] + \
+              [("ms", b) for b in args.budgets_ms.split(",") if b]
     for quantizer, sens in [(q, s) for s in args.sensitivities.split(",")
                             for q in args.quantizers.split(",")]:
-        for budget in args.budgets.split(","):
-            tag = "%s-%s-%s" % (sens, quantizer, budget)
+        for kind, budget in budgets:
+            tag = "%s-%s-%s%s" % (sens, quantizer, budget, kind)
             cfg = os.path.join(work, "alloc-%s.txt" % tag)
             mlir = os.path.join(work, "alloc-%s.mlir" % tag)
             q = subprocess.run([os.path.join(args.tools, "lowbit-quantize-model"), model,
                                 "--input-shape=x:1x3x48x320", "--calib", calib_dir,
-                                "--budget-bits", budget, "--quantizer", quantizer, "-o", cfg,
+                                "--budget-" + kind, budget, "--quantizer", quantizer, "-o", cfg,
                                 "--emit-mlir", mlir] + (["--relative"] if sens == "relative" else []) +
                                (["--measure-lines", str(args.measure_lines)] if args.measure_lines else []) +
-                               (["--candidates=" + args.candidates] if args.candidates else []),
+                               (["--candidates=" + args.candidates] if args.candidates else []) +
+                               (["--cost-table", args.cost_table] if kind == "ms" else []),
                                capture_output=True, text=True)
             if q.returncode != 0:
                 sys.exit("lowbit-quantize-model failed:\n" + q.stderr)
             result = [l for l in q.stderr.splitlines() if l.startswith("result:")][0].split()
             bits, nbytes = float(result[1]), int(result[5])
+            estimated = None
+            if kind == "ms":  # "..., products estimated at X ms; calibration ..."
+                estimated = float(result[result.index("estimated") + 2])
+                result = result[:7] + ["bytes;"] + result[result.index("ms;") + 1:]
             calib_s, alloc_s = float(result[9]), float(result[14].rstrip(","))
             if args.measure_lines:
                 alloc_s += float(result[-2])  # measuring is part of the sensitivity
             exact, cer, cs, ms = evaluate(mlir, inputs, texts, chars, args.threads)
-            report(dict(name="allocation <= %s bits, %s, %s sensitivity" % (
-                            budget, "GPTQ" if quantizer == "gptq" else "round to nearest",
+            report(dict(name="allocation <= %s %s, %s, %s sensitivity" % (
+                            budget, "bits" if kind == "bits" else "ms of products (estimated %.2f)" % estimated,
+                            "GPTQ" if quantizer == "gptq" else "round to nearest",
                             "measured-scaled" if args.measure_lines else sens),
                         family=quantizer if sens == "relative" else quantizer + "-abs", exact=exact, cer=cer, bits=bits, bytes=nbytes, ms=ms,
                         calib_s=calib_s, alloc_s=alloc_s))

@@ -9,8 +9,12 @@
 
 using namespace lowbit::precision;
 
-Frontier::Frontier(const std::vector<std::vector<Option>> &layers, double resolution)
+Frontier::Frontier(const std::vector<std::vector<Option>> &layers, double resolution,
+                   double maxCost)
     : layers_(layers), resolution_(resolution) {
+  // Costs are non-negative, so a prefix over maxCost cannot complete within
+  // it; in resolution units, as the states' costs.
+  double cap = resolution > 0 ? std::floor(maxCost / resolution) : maxCost;
   std::vector<State> prev{{0.0, 0.0, 0, 0}}, next;
   for (std::vector<Option> options : layers) {
     // The cost-resolution policy, in whole units of the resolution, so that
@@ -32,7 +36,10 @@ Frontier::Frontier(const std::vector<std::vector<Option>> &layers, double resolu
     std::vector<State> kept;
     double bestError = std::numeric_limits<double>::infinity();
     for (const State &s : next)
-      if (s.error < bestError) {
+      if (s.error < bestError && (kept.empty() || s.cost <= cap)) {
+        // The cheapest point stays even over the cap: at(0) is then still
+        // the cheapest allocation of all (each stage's cheapest extends the
+        // previous stage's cheapest).
         kept.push_back(s);
         bestError = s.error;
       }

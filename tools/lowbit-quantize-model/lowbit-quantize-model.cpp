@@ -21,6 +21,8 @@
 // --budget-bits is the average over every constant weight of the model, as
 // lowbit-import --weight-stats counts it: weights that are not products
 // (depthwise convolutions) stay f32 and their bits count against it.
+// --budget-ms limits the products' estimated time per run instead (the
+// cost model fitted to --cost-table; the other ops are not in it).
 //
 //===----------------------------------------------------------------------===//
 
@@ -85,6 +87,18 @@ cl::opt<double> budgetBytes("budget-bytes",
                             cl::desc("Stored bytes of the model's weights (instead of "
                                      "--budget-bits)"),
                             cl::init(0), cl::cat(category));
+cl::opt<double> budgetMs("budget-ms",
+                         cl::desc("Estimated time of the model's matrix products per run, in "
+                                  "milliseconds, from --cost-table (instead of --budget-bits)"),
+                         cl::init(0), cl::cat(category));
+cl::opt<std::string> costTable("cost-table",
+                               cl::desc("--budget-ms: measured kernel times (CSV, as "
+                                        "lowbit-bench-cpu-cost writes them)"),
+                               cl::value_desc("file.csv"), cl::cat(category));
+cl::opt<unsigned> costThreads("cost-threads",
+                              cl::desc("--budget-ms: use the cost table's rows of this many "
+                                       "threads (default 1)"),
+                              cl::init(1), cl::cat(category));
 cl::list<std::string> candidates("candidates",
                                  cl::desc("Candidate schemes (comma-separated presets, uB_gG, "
                                           "iB_channel, f32; see lowbit-assign-precision)"),
@@ -422,8 +436,11 @@ int measure(mlir::MLIRContext &context, const std::map<std::string, std::vector<
 }
 
 int run() {
-  if ((budgetBits > 0) == (budgetBytes > 0))
-    return fail("give one of --budget-bits and --budget-bytes (positive)");
+  if ((budgetBits > 0) + (budgetBytes > 0) + (budgetMs > 0) != 1)
+    return fail("give one of --budget-bits, --budget-bytes and --budget-ms (positive)");
+  if (budgetMs > 0 && costTable.empty())
+    return fail("--budget-ms needs --cost-table FILE (kernel times as lowbit-bench-cpu-cost "
+                "writes them)");
   if (calibDir.empty() && (sensitivity == mlir::lowbit::PrecisionSensitivity::Hessian ||
                            quantizer == mlir::lowbit::PrecisionQuantizer::GPTQ))
     return fail("--calib DIR is needed for --sensitivity hessian and --quantizer gptq");
@@ -541,13 +558,19 @@ int run() {
 
   double budgetTotalBits = budgetBits > 0 ? budgetBits * totalElements : budgetBytes * 8;
   double layerBits = budgetTotalBits - fixedBits;
-  if (layerBits <= 0)
+  if (budgetMs <= 0 && layerBits <= 0)
     return fail("the budget is below the bits of the weights that stay f32 (" +
                 llvm::formatv("{0:F4}", fixedBits / totalElements).str() +
                 " bits per weight)");
   mlir::lowbit::LowbitAssignPrecisionOptions po;
   po.budgetKind = mlir::lowbit::PrecisionBudget::Bytes;
   po.budget = layerBits / 8;
+  if (budgetMs > 0) {
+    po.budgetKind = mlir::lowbit::PrecisionBudget::Latency;
+    po.budget = budgetMs;
+    po.costTable = costTable;
+    po.costThreads = costThreads;
+  }
   po.candidates.assign(candidates.begin(), candidates.end());
   po.sensitivity = sensitivity;
   po.quantizer = quantizer;
@@ -565,7 +588,11 @@ int run() {
   auto t1 = std::chrono::steady_clock::now();
   mlir::PassManager pm(&context);
   pm.addPass(mlir::lowbit::createLowbitAssignPrecision(po));
-  if (!quiet)
+  if (!quiet && budgetMs > 0)
+    llvm::errs() << "allocation: " << stats.size() << " weights, budget "
+                 << llvm::format("%g", double(budgetMs))
+                 << " ms of matrix products per run (estimated from " << costTable << ")\n";
+  else if (!quiet)
     llvm::errs() << "allocation: " << stats.size() << " weights, budget "
                  << llvm::format("%.4f", budgetTotalBits / totalElements) << " bits per weight\n";
   if (mlir::failed(pm.run(**module)))
@@ -579,8 +606,10 @@ int run() {
   }
 
   // The model's size as lowbit-import counts it.
-  double bits = fixedBits;
+  double bits = fixedBits, estimatedUs = 0;
   (*module)->walk([&](mlir::lowbit::MpGemmOp op) {
+    if (auto t = op->getAttrOfType<mlir::FloatAttr>("lowbit.estimated_time_us"))
+      estimatedUs += t.getValueAsDouble();
     auto t = op.getB().getType();
     if (mlir::lowbit::SchemeAttr s = op.getBSchemeAttr())
       bits += double(mlir::lowbit::getStoredBits(s, t.getElementType(), t.getShape()));
@@ -590,7 +619,11 @@ int run() {
   if (!quiet)
     llvm::errs() << "result: " << llvm::format("%.4f", bits / totalElements)
                  << " bits per weight, " << llvm::format("%.0f", std::ceil(bits / 8))
-                 << " weight bytes; calibration " << llvm::format("%.1f", calibrationSeconds)
+                 << " weight bytes"
+                 << (budgetMs > 0 ? ", products estimated at " +
+                                        llvm::formatv("{0:F3}", estimatedUs / 1000).str() + " ms"
+                                  : std::string())
+                 << "; calibration " << llvm::format("%.1f", calibrationSeconds)
                  << " s, sensitivity and allocation " << llvm::format("%.1f", allocationSeconds)
                  << " s";
   if (!quiet && measureLines)

@@ -85,6 +85,27 @@ TEST(Allocation, EqualsBruteForceOnRandomInstances) {
   }
 }
 
+TEST(Allocation, CappedFrontierIsExactUpToItsCap) {
+  // maxCost drops the points over it: answers within the cap are the brute
+  // force's, answers over it none, and the cheapest point survives.
+  std::mt19937 rng(99);
+  for (int trial = 0; trial < 200; ++trial) {
+    auto layers = randomProblem(rng, trial % 2 == 0);
+    double cap = double(rng() % 200);
+    Frontier capped(layers, 0, cap), full(layers);
+    EXPECT_LE(capped.size(), full.size());
+    EXPECT_DOUBLE_EQ(capped.at(0).cost, full.at(0).cost) << "trial " << trial;
+    for (double budget = -1; budget <= cap; budget += 3.5) {
+      double bfCost = 0;
+      double bf = bruteForce(layers, budget, &bfCost);
+      std::optional<Allocation> a = capped.best(budget);
+      ASSERT_EQ(a.has_value(), !std::isinf(bf)) << "trial " << trial << " budget " << budget;
+      if (a)
+        EXPECT_NEAR(a->error, bf, 1e-9) << "trial " << trial << " budget " << budget;
+    }
+  }
+}
+
 TEST(Allocation, FrontierIsStrictlyMonotone) {
   std::mt19937 rng(7);
   for (int trial = 0; trial < 50; ++trial) {

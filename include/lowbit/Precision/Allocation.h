@@ -27,6 +27,7 @@
 #define LOWBIT_PRECISION_ALLOCATION_H
 
 #include <cstddef>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -47,7 +48,11 @@ class Frontier {
 public:
   /// Builds the frontier of `layers` (each with at least one option), with
   /// costs rounded up to multiples of `resolution` where it is positive.
-  explicit Frontier(const std::vector<std::vector<Option>> &layers, double resolution = 0);
+  /// Points costlier than `maxCost` are dropped as soon as they appear (no
+  /// completion of them keeps within it), except the cheapest: best() is
+  /// then exact for budgets up to maxCost, at() for the cheapest point.
+  explicit Frontier(const std::vector<std::vector<Option>> &layers, double resolution = 0,
+                    double maxCost = std::numeric_limits<double>::infinity());
 
   /// Points of the final frontier, cheapest first (errors decreasing).
   size_t size() const { return stages_.empty() ? 0 : stages_.back().size(); }

@@ -13,6 +13,7 @@
 #include "lowbit/Dialect/Lowbit/IR/LowbitOps.h"
 #include "lowbit/Dialect/Lowbit/Transforms/Passes.h"
 #include "lowbit/Precision/Allocation.h"
+#include "lowbit/Precision/CostModel.h"
 #include "lowbit/Precision/GPTQ.h"
 #include "lowbit/Precision/InputHessian.h"
 
@@ -25,9 +26,11 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <limits>
 #include <mutex>
 
 namespace mlir::lowbit {
@@ -66,7 +69,9 @@ std::string expandShorthand(llvm::StringRef name) {
 /// sensitivity underestimates what several 2-bit layers do together (on
 /// PP-OCRv4 at 4 bits per weight with GPTQ: 83% of the lines with them,
 /// 99.5% without); name them (u2_g32, ...) to allow them.
-std::vector<std::string> defaultCandidates() {
+} // namespace
+
+std::vector<std::string> defaultPrecisionCandidates() {
   std::vector<std::string> c{"f32", "int8_per_channel", "i6_channel", "i4_channel",
                              "mxfp8_e4m3", "mxfp6_e3m2", "mxfp4", "nvfp4"};
   for (int bits : {3, 4, 5, 6})
@@ -74,6 +79,8 @@ std::vector<std::string> defaultCandidates() {
       c.push_back("u" + std::to_string(bits) + "_g" + std::to_string(group));
   return c;
 }
+
+namespace {
 
 /// `x` as %g prints it (4, 4.5, 1e+06): diagnostics quote options so.
 std::string shortNumber(double x) {
@@ -127,7 +134,7 @@ struct Candidate {
 struct Layer {
   MpGemmOp op;
   std::string name;
-  int64_t n = 0, k = 0;
+  int64_t m = 0, n = 0, k = 0; ///< m: A's rows, 0 where not static
   std::vector<float> w;
   std::vector<double> h; ///< k x k, empty for sensitivity=weight
   /// lowbit.sensitivity_scale: the measured model-output error per unit of
@@ -135,8 +142,10 @@ struct Layer {
   std::optional<double> scale;
   // Per candidate that applies to the layer.
   std::vector<SchemeAttr> schemes; ///< fitted to k; null for f32
+  std::vector<size_t> candidate;   ///< the candidate each option came from
   std::vector<num::QuantizedTensor> quantized;
-  std::vector<prec::Option> options;
+  std::vector<prec::Option> options; ///< cost: bits, or microseconds (latency)
+  std::vector<double> bits;          ///< stored bits per option
   std::string error; ///< a failure of the numerics (GPTQ), reported after the loop
 };
 
@@ -147,7 +156,7 @@ struct LowbitAssignPrecisionPass
   LogicalResult parseCandidates(std::vector<Candidate> &out) {
     std::vector<std::string> texts(candidates.begin(), candidates.end());
     if (texts.empty())
-      texts = defaultCandidates();
+      texts = defaultPrecisionCandidates();
     for (const std::string &t : texts) {
       std::string error;
       FailureOr<SchemeAttr> s = parsePrecisionCandidate(&getContext(), t, error);
@@ -176,6 +185,12 @@ struct LowbitAssignPrecisionPass
     l.n = type.getDimSize(0);
     l.k = type.getDimSize(1);
     l.name = nameOf(op.getLoc());
+    auto a = op.getA().getType();
+    if (a.hasStaticShape()) {
+      l.m = 1;
+      for (int64_t d : a.getShape().drop_back())
+        l.m *= d;
+    }
     auto values = dense.getValues<float>();
     l.w.assign(values.begin(), values.end());
     if (Attribute a = op->getAttr("lowbit.sensitivity_scale")) {
@@ -226,11 +241,14 @@ struct LowbitAssignPrecisionPass
       if (!(energy > 0))
         energy = 1; // a silent layer: any error is 0 anyway
     }
-    for (const Candidate &c : cands) {
+    for (size_t ci = 0; ci < cands.size(); ++ci) {
+      const Candidate &c = cands[ci];
       if (!c.scheme) {
+        l.candidate.push_back(ci);
         l.schemes.push_back(SchemeAttr());
         l.quantized.emplace_back();
         l.options.push_back({32.0 * double(l.n * l.k), 0.0});
+        l.bits.push_back(32.0 * double(l.n * l.k));
         continue;
       }
       SchemeAttr s = fitSchemeToReduction(c.scheme, l.k);
@@ -262,9 +280,12 @@ struct LowbitAssignPrecisionPass
       err = l.scale ? err * *l.scale : err / energy;
       if (!std::isfinite(err))
         continue; // a format that cannot hold the weight (overflow)
+      l.candidate.push_back(ci);
       l.schemes.push_back(s);
       l.quantized.push_back(std::move(q));
-      l.options.push_back({double(getStoredBits(s, element, {l.n, l.k})), std::max(err, 0.0)});
+      double bits = double(getStoredBits(s, element, {l.n, l.k}));
+      l.options.push_back({bits, std::max(err, 0.0)});
+      l.bits.push_back(bits);
     }
   }
 
@@ -277,6 +298,8 @@ struct LowbitAssignPrecisionPass
     op->removeAttr("lowbit.sensitivity_scale");
     OpBuilder b(op);
     op->setAttr("lowbit.sensitivity", b.getF64FloatAttr(l.options[o].error));
+    if (budgetKind == PrecisionBudget::Latency)
+      op->setAttr("lowbit.estimated_time_us", b.getF64FloatAttr(l.options[o].cost));
     if (!s)
       return;
     Type element = s.getElementType();
@@ -303,9 +326,14 @@ struct LowbitAssignPrecisionPass
     if (ec)
       return getOperation()->emitError()
              << "lowbit-assign-precision: cannot write '" << configFile << "': " << ec.message();
+    double bits = 0;
+    for (size_t i = 0; i < layers.size(); ++i)
+      bits += layers[i].bits[a.choice[i]];
     os << "# lowbit-assign-precision: " << layers.size() << " layers, "
-       << llvm::format("%.4f", a.cost / totalWeights) << " bits per weight, summed sensitivity "
-       << llvm::format("%.6g", a.error) << "\n";
+       << llvm::format("%.4f", bits / totalWeights) << " bits per weight, ";
+    if (budgetKind == PrecisionBudget::Latency)
+      os << "estimated " << llvm::format("%.4f", a.cost / 1000) << " ms per run of the products, ";
+    os << "summed sensitivity " << llvm::format("%.6g", a.error) << "\n";
     for (size_t i = 0; i < layers.size(); ++i) {
       const Layer &l = layers[i];
       size_t o = a.choice[i];
@@ -323,6 +351,30 @@ struct LowbitAssignPrecisionPass
     return success();
   }
 
+  /// The cost model of budget-kind=latency: `cost-table` read and fitted
+  /// for `cost-threads`; none after a diagnostic.
+  std::optional<prec::CostModel> loadCostModel() {
+    auto fail = [&](const Twine &why) {
+      getOperation()->emitError() << "lowbit-assign-precision: " << why;
+      return std::nullopt;
+    };
+    if (costTable.empty())
+      return fail("budget-kind=latency needs cost-table=FILE (kernel times as "
+                  "lowbit-bench-cpu-cost writes them)");
+    auto buffer = llvm::MemoryBuffer::getFile(costTable);
+    if (!buffer)
+      return fail("cannot read cost table '" + costTable + "': " + buffer.getError().message());
+    std::string error;
+    std::optional<std::vector<prec::CostSample>> table =
+        prec::parseCostTable((*buffer)->getBuffer().str(), error);
+    if (!table)
+      return fail("cost table '" + costTable + "', " + error);
+    std::optional<prec::CostModel> model = prec::CostModel::fit(*table, costThreads, error);
+    if (!model)
+      return fail("cost table '" + costTable + "': " + error);
+    return model;
+  }
+
   void runOnOperation() override {
     std::vector<Candidate> cands;
     if (failed(parseCandidates(cands)))
@@ -337,6 +389,27 @@ struct LowbitAssignPrecisionPass
       return signalPassFailure();
     if (layers.empty())
       return; // nothing to allocate
+    std::optional<prec::CostModel> costs;
+    if (budgetKind == PrecisionBudget::Latency) {
+      costs = loadCostModel();
+      if (!costs)
+        return signalPassFailure();
+      for (Layer &l : layers)
+        if (l.m == 0) {
+          l.op.emitError() << "lowbit-assign-precision: budget-kind=latency needs the "
+                              "product's row count, and A (" << l.op.getA().getType()
+                           << ") is not static";
+          return signalPassFailure();
+        }
+      for (const Candidate &c : cands)
+        if (!costs->knows(c.text)) {
+          getOperation()->emitError()
+              << "lowbit-assign-precision: cost table '" << costTable << "' has no rows for "
+              << "candidate '" << c.text << "' at " << unsigned(costThreads)
+              << " thread(s) (measure it: lowbit-bench-cpu-cost --candidates " << c.text << ")";
+          return signalPassFailure();
+        }
+    }
     if (!configFile.empty())
       for (Layer &l : layers)
         if (l.name.empty()) {
@@ -360,18 +433,50 @@ struct LowbitAssignPrecisionPass
         return signalPassFailure();
       }
       totalWeights += double(l.n * l.k);
+      if (costs)
+        for (size_t o = 0; o < l.options.size(); ++o) {
+          const std::string &c = cands[l.candidate[o]].text;
+          std::optional<double> t = costs->estimate(c, l.m, l.n, l.k);
+          if (!t) {
+            l.op.emitError() << "lowbit-assign-precision: cost table '" << costTable
+                             << "' has too few rows of candidate '" << c
+                             << "' for a fit and none of this product's shape (m = " << l.m
+                             << ", n = " << l.n << ", k = " << l.k << ")";
+            return signalPassFailure();
+          }
+          l.options[o].cost = *t;
+        }
       options.push_back(l.options);
     }
     double limit = budgetKind == PrecisionBudget::BitsPerWeight ? budget * totalWeights
-                                                                : budget * 8.0;
+                   : budgetKind == PrecisionBudget::Bytes       ? budget * 8.0
+                                                                : budget * 1000.0;
     // The cost-resolution policy (Allocation.h): costs in units of 1/100000
     // of the layers' f32 size, at least a bit (exact for small models). On
     // a model the answer is then within the budget and no worse than the
     // exact optimum for a budget smaller by layers x 0.00032 bits per
     // weight, and the search takes seconds instead of exhausting memory.
     double resolution = std::max(1.0, std::floor(32.0 * totalWeights / 100000));
-    prec::Frontier frontier(options, resolution);
+    // Times: units of 1/100000 of the budget, and partial allocations over
+    // the budget dropped (costs are non-negative), which bounds every
+    // frontier by 100000 points however slow the slowest options (the
+    // reference path) are; the answer is within the budget and no worse
+    // than the exact optimum for a budget smaller by layers / 100000 of it.
+    double maxCost = std::numeric_limits<double>::infinity();
+    if (costs) {
+      resolution = limit / 100000;
+      maxCost = limit * (1 + 1e-12);
+    }
+    prec::Frontier frontier(options, resolution, maxCost);
     std::optional<prec::Allocation> a = frontier.best(limit * (1 + 1e-12));
+    if (!a && costs) {
+      getOperation()->emitError()
+          << "lowbit-assign-precision: budget " << shortNumber(budget)
+          << " ms is below the fastest allocation of the candidates ("
+          << llvm::formatv("{0:F4}", frontier.at(0).cost / 1000).str()
+          << " ms estimated from '" << costTable << "')";
+      return signalPassFailure();
+    }
     if (!a) {
       double cheapest = frontier.at(0).cost;
       getOperation()->emitError()

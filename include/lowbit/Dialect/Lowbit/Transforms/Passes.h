@@ -16,6 +16,7 @@ enum class LayoutPlanTarget {
 enum class PrecisionBudget {
   BitsPerWeight, ///< stored bits of the allocated weights / their count
   Bytes,         ///< stored bytes of the allocated weights
+  Latency,       ///< estimated time of the layers' products per run (ms)
 };
 
 /// The sensitivity of a layer to a format (lowbit-assign-precision's
@@ -38,6 +39,11 @@ class SchemeAttr;
 /// in `error` for text that is none of these or names no element format.
 FailureOr<SchemeAttr> parsePrecisionCandidate(MLIRContext *ctx, StringRef text,
                                               std::string &error);
+
+/// lowbit-assign-precision's candidates when none are given (the policy
+/// `no-2-bit-default`), as it names them; lowbit-bench-cpu-cost measures
+/// these for the latency budget's cost table.
+std::vector<std::string> defaultPrecisionCandidates();
 
 #define GEN_PASS_DECL
 #include "lowbit/Dialect/Lowbit/Transforms/Passes.h.inc"

@@ -120,9 +120,26 @@ def LowbitAssignPrecision : Pass<"lowbit-assign-precision", "::mlir::ModuleOp"> 
     `lowbit-import --quantize-config` file (one `node scheme` line per
     layer, node names from the layers' locations).
 
+    With `budget-kind=latency` the cost of an option is its estimated time
+    instead of its size: `cost-table` names a table of measured kernel
+    times (`lowbit-bench-cpu-cost` writes one: every candidate compiled and
+    run as a model's product at a grid of shapes), and per candidate the
+    pass fits `t = c0 + c1 n k + c2 m n k + c3 m k + c4 m n` (non-negative
+    least squares of relative residuals, lowbit/Precision/CostModel.h) and
+    evaluates it at the layer's shape (m: A's rows, static). The budget is
+    the summed time of the layers' products per run in milliseconds; costs
+    are rounded up to 1/100000 of the budget and partial allocations over
+    it are dropped (the `cost-resolution` policy for times: the answer is
+    no worse than the exact optimum for a budget smaller by layers /
+    100000 of it). Each layer then also carries
+    `lowbit.estimated_time_us` (f64).
+
     Errors: a candidate that is not a scheme with an element format, a
     layer without `lowbit.hessian` (or of the wrong shape) under
-    `sensitivity=hessian`, a budget below the cheapest choice.
+    `sensitivity=hessian`, a budget below the cheapest choice; under
+    `budget-kind=latency`, a missing or malformed cost table (file and
+    line), a candidate the table has no rows for at `cost-threads`, a
+    layer whose row count is not static.
 
     ```mlir
     // lowbit-opt --lowbit-assign-precision="budget=4.5 candidates=u4_g128,int8_per_channel"
@@ -144,9 +161,17 @@ def LowbitAssignPrecision : Pass<"lowbit-assign-precision", "::mlir::ModuleOp"> 
              clEnumValN(::mlir::lowbit::PrecisionBudget::BitsPerWeight, "bits-per-weight",
                         "stored bits of the layers' weights over their number"),
              clEnumValN(::mlir::lowbit::PrecisionBudget::Bytes, "bytes",
-                        "stored bytes of the layers' weights"))}]>,
+                        "stored bytes of the layers' weights"),
+             clEnumValN(::mlir::lowbit::PrecisionBudget::Latency, "latency",
+                        "estimated time of the layers' products per run, in milliseconds, "
+                        "from cost-table"))}]>,
     Option<"budget", "budget", "double", /*default=*/"8.0",
-           "The budget's value (bits per weight or bytes)">,
+           "The budget's value (bits per weight, bytes or milliseconds)">,
+    Option<"costTable", "cost-table", "std::string", /*default=*/"",
+           "budget-kind=latency: the measured kernel times to fit the cost model to "
+           "(CSV candidate,threads,m,n,k,us, as lowbit-bench-cpu-cost writes it)">,
+    Option<"costThreads", "cost-threads", "unsigned", /*default=*/"1",
+           "budget-kind=latency: the rows of cost-table measured with this many threads">,
     ListOption<"candidates", "candidates", "std::string",
                "Schemes to choose from: presets, uB_gG (GPTQ-style B-bit groups of G), "
                "iB_channel (absmax per channel), scheme bodies, f32 (default: 3..6-bit groups "
