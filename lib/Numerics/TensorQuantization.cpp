@@ -44,13 +44,24 @@ lowbit::num::groupIndexOfElements(const std::vector<int64_t> &shape,
   return out;
 }
 
-namespace {
-IntScaleRule intRule(SchemeRule r) {
-  return r == SchemeRule::AbsMax       ? IntScaleRule::AbsMax
-         : r == SchemeRule::GptqMinMax ? IntScaleRule::GptqMinMax
-         : r == SchemeRule::MinOffset  ? IntScaleRule::MinOffset
-                                       : IntScaleRule::AwqMinMax;
+std::optional<IntScaleRule> lowbit::num::intScaleRule(SchemeRule r) {
+  switch (r) {
+  case SchemeRule::AbsMax:
+    return IntScaleRule::AbsMax;
+  case SchemeRule::GptqMinMax:
+    return IntScaleRule::GptqMinMax;
+  case SchemeRule::AwqMinMax:
+    return IntScaleRule::AwqMinMax;
+  case SchemeRule::MinOffset:
+    return IntScaleRule::MinOffset;
+  case SchemeRule::MX:
+  case SchemeRule::NvFp4:
+    break;
+  }
+  return std::nullopt;
 }
+
+namespace {
 
 // Calls fn(g, members) for every group g (row-major over the scale grid)
 // with the flat indices of its elements in row-major order. One buffer is
@@ -143,7 +154,7 @@ QuantizedTensor lowbit::num::quantizeTensor(const TensorScheme &s,
                                        NvFp4Rule::Exact, codes.data());
       break;
     default: {
-      GroupScale gs = quantizeGroup(s.element, intRule(s.rule), buf.data(),
+      GroupScale gs = quantizeGroup(s.element, *intScaleRule(s.rule), buf.data(),
                                     m.size(), codes.data());
       q.scales[g] = static_cast<uint32_t>(encodeF32(s.scale, gs.scale));
       if (s.zero)

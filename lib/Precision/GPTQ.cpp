@@ -13,12 +13,6 @@ using namespace lowbit::precision;
 
 namespace {
 
-num::IntScaleRule intRule(num::SchemeRule r) {
-  return r == num::SchemeRule::AbsMax       ? num::IntScaleRule::AbsMax
-         : r == num::SchemeRule::GptqMinMax ? num::IntScaleRule::GptqMinMax
-                                            : num::IntScaleRule::AwqMinMax;
-}
-
 /// In-place lower Cholesky factor of a (m x m); false if not positive
 /// definite.
 bool cholesky(std::vector<double> &a, int64_t m) {
@@ -90,7 +84,7 @@ std::string lowbit::precision::checkGptqScheme(const num::TensorScheme &s, int64
     return "GPTQ needs groups along k (one row each), per channel or per tensor";
   if (s.extents[1] < k && k % s.extents[1] != 0)
     return "the group size must divide k";
-  return num::checkGroupFormat(s.element, intRule(s.rule));
+  return num::checkGroupFormat(s.element, *num::intScaleRule(s.rule));
 }
 
 std::optional<GptqFactor> lowbit::precision::factorHessian(const std::vector<double> &h0,
@@ -157,7 +151,7 @@ lowbit::precision::gptqQuantize(const num::TensorScheme &s, int64_t n, int64_t k
           ", not k x k";
   if (!why.empty())
     return std::nullopt;
-  num::IntScaleRule rule = intRule(s.rule);
+  num::IntScaleRule rule = *num::intScaleRule(s.rule);
   const int64_t ge0 = std::min(s.extents[0], n), ge1 = std::min(s.extents[1], k);
   const int64_t gridCols = (k + ge1 - 1) / ge1;
   auto groupOf = [&](int64_t r, int64_t c) { return size_t((r / ge0) * gridCols + c / ge1); };
@@ -230,7 +224,7 @@ lowbit::precision::gptqQuantize(const num::TensorScheme &s, int64_t n, int64_t k
         double wv = Wp[size_t(r * k + i)];
         uint8_t code = num::quantizeGroupValue(s.element, rule, params[g], float(wv));
         q.codes[size_t(r * k + col)] = code;
-        double dq = num::dequantizeGroupValue(s.element, params[g], code);
+        double dq = num::dequantizeGroupValue(s.element, rule, params[g], code);
         double e = (wv - dq) / d;
         err[size_t(r * B + (i - i1))] = e;
         // Spread over the rest of the block now (the lazy batch: columns

@@ -41,6 +41,11 @@ struct TensorScheme {
   std::vector<int64_t> extents;
 };
 
+/// The per-block rule of an integer scheme rule (AbsMax, GptqMinMax,
+/// AwqMinMax, MinOffset); nullopt for MX and NvFp4, which are not integer
+/// groups.
+std::optional<IntScaleRule> intScaleRule(SchemeRule r);
+
 /// Codes of one tensor with its scales, as codes of the scheme's formats.
 struct QuantizedTensor {
   std::vector<uint32_t> codes;      ///< one per element, row-major
