@@ -129,6 +129,9 @@ const Format kFormats[] = {
      0, 32, 1, false, nullptr, "x86-64-v3"},
     {"mxfp8 (e4m3), x86-64-v4 f32 kernel", "f8E4M3FN", "mxfp8_e4m3", "tensor<NxGxf8E8M0FNU>", 8,
      0, 32, 1, false, nullptr, "x86-64-v4"},
+    // f32 weights as they are (an imported model's unquantized layers):
+    // the dense f32 kernel, weights repacked into 16-column tiles.
+    {"f32 (dense f32 kernel)", "f32", nullptr, "", 32, 0, 0, 1},
     // The weights as arguments, as a framework passes them: read from the
     // caller's packed rows and scale tensors, with no repacking.
     {"W4 g128, run-time weights", "!lowbit.int<4, unsigned>", kW4.c_str(),
@@ -170,7 +173,10 @@ std::string program(const Format &f, int64_t m, int64_t n, int64_t k, const std:
                   lowbit::rt::denseHexF32(w) + "> : " + wt + "\n";
   std::string tuning =
       f.tuning ? std::string(", lowbit.x86_tuning = {") + f.tuning + "}" : "";
-  if (!f.scheme) {
+  if (!f.scheme && bt == wt) {
+    s += "  %c = lowbit.mpgemm %a, %wf {acc_type = f32, transpose_b" + tuning + "} : " + a +
+         ", " + wt + " -> " + c + "\n";
+  } else if (!f.scheme) {
     s += "  %b = lowbit.cast %wf : " + wt + " to " + bt + "\n";
     s += "  %c = lowbit.mpgemm %a, %b {acc_type = f32, transpose_b" + tuning + "} : " + a +
          ", " + bt + " -> " + c + "\n";

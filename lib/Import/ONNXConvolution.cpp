@@ -165,13 +165,26 @@ llvm::Error Importer::lowerConv(const onnx::NodeProto &node) {
     auto inMap = AffineMap::get(6, 0, e, &ctx);
     auto outMap = AffineMap::getMultiDimIdentityMap(6, &ctx);
     Shape ps{N, OH, OW, C, kh, kw};
-    Value init = tensor::EmptyOp::create(b, loc, ps, b.getF32Type());
-    auto g = linalg::GenericOp::create(
-        b, loc, TypeRange{init.getType()}, ValueRange{x}, ValueRange{init},
-        ArrayRef<AffineMap>{inMap, outMap},
-        SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
-        [](OpBuilder &nb, Location l, ValueRange a) { linalg::YieldOp::create(nb, l, a[0]); });
-    Value patches = reshape(g.getResult(0), {N * OH * OW, C * kh * kw});
+    Value patches;
+    if (kh == 1 && kw == 1 && strides[0] == 1 && strides[1] == 1) {
+      // A pointwise convolution's patches are x in NHWC: a linalg.transpose,
+      // which the CPU pipeline moves in 16 x 16 register blocks
+      // (lowbit-transposes-to-vectors) where the generic's loops gather.
+      Value init = tensor::EmptyOp::create(b, loc, Shape{N, OH, OW, C}, b.getF32Type());
+      patches = linalg::TransposeOp::create(b, loc, x, init, ArrayRef<int64_t>{0, 2, 3, 1})
+                    .getResult()[0];
+    } else {
+      Value init = tensor::EmptyOp::create(b, loc, ps, b.getF32Type());
+      patches = linalg::GenericOp::create(
+                    b, loc, TypeRange{init.getType()}, ValueRange{x}, ValueRange{init},
+                    ArrayRef<AffineMap>{inMap, outMap},
+                    SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
+                    [](OpBuilder &nb, Location l, ValueRange a) {
+                      linalg::YieldOp::create(nb, l, a[0]);
+                    })
+                    .getResult(0);
+    }
+    patches = reshape(patches, {N * OH * OW, C * kh * kw});
     Known w2 = w;
     w2.shape = {M, C * kh * kw};
     int64_t K = C * kh * kw;

@@ -1,6 +1,7 @@
 //===- CPUPipelines.cpp - Tensor-level lowbit IR to LLVM -------------===//
 
 #include "lowbit/Pipelines/CPUPipelines.h"
+#include "PipelinePasses.h"
 #include "lowbit/Conversion/Passes.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitDialect.h"
 #include "lowbit/Dialect/Lowbit/IR/LowbitTypes.h"
@@ -15,6 +16,7 @@
 #include "mlir/Dialect/Index/IR/IndexDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Linalg/Transforms/AllInterfaces.h"
 #include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -280,6 +282,14 @@ struct VectorizableLoopOrder
 /// threads, the target check, and the LLVM dialect: the same for every CPU
 /// target family.
 void addBufferizationAndLLVMLowering(OpPassManager &pm, const CPUPipelineConfig &config) {
+  // Chains of elementwise linalg ops (an imported model's BatchNorm,
+  // activations, residual adds, the reference lowering's decodes) fused
+  // into one loop nest each, producers with one use only: one pass over
+  // memory instead of one per op (PP-OCRv4: 400 linalg.generic become 105,
+  // 15.0 -> 13.1 ms). Each element's scalar ops are unchanged and in their
+  // order, so results keep their bits.
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
   // Tiles built in tensor.empty and inserted into the result are written
   // in place instead of allocated and copied.
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
@@ -298,6 +308,8 @@ void addBufferizationAndLLVMLowering(OpPassManager &pm, const CPUPipelineConfig 
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
 
   pm.addPass(std::make_unique<StridedCopiesToLoops>());
+  pm.addPass(createDepthwiseConvToVectorsPass());
+  pm.addPass(createTransposesToVectorsPass());
   pm.addPass(std::make_unique<VectorizableLoopOrder>());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   if (config.numThreads > 1) {
@@ -406,6 +418,8 @@ struct CPUPipelineOptions : PassPipelineOptions<CPUPipelineOptions> {
 void mlir::lowbit::registerCPUPipelines() {
   PassRegistration<StridedCopiesToLoops>();
   PassRegistration<VectorizableLoopOrder>();
+  registerDepthwiseConvToVectorsPass();
+  registerTransposesToVectorsPass();
   PassPipelineRegistration<CPUPipelineOptions>(
       "lowbit-cpu-pipeline",
       "Lower tensor-level lowbit IR to the LLVM dialect for a CPU target: the x86 or AArch64 kernels "

@@ -335,8 +335,10 @@ bool lowbit::rt::compileAhead(const std::string &source, const AOTOptions &optio
     }
     // The function itself stays inside the object: exported under its own
     // name (`raw`, `linear`) it could be interposed by another library's
-    // symbol of that name (libtinfo has a `raw`), or clash in the program.
-    f->setVisibility(llvm::GlobalValue::HiddenVisibility);
+    // symbol of that name (libtinfo has a `raw`), or clash in the program
+    // an object is linked into (an imported model's `main` with the
+    // program's): internal, only the packed wrapper calls it.
+    f->setLinkage(llvm::GlobalValue::InternalLinkage);
     addPackedWrapper(*llvmModule, f, options.prefix);
   }
   std::string info = moduleInfo(sigs, options);

@@ -141,7 +141,7 @@ std::string lowbit::rt::emulator::build(const lowbit::rt::AOTOutput &out,
     return "cannot link the program for " + out.triple + ": " + why;
   program.executable = pathIn(program.dir, "main");
   // Static: the emulator needs no sysroot to load it.
-  std::vector<std::string> args{cc,      "-std=c99", "-O1", "-static", "-I", program.dir,
+  std::vector<std::string> args{cc,      "-std=c11", "-O1", "-static", "-I", program.dir,
                                 LOWBIT_EMULATOR_MAIN, object, runtime, "-lm", "-o",
                                 program.executable};
   return execute(args, pathIn(program.dir, "link.log"), "linking the program for " + out.triple);

@@ -329,9 +329,12 @@ std::string lowbit::ref::evaluate(mlir::func::FuncOp f, const std::vector<HostTe
         // a scheme. The kernels sum sw * sa * (operand - zb) * q in blocks:
         // each term is at most |w| + 2 |w_lo| times |a| + sa / 2, where w_lo
         // is the weight the format's lowest value dequantizes to in the same
-        // group (WeightCodes.h: operand 0 stands for that value).
+        // group (WeightCodes.h: operand 0 stands for that value). Not f32
+        // weights without a scheme: the dense f32 kernel multiplies the
+        // activations as they are, so the f32 sum's bound alone applies.
         bool int8Policy = options.int8ActivationBlocks && !mm.getASchemeAttr() &&
-                          !a.elementType.isInteger() && !acc.isF64();
+                          !a.elementType.isInteger() && !acc.isF64() &&
+                          !(b.elementType.isF32() && !mm.getBSchemeAttr());
         std::vector<float> lowest, highest;
         num::Format bf = formatOf(b.elementType);
         // The int8 tables of the lookup-table kernel (integer weights only):

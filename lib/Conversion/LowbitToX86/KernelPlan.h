@@ -166,6 +166,32 @@ bool bitSerialPays(const BitSerialPlan &plan, const ::lowbit::target::CPUTarget 
 /// Replaces `op` by the kernel.
 LogicalResult lowerBitSerial(RewriterBase &rewriter, MpGemmOp op, const BitSerialPlan &plan);
 
+/// The dense f32 kernel (DenseF32Kernel.cpp): f32 activations x constant
+/// f32 weights (no schemes), f32 accumulation and result.
+struct DenseF32Plan {
+  int64_t m = 0, n = 0, k = 0;
+  int64_t cols = 0; ///< N padded to the tiles
+  /// Columns firstCol .. firstCol + tiles * 16 * vectors - 1, in tiles of
+  /// `vectors` vectors of 16 columns.
+  struct TileGroup {
+    int64_t firstCol = 0, tiles = 0;
+    int64_t vectors = 1; ///< vectors of 16 columns per tile row
+    int64_t rows = 8;    ///< activation rows per pass (their sums in registers)
+    std::vector<float> weights; ///< [tiles][k][16 vectors], zero past N
+    int64_t tileCols() const { return 16 * vectors; }
+  };
+  /// Tiles of 32 columns, then of 16 for the rest (or of 16 only).
+  std::vector<TileGroup> groups;
+};
+
+/// A product the dense f32 kernel is for: f32 weights without a scheme.
+bool isDenseF32Candidate(MpGemmOp op);
+/// Its plan, or failure with the reason (`checkOnly`: no weights packed).
+FailureOr<DenseF32Plan> planDenseF32(MpGemmOp op, const X86KernelOptions &options,
+                                     std::string &whyNot, bool checkOnly = false);
+/// Replaces `op` by the kernel.
+LogicalResult lowerDenseF32(RewriterBase &rewriter, MpGemmOp op, const DenseF32Plan &plan);
+
 /// The kernel for `op`, or failure with the reason. With `checkOnly` the
 /// checks alone (no weights packed, no tables built): whyNotLowerableToX86
 /// asks for every product the autotuner and the remarks look at.

@@ -897,6 +897,10 @@ LogicalResult mlir::lowbit::lowerMpGemmToX86(RewriterBase &rewriter, MpGemmOp op
     whyNot = "its lowbit.x86_tuning attribute is invalid";
     return failure();
   }
+  if (isDenseF32Candidate(op)) {
+    FailureOr<DenseF32Plan> plan = planDenseF32(op, *options, whyNot);
+    return failed(plan) ? failure() : lowerDenseF32(rewriter, op, *plan);
+  }
   if (isBitSerialCandidate(op)) {
     // Low-bit integer activation codes: the bit-serial kernel where the
     // cost model (or the product's tuning) prefers it, else the byte-dot
@@ -946,6 +950,10 @@ LogicalResult mlir::lowbit::lowerMpGemmToX86(RewriterBase &rewriter, MpGemmOp op
 
 std::string mlir::lowbit::whyNotLowerableToX86(MpGemmOp op, const X86KernelOptions &options) {
   std::string whyNot;
+  if (isDenseF32Candidate(op)) {
+    (void)planDenseF32(op, options, whyNot, /*checkOnly=*/true);
+    return whyNot;
+  }
   if (!isBitSerialCandidate(op)) {
     (void)planKernel(op, options, whyNot, /*checkOnly=*/true);
     return whyNot;

@@ -93,6 +93,7 @@ def build(case, rng):
         x = f32(1, 4, 9, 11)
         w, b = f32(6, 4, 3, 3), f32(6)
         dw, db = f32(6, 1, 3, 3), f32(6)
+        pw, pb = f32(5, 6, 1, 1), f32(5)
         gamma, beta, mean, var = f32(6), f32(6), f32(6), rng.uniform(0.5, 2, 6).astype(np.float32)
         nodes += [helper.make_node("Conv", ["x", const("w", w), const("b", b)], ["c"], pads=[1, 1, 1, 1], strides=[2, 2]),
                   helper.make_node("BatchNormalization", ["c", const("g", gamma), const("be", beta),
@@ -101,11 +102,14 @@ def build(case, rng):
                   helper.make_node("Conv", ["r", const("dw", dw), const("db", db)], ["d"], pads=[1, 1, 1, 1], group=6),
                   helper.make_node("HardSigmoid", ["d"], ["hs"], alpha=0.2, beta=0.5),
                   helper.make_node("Mul", ["d", "hs"], ["y0"]),
-                  helper.make_node("Clip", ["y0", const("lo", np.float32(-0.3)), const("hi", np.float32(0.4))], ["y"])]
+                  helper.make_node("Clip", ["y0", const("lo", np.float32(-0.3)), const("hi", np.float32(0.4))], ["y1"]),
+                  # Pointwise, padded along w: its patches are a transpose.
+                  helper.make_node("Conv", ["y1", const("pw", pw), const("pb", pb)], ["y"], pads=[0, 1, 0, 1])]
         c = conv2d(x.astype(np.float64), w, b, (2, 2), (1, 1, 1, 1), 1)
         bn = (c - mean.reshape(1, -1, 1, 1)) / np.sqrt(var.reshape(1, -1, 1, 1) + 1e-5) * gamma.reshape(1, -1, 1, 1) + beta.reshape(1, -1, 1, 1)
         d = conv2d(np.maximum(bn, 0), dw, db, (1, 1), (1, 1, 1, 1), 6)
-        y = np.clip(d * np.clip(0.2 * d + 0.5, 0, 1), -0.3, 0.4)
+        y1 = np.clip(d * np.clip(0.2 * d + 0.5, 0, 1), -0.3, 0.4)
+        y = conv2d(y1, pw, pb, (1, 1), (0, 1, 0, 1), 1)
     elif case == "linear":
         x = f32(2, 5, 16)
         w, b = f32(16, 24), f32(24)
