@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "LoopBuilder.h"
 #include "PipelinePasses.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -62,10 +63,9 @@ struct DepthwiseConvToVectors : PassWrapper<DepthwiseConvToVectors, OperationPas
     int64_t dh = op.getDilations().getValues<int64_t>()[0];
     int64_t dw = op.getDilations().getValues<int64_t>()[1];
     int64_t kh = wShape[1], kw = wShape[2], ow = outShape[3];
-    auto idx = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
-    auto add = [&](Value x, int64_t c) -> Value {
-      return c ? arith::AddIOp::create(b, loc, x, idx(c)).getResult() : x;
-    };
+    lowbit::LoopBuilder lb{b, loc};
+    auto idx = [&](int64_t v) { return lb.index(v); };
+    auto add = [&](Value x, int64_t c) { return lb.add(x, c); };
     VectorType vec = VectorType::get({kLanes}, b.getF32Type());
     Value pad = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
     int64_t vectors = std::min<int64_t>(kMaxVectors, (ow + kLanes - 1) / kLanes);
@@ -94,23 +94,14 @@ struct DepthwiseConvToVectors : PassWrapper<DepthwiseConvToVectors, OperationPas
         vector::TransferWriteOp::create(b, loc, sums[v], out,
                                         ValueRange{n, c, oh, add(ow0, v * kLanes)}, bounds);
     };
-    auto loop = [&](int64_t from, int64_t to, int64_t step, llvm::function_ref<void(Value)> body) {
-      scf::ForOp::create(b, loc, idx(from), idx(to), idx(step), ValueRange{},
-                         [&](OpBuilder &, Location, Value i, ValueRange) {
-                           body(i);
-                           scf::YieldOp::create(b, loc);
-                         });
-    };
-    loop(0, outShape[0], 1, [&](Value n) {
-      loop(0, outShape[1], 1, [&](Value c) {
-        loop(0, outShape[2], 1, [&](Value oh) {
-          if (full)
-            loop(0, full, chunk, [&](Value ow0) { chunkAt(n, c, oh, ow0, vectors, true); });
+    lb.loop(0, outShape[0], 1, [&](Value n) {
+      lb.loop(0, outShape[1], 1, [&](Value c) {
+        lb.loop(0, outShape[2], 1, [&](Value oh) {
+          lb.loop(0, full, chunk, [&](Value ow0) { chunkAt(n, c, oh, ow0, vectors, true); });
           // The rest of the row, a vector at a time: whole vectors in
           // bounds, the last one masked.
           int64_t whole = full + (ow - full) / kLanes * kLanes;
-          if (whole > full)
-            loop(full, whole, kLanes, [&](Value ow0) { chunkAt(n, c, oh, ow0, 1, true); });
+          lb.loop(full, whole, kLanes, [&](Value ow0) { chunkAt(n, c, oh, ow0, 1, true); });
           if (whole < ow)
             chunkAt(n, c, oh, idx(whole), 1, false);
         });

@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "LoopBuilder.h"
 #include "PipelinePasses.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -64,7 +65,8 @@ struct TransposesToVectors : PassWrapper<TransposesToVectors, OperationPass<Modu
     return q;
   }
 
-  static void rewrite(linalg::TransposeOp op, int64_t q) {
+  /// Rewrites `op`; the vector ops of its blocks go to `blockOps`.
+  static void rewrite(linalg::TransposeOp op, int64_t q, SmallVectorImpl<Operation *> &blockOps) {
     OpBuilder b(op);
     Location loc = op.getLoc();
     Value in = op.getInput(), out = op.getInit();
@@ -72,10 +74,8 @@ struct TransposesToVectors : PassWrapper<TransposesToVectors, OperationPass<Modu
     auto outType = cast<MemRefType>(out.getType());
     ArrayRef<int64_t> shape = outType.getShape();
     int64_t rank = shape.size(), last = rank - 1;
-    auto idx = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
-    auto add = [&](Value x, int64_t c) -> Value {
-      return c ? arith::AddIOp::create(b, loc, x, idx(c)).getResult() : x;
-    };
+    lowbit::LoopBuilder lb{b, loc};
+    auto add = [&](Value x, int64_t c) { return lb.add(x, c); };
     Type f32 = b.getF32Type();
     VectorType row = VectorType::get({kBlock}, f32);
     VectorType block = VectorType::get({kBlock, kBlock}, f32);
@@ -106,23 +106,26 @@ struct TransposesToVectors : PassWrapper<TransposesToVectors, OperationPass<Modu
             Value x = vector::TransferReadOp::create(b, loc, row, in, inputIndex(o), pad,
                                                      ArrayRef<bool>{true});
             v = vector::InsertOp::create(b, loc, x, v, ArrayRef<int64_t>{r});
+            blockOps.push_back(v.getDefiningOp());
           }
           Value t = vector::TransposeOp::create(b, loc, v, ArrayRef<int64_t>{1, 0});
+          blockOps.push_back(t.getDefiningOp());
           for (int64_t s = 0; s < kBlock; ++s) {
             o[q] = add(q0, s);
             o[last] = l0;
             Value y = vector::ExtractOp::create(b, loc, t, ArrayRef<int64_t>{s});
+            blockOps.push_back(y.getDefiningOp());
             vector::TransferWriteOp::create(b, loc, y, out, o, ArrayRef<bool>{true});
           }
         };
-        loop(b, loc, 0, fullQ, kBlock, [&](Value q0) {
-          loop(b, loc, 0, fullLast, kBlock, [&](Value l0) { blockAt(q0, l0); });
+        lb.loop(0, fullQ, kBlock, [&](Value q0) {
+          lb.loop(0, fullLast, kBlock, [&](Value l0) { blockAt(q0, l0); });
         });
         return;
       }
       if (d == q || d == last)
         return nest(d + 1);
-      loop(b, loc, 0, shape[d], 1, [&](Value i) {
+      lb.loop(0, shape[d], 1, [&](Value i) {
         at[d] = i;
         nest(d + 1);
       });
@@ -153,27 +156,16 @@ struct TransposesToVectors : PassWrapper<TransposesToVectors, OperationPass<Modu
     op.erase();
   }
 
-  static void loop(OpBuilder &b, Location loc, int64_t from, int64_t to, int64_t step,
-                   llvm::function_ref<void(Value)> body) {
-    if (from >= to)
-      return;
-    auto idx = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
-    scf::ForOp::create(b, loc, idx(from), idx(to), idx(step), ValueRange{},
-                       [&](OpBuilder &, Location, Value i, ValueRange) {
-                         body(i);
-                         scf::YieldOp::create(b, loc);
-                       });
-  }
-
   void runOnOperation() override {
     SmallVector<std::pair<linalg::TransposeOp, int64_t>> ops;
     getOperation().walk([&](linalg::TransposeOp op) {
       if (std::optional<int64_t> q = rowDim(op))
         ops.push_back({op, *q});
     });
+    SmallVector<Operation *> blockOps;
     for (auto [op, q] : ops)
-      rewrite(op, q);
-    if (ops.empty())
+      rewrite(op, q, blockOps);
+    if (blockOps.empty())
       return;
     // The transposes as 1-D shuffles now (shuffle16x16: unpacks and
     // 128-bit lane shuffles), so that a later canonicalization cannot take
@@ -183,7 +175,12 @@ struct TransposesToVectors : PassWrapper<TransposesToVectors, OperationPass<Modu
                                                     vector::VectorTransposeLowering::Shuffle16x16);
     vector::InsertOp::getCanonicalizationPatterns(patterns, &getContext());
     vector::ExtractOp::getCanonicalizationPatterns(patterns, &getContext());
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    // Only these blocks' ops (and what the patterns make of them): other
+    // vector.transpose ops in the module keep the lowering
+    // convert-vector-to-llvm gives them.
+    GreedyRewriteConfig config;
+    config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
+    if (failed(applyOpPatternsGreedily(blockOps, std::move(patterns), config)))
       signalPassFailure();
   }
 };
